@@ -1,0 +1,31 @@
+// Builds the static assets into dist/: the widget (one file), the operator console and the demo host page.
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+
+const dist = new URL('../dist/', import.meta.url).pathname;
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(`${dist}admin`, { recursive: true });
+mkdirSync(`${dist}demo`, { recursive: true });
+
+const common = { bundle: true, minify: true, legalComments: 'none', target: 'es2020', logLevel: 'warning' };
+await esbuild.build({ ...common, entryPoints: ['widget/src/loader.ts'], outfile: `${dist}widget.js`, format: 'iife' });
+await esbuild.build({ ...common, entryPoints: ['admin/src/main.ts'], outfile: `${dist}admin/app.js`, format: 'esm' });
+copyFileSync('admin/index.html', `${dist}admin/index.html`);
+copyFileSync('admin/style.css', `${dist}admin/style.css`);
+copyFileSync('widget/demo/index.html', `${dist}demo/index.html`);
+
+// Static-asset headers (Workers assets `_headers`): the console gets a strict CSP and is never framed.
+const consoleCsp = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
+  "connect-src 'self'", "font-src 'self'", "manifest-src 'self'", "base-uri 'none'", "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+writeFileSync(`${dist}_headers`, `/admin/*
+  Content-Security-Policy: ${consoleCsp}
+  X-Frame-Options: DENY
+  Referrer-Policy: no-referrer
+  X-Content-Type-Options: nosniff
+/widget.js
+  Cache-Control: public, max-age=300
+  X-Content-Type-Options: nosniff
+`);

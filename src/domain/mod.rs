@@ -1,0 +1,16 @@
+//! Pure rules of the product: parsers that turn untrusted input into typed values, permission rules,
+//! token claims and HMAC. No `worker` imports, so all of it is tested natively with `cargo test`.
+
+pub mod email;
+pub mod encoding;
+pub mod error;
+pub mod hmac;
+pub mod ids;
+pub mod keys;
+pub mod origin;
+pub mod password;
+pub mod role;
+pub mod text;
+pub mod token;
+
+pub use error::DomainError;

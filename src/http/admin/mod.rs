@@ -1,0 +1,48 @@
+//! `/api/admin/*`: the console's management API. Every handler authenticates the operator first and
+//! scopes every query by the tenant of that operator; another tenant's ids are simply not found.
+
+pub mod api_keys;
+pub mod audit;
+pub mod departments;
+pub mod identity;
+pub mod operators;
+
+use worker::{Method, Request, Response};
+
+use super::error::{ApiError, ApiResult};
+use super::session::authenticate;
+use super::{methods, Ctx};
+
+pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> ApiResult<Response> {
+    let op = authenticate(&req, ctx).await?;
+    match rest {
+        ["operators"] => methods!(method, "GET, POST"; Get => operators::list(ctx, &op), Post => operators::create(req, ctx, &op)),
+        ["operators", id] => methods!(method, "GET, PATCH"; Get => operators::get(ctx, &op, id), Patch => operators::update(req, ctx, &op, id)),
+        ["operators", id, "password"] => methods!(method, "POST"; Post => operators::reset_password(req, ctx, &op, id)),
+        ["departments"] => methods!(method, "GET, POST"; Get => departments::list(ctx, &op), Post => departments::create(req, ctx, &op)),
+        ["departments", id] => methods!(method, "GET, PATCH, DELETE";
+            Get => departments::get(ctx, &op, id), Patch => departments::update(req, ctx, &op, id), Delete => departments::delete(ctx, &op, id)),
+        ["departments", id, "members"] => methods!(method, "PUT, POST";
+            Put => departments::set_members(req, ctx, &op, id), Post => departments::add_member(req, ctx, &op, id)),
+        ["departments", id, "members", operator_id] => methods!(method, "DELETE"; Delete => departments::remove_member(ctx, &op, id, operator_id)),
+        ["api-keys"] => methods!(method, "GET, POST"; Get => api_keys::list(ctx, &op), Post => api_keys::create(req, ctx, &op)),
+        ["api-keys", id] => methods!(method, "GET, PATCH"; Get => api_keys::get(ctx, &op, id), Patch => api_keys::update(req, ctx, &op, id)),
+        ["api-keys", id, "revoke"] => methods!(method, "POST"; Post => api_keys::revoke(ctx, &op, id)),
+        ["identity-secret"] => methods!(method, "GET, POST"; Get => identity::get(ctx, &op), Post => identity::rotate(ctx, &op)),
+        ["audit-log"] => methods!(method, "GET"; Get => audit::list(req, ctx, &op)),
+        _ => Err(ApiError::not_found("route")),
+    }
+}
+
+/// The audit statement for a change the calling operator makes, to go in the same batch as the change.
+pub fn audit_entry(ctx: &Ctx, op: &crate::http::session::Operator, action: &str, target_type: &str, target_id: &str, detail: serde_json::Value) -> ApiResult<worker::D1PreparedStatement> {
+    Ok(ctx.store.audit_statement(&crate::store::audit::AuditEntry {
+        tenant_id: op.tenant_id(),
+        actor: Some(op.id()),
+        action,
+        target_type,
+        target_id,
+        detail,
+        now: ctx.now,
+    })?)
+}

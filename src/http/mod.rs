@@ -1,0 +1,152 @@
+//! HTTP: routing, request parsing and response shaping. Handlers are thin: parse input into domain
+//! types, authorize, call the store, reply. Every error leaves through `error::ApiError`.
+
+pub mod admin;
+pub mod auth;
+pub mod error;
+pub mod session;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use worker::{Env, Method, Request, Response};
+
+use crate::domain::ids::Id;
+use crate::store::Store;
+use error::{ApiError, ApiResult};
+
+/// JSON request bodies above this size are refused with 413 before parsing.
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+/// What every handler gets: the environment, the database and one clock reading for the request.
+pub struct Ctx {
+    pub env: Env,
+    pub store: Store,
+    /// Milliseconds since the epoch.
+    pub now: i64,
+}
+
+impl Ctx {
+    pub fn now_secs(&self) -> i64 {
+        self.now / 1000
+    }
+
+    /// A Worker secret (or, for local runs, a plain var of the same name).
+    pub fn secret(&self, name: &str) -> ApiResult<String> {
+        self.env
+            .secret(name)
+            .map(|s| s.to_string())
+            .or_else(|_| self.env.var(name).map(|v| v.to_string()))
+            .map_err(|_| ApiError::internal(format!("the secret {name} is not configured")))
+    }
+
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.env.var(name).ok().map(|v| v.to_string())
+    }
+}
+
+/// Picks the handler for a method or answers 405 with the allowed methods.
+macro_rules! methods {
+    ($method:expr, $allow:literal; $($m:ident => $handler:expr),+ $(,)?) => {
+        match $method {
+            $(worker::Method::$m => $handler.await,)+
+            _ => Err($crate::http::error::ApiError::method_not_allowed($allow)),
+        }
+    };
+}
+pub(crate) use methods;
+
+pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
+    match route(req, env).await {
+        Ok(response) => Ok(response),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn route(req: Request, env: Env) -> ApiResult<Response> {
+    let url = req.url()?;
+    let path = url.path().to_string();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let method = req.method();
+
+    if let ["admin", ..] = segments.as_slice() {
+        // The console is a single-page app: any /admin/* path that is not a file gets its shell.
+        return admin_shell(&env, &req).await;
+    }
+    let ctx = Ctx { store: Store::from_env(&env)?, env, now: worker::Date::now().as_millis() as i64 };
+    match segments.as_slice() {
+        ["api", "health"] => methods!(method, "GET"; Get => async { json(200, &serde_json::json!({"ok": true})) }),
+        ["api", "auth", rest @ ..] => auth::route(req, &ctx, method, rest).await,
+        ["api", "admin", rest @ ..] => admin::route(req, &ctx, method, rest).await,
+        _ => Err(ApiError::not_found("route")),
+    }
+}
+
+async fn admin_shell(env: &Env, req: &Request) -> ApiResult<Response> {
+    if req.method() != Method::Get && req.method() != Method::Head {
+        return Err(ApiError::method_not_allowed("GET"));
+    }
+    let mut url = req.url()?;
+    url.set_path("/admin/");
+    url.set_query(None);
+    Ok(env.assets("ASSETS")?.fetch(url.to_string(), None).await?)
+}
+
+/// A JSON response from already serialised text, with the headers every API answer carries.
+pub fn json_text(status: u16, text: String) -> worker::Result<Response> {
+    let mut response = Response::ok(text)?.with_status(status);
+    let headers = response.headers_mut();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    headers.set("x-content-type-options", "nosniff")?;
+    Ok(response)
+}
+
+pub fn json<T: Serialize>(status: u16, value: &T) -> ApiResult<Response> {
+    let text = serde_json::to_string(value).map_err(ApiError::internal)?;
+    Ok(json_text(status, text)?)
+}
+
+pub fn no_content() -> ApiResult<Response> {
+    Ok(Response::empty()?.with_status(204))
+}
+
+/// The list shape of every collection endpoint.
+pub fn list<T: Serialize>(results: &[T], next_cursor: Option<String>) -> ApiResult<Response> {
+    json(200, &serde_json::json!({ "count": results.len(), "results": results, "next_cursor": next_cursor }))
+}
+
+/// Reads a JSON body: 415 unless it is declared JSON, 413 above the limit, 400 when it does not parse,
+/// 422 when it parses but has missing, unknown or mistyped fields.
+pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
+    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    if !content_type.to_ascii_lowercase().starts_with("application/json") {
+        return Err(ApiError::new(415, "unsupported_media_type", "send the body as application/json"));
+    }
+    let too_large = || ApiError::new(413, "payload_too_large", format!("the body must be at most {MAX_JSON_BODY} bytes"));
+    if let Some(length) = req.headers().get("content-length")? {
+        if length.trim().parse::<usize>().map(|n| n > MAX_JSON_BODY).unwrap_or(true) {
+            return Err(too_large());
+        }
+    }
+    let bytes = req.bytes().await.map_err(|_| ApiError::new(400, "unreadable_body", "the request body could not be read"))?;
+    if bytes.len() > MAX_JSON_BODY {
+        return Err(too_large());
+    }
+    parse_json(&bytes)
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => ApiError::new(422, "invalid_body", format!("the body does not match the expected shape: {e}")),
+        _ => ApiError::new(400, "malformed_json", format!("the body is not valid JSON: {e}")),
+    })
+}
+
+/// An id from the path; one that does not parse is "not found" like one that does not exist.
+pub fn path_id(raw: &str, what: &str) -> ApiResult<Id> {
+    Id::parse(raw).ok_or_else(|| ApiError::not_found(what))
+}
+
+pub fn new_id() -> ApiResult<Id> {
+    Ok(Id::from_uuid(crate::crypto::new_uuid()?))
+}

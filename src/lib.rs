@@ -1,0 +1,23 @@
+//! EdgeChat: a customer-support chat in one Rust Worker. Entry point only: every request goes to
+//! `http::handle`; the Durable Object classes are exported from `realtime`.
+
+pub mod crypto;
+pub mod domain;
+pub mod http;
+pub mod realtime;
+pub mod store;
+
+pub use realtime::conversation::ConversationRoom;
+pub use realtime::inbox::TenantInbox;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    http::handle(req, env).await
+}

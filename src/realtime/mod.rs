@@ -1,0 +1,5 @@
+//! Durable Objects: `ConversationRoom` (one per conversation: sockets, sequence, live state) and
+//! `TenantInbox` (one per tenant: operators' console sockets and the routing queue).
+
+pub mod conversation;
+pub mod inbox;

@@ -1,0 +1,60 @@
+//! Publishable API keys of a tenant, with their allowed origins.
+
+use serde::Deserialize;
+use worker::D1PreparedStatement;
+
+use super::{int, text, Store, StoreResult};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub publishable_key: String,
+    pub label: String,
+    /// JSON array text.
+    pub allowed_origins: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl ApiKeyRow {
+    pub fn origins(&self) -> Vec<String> {
+        serde_json::from_str(&self.allowed_origins).unwrap_or_default()
+    }
+}
+
+impl Store {
+    pub fn insert_api_key_statement(&self, row: &ApiKeyRow) -> StoreResult<D1PreparedStatement> {
+        self.stmt(
+            "INSERT INTO api_keys (id, tenant_id, publishable_key, label, allowed_origins, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            &[text(&row.id), text(&row.tenant_id), text(&row.publishable_key), text(&row.label), text(&row.allowed_origins), int(row.created_at)],
+        )
+    }
+
+    pub async fn api_keys_for_tenant(&self, tenant_id: &str) -> StoreResult<Vec<ApiKeyRow>> {
+        self.all("SELECT * FROM api_keys WHERE tenant_id = ?1 ORDER BY created_at DESC, id", &[text(tenant_id)]).await
+    }
+
+    pub async fn api_key_in_tenant(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ApiKeyRow>> {
+        self.first("SELECT * FROM api_keys WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id)]).await
+    }
+
+    /// The key a widget presents; revoked keys are returned too so callers can say "revoked".
+    pub async fn api_key_by_publishable(&self, publishable_key: &str) -> StoreResult<Option<ApiKeyRow>> {
+        self.first("SELECT * FROM api_keys WHERE publishable_key = ?1", &[text(publishable_key)]).await
+    }
+
+    pub fn update_api_key_statement(&self, tenant_id: &str, id: &str, label: &str, allowed_origins: &str) -> StoreResult<D1PreparedStatement> {
+        self.stmt(
+            "UPDATE api_keys SET label = ?3, allowed_origins = ?4 WHERE tenant_id = ?1 AND id = ?2",
+            &[text(tenant_id), text(id), text(label), text(allowed_origins)],
+        )
+    }
+
+    pub fn revoke_api_key_statement(&self, tenant_id: &str, id: &str, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.stmt(
+            "UPDATE api_keys SET revoked_at = ?3 WHERE tenant_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+            &[text(tenant_id), text(id), int(now)],
+        )
+    }
+}

@@ -1,0 +1,106 @@
+//! Operators (people who answer chats) of a tenant.
+
+use serde::Deserialize;
+use worker::D1PreparedStatement;
+
+use super::{int, text, Count, Store, StoreResult};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OperatorRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub status: String,
+    pub capacity: i64,
+    pub active: i64,
+    pub token_version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub struct NewOperator<'a> {
+    pub id: &'a str,
+    pub tenant_id: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub password_hash: &'a str,
+    pub capacity: i64,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MembershipRow {
+    pub operator_id: String,
+    pub department_id: String,
+}
+
+impl Store {
+    pub fn insert_operator_statement(&self, op: &NewOperator<'_>) -> StoreResult<D1PreparedStatement> {
+        self.stmt(
+            "INSERT INTO operators (id, tenant_id, email, name, role, password_hash, capacity, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+            &[text(op.id), text(op.tenant_id), text(op.email), text(op.name), text(op.role), text(op.password_hash), int(op.capacity), int(op.now)],
+        )
+    }
+
+    pub async fn operator_by_email(&self, email: &str) -> StoreResult<Option<OperatorRow>> {
+        self.first("SELECT * FROM operators WHERE email = ?1", &[text(email)]).await
+    }
+
+    pub async fn operator_by_id(&self, id: &str) -> StoreResult<Option<OperatorRow>> {
+        self.first("SELECT * FROM operators WHERE id = ?1", &[text(id)]).await
+    }
+
+    pub async fn operator_in_tenant(&self, tenant_id: &str, id: &str) -> StoreResult<Option<OperatorRow>> {
+        self.first("SELECT * FROM operators WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id)]).await
+    }
+
+    pub async fn operators_for_tenant(&self, tenant_id: &str) -> StoreResult<Vec<OperatorRow>> {
+        self.all("SELECT * FROM operators WHERE tenant_id = ?1 ORDER BY created_at, id", &[text(tenant_id)]).await
+    }
+
+    pub async fn memberships_for_tenant(&self, tenant_id: &str) -> StoreResult<Vec<MembershipRow>> {
+        self.all("SELECT operator_id, department_id FROM department_members WHERE tenant_id = ?1", &[text(tenant_id)]).await
+    }
+
+    pub async fn active_owner_count(&self, tenant_id: &str) -> StoreResult<i64> {
+        let row: Option<Count> = self
+            .first("SELECT COUNT(*) AS n FROM operators WHERE tenant_id = ?1 AND role = 'owner' AND active = 1", &[text(tenant_id)])
+            .await?;
+        Ok(row.map(|c| c.n).unwrap_or(0))
+    }
+
+    pub fn update_operator_statement(&self, tenant_id: &str, id: &str, name: &str, role: &str, capacity: i64, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.stmt(
+            "UPDATE operators SET name = ?3, role = ?4, capacity = ?5, updated_at = ?6 WHERE tenant_id = ?1 AND id = ?2",
+            &[text(tenant_id), text(id), text(name), text(role), int(capacity), int(now)],
+        )
+    }
+
+    /// Deactivation also invalidates every access token the operator holds (token_version bump).
+    pub fn set_operator_active_statement(&self, tenant_id: &str, id: &str, active: bool, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.stmt(
+            "UPDATE operators SET active = ?3, status = CASE WHEN ?3 = 0 THEN 'offline' ELSE status END,
+               token_version = token_version + (CASE WHEN ?3 = 0 THEN 1 ELSE 0 END), updated_at = ?4
+             WHERE tenant_id = ?1 AND id = ?2",
+            &[text(tenant_id), text(id), int(active as i64), int(now)],
+        )
+    }
+
+    /// A new password invalidates every access token the operator holds (token_version bump).
+    pub fn set_password_statement(&self, tenant_id: &str, id: &str, password_hash: &str, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.stmt(
+            "UPDATE operators SET password_hash = ?3, token_version = token_version + 1, updated_at = ?4 WHERE tenant_id = ?1 AND id = ?2",
+            &[text(tenant_id), text(id), text(password_hash), int(now)],
+        )
+    }
+
+    /// Rehash on login (same password, current parameters): tokens stay valid.
+    pub async fn upgrade_password_hash(&self, id: &str, password_hash: &str) -> StoreResult<usize> {
+        self.run("UPDATE operators SET password_hash = ?2 WHERE id = ?1", &[text(id), text(password_hash)]).await
+    }
+}
