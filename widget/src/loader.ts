@@ -31,7 +31,7 @@ class EdgeChatElement extends HTMLElement {
 
   connectedCallback(): void {
     if (this.root) return;
-    const root = (this.root = this.attachShadow({ mode: 'closed' }));
+    const root = (this.root = this.attachShadow({ mode: 'open' }));
     const style = document.createElement('style');
     style.textContent = STYLE;
     const launcher = document.createElement('button');

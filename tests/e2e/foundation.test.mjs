@@ -1,0 +1,78 @@
+// Browser checks of what the foundation serves: the widget embedded by a host page on another origin,
+// and the console's sign-in, session restore and sign-out, in real headless Chromium.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { client, signup } from '../helpers/api.mjs';
+import { ARTIFACTS, hostPage, launchBrowser } from '../helpers/browser.mjs';
+import { startWorker } from '../helpers/worker.mjs';
+
+let worker;
+let browser;
+let api;
+before(async () => {
+  worker = await startWorker();
+  api = client(worker.url);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await worker?.stop();
+});
+
+test('host_page_on_another_origin_embeds_the_widget_with_one_line', async () => {
+  const host = await hostPage(`<!doctype html><html><body><h1>Shop</h1>
+    <script src="${worker.url}/widget.js" data-key="pk_demolocal0000000000000000" async></script></body></html>`);
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(host.url);
+    const launcher = page.locator('edge-chat').locator('button[aria-label="Open chat"]');
+    await launcher.waitFor();
+    assert.deepEqual(await page.evaluate(() => Object.keys(window).filter((k) => k.startsWith('EdgeChat'))), ['EdgeChat']);
+    await launcher.click();
+    await page.locator('edge-chat').getByRole('dialog', { name: 'Chat' }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}foundation-widget-open.png` });
+    await page.evaluate(() => window.EdgeChat.close());
+    await page.locator('edge-chat').getByRole('dialog').waitFor({ state: 'hidden' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await host.close();
+  }
+});
+
+test('console_signs_in_restores_the_session_on_reload_and_signs_out', async () => {
+  const owner = await signup(api, { company: 'Console <b>Co</b>', name: '<img src=x onerror=alert(1)>' });
+  await api('POST', '/api/admin/api-keys', { token: owner.token, body: { label: 'Main site', allowed_origins: ['https://shop.example.com'] } });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const violations = [];
+  page.on('console', (m) => m.type() === 'error' && violations.push(m.text()));
+  page.on('dialog', (d) => violations.push(`dialog: ${d.message()}`));
+  try {
+    await page.goto(`${worker.url}/admin/`);
+    await page.getByLabel('Email').fill(owner.email);
+    await page.getByLabel('Password').fill('wrong password!');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'wrong' }).waitFor();
+    await page.getByLabel('Password').fill(owner.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#whoami').waitFor();
+    assert.equal(await page.locator('h1').textContent(), 'Console <b>Co</b>', 'typed HTML is shown as text');
+    assert.match(await page.locator('#whoami').textContent(), /<img src=x onerror=alert\(1\)>/);
+    assert.match(await page.locator('pre').first().textContent(), /<script src="http:\/\/127\.0\.0\.1:\d+\/widget\.js" data-key="pk_[0-9a-f]{32}" async><\/script>/);
+    await page.screenshot({ path: `${ARTIFACTS}foundation-console.png` });
+
+    await page.reload();
+    await page.locator('#whoami').waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out.').waitFor();
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.deepEqual(violations.filter((v) => !v.includes('401')), [], 'no CSP violations, script errors or alerts');
+  } finally {
+    await context.close();
+  }
+});
