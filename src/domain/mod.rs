@@ -7,10 +7,12 @@ pub mod error;
 pub mod hmac;
 pub mod ids;
 pub mod keys;
+pub mod message;
 pub mod origin;
 pub mod password;
 pub mod role;
 pub mod text;
 pub mod token;
+pub mod widget;
 
 pub use error::DomainError;

@@ -1,6 +1,8 @@
-//! Operator access tokens: HS256 JWTs made and checked with jwt-compact. The algorithm is pinned
-//! (a token whose header names another algorithm, `none` included, is refused before its signature
-//! is looked at), `exp` is at most 15 minutes ahead, and `iss`/`aud` must be ours.
+//! Bearer tokens: HS256 JWTs made and checked with jwt-compact. Operator access tokens live 15
+//! minutes (audience `edgechat-console`); visitor tokens, kept by the widget, live 90 days (audience
+//! `edgechat-widget`). The algorithm is pinned (a token whose header names another algorithm, `none`
+//! included, is refused before its signature is looked at), and `iss`/`aud` must be ours, so a token of
+//! one kind is never accepted as the other.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use jwt_compact::alg::{Hs256, Hs256Key};
@@ -9,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 pub const ISSUER: &str = "edgechat";
 pub const AUDIENCE: &str = "edgechat-console";
+pub const VISITOR_AUDIENCE: &str = "edgechat-widget";
 pub const ACCESS_TTL_SECS: i64 = 15 * 60;
+pub const VISITOR_TTL_SECS: i64 = 90 * 24 * 3600;
 /// Clock skew tolerated when checking `exp`.
 const LEEWAY_SECS: i64 = 30;
 
@@ -63,26 +67,74 @@ impl TokenError {
     }
 }
 
+/// A visitor's identity as the widget carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorClaims {
+    /// Visitor id.
+    pub sub: String,
+    pub tid: String,
+    /// The publishable key (row id) the session was opened with; a revoked key ends the token.
+    pub kid: String,
+    pub iss: String,
+    pub aud: String,
+}
+
+impl VisitorClaims {
+    pub fn new(visitor_id: &str, tenant_id: &str, key_id: &str) -> Self {
+        VisitorClaims { sub: visitor_id.into(), tid: tenant_id.into(), kid: key_id.into(), iss: ISSUER.into(), aud: VISITOR_AUDIENCE.into() }
+    }
+}
+
+trait Audience {
+    fn iss_aud(&self) -> (&str, &str);
+}
+impl Audience for AccessClaims {
+    fn iss_aud(&self) -> (&str, &str) {
+        (&self.iss, &self.aud)
+    }
+}
+impl Audience for VisitorClaims {
+    fn iss_aud(&self) -> (&str, &str) {
+        (&self.iss, &self.aud)
+    }
+}
+
 fn at(secs: i64) -> Result<DateTime<Utc>, TokenError> {
     Utc.timestamp_opt(secs, 0).single().ok_or(TokenError::Internal)
 }
 
 pub fn issue_access_token(secret: &[u8], claims: AccessClaims, now_secs: i64) -> Result<String, TokenError> {
+    issue(secret, claims, now_secs, ACCESS_TTL_SECS)
+}
+
+pub fn verify_access_token(secret: &[u8], token: &str, now_secs: i64) -> Result<AccessClaims, TokenError> {
+    verify(secret, token, now_secs, ACCESS_TTL_SECS, AUDIENCE)
+}
+
+pub fn issue_visitor_token(secret: &[u8], claims: VisitorClaims, now_secs: i64) -> Result<String, TokenError> {
+    issue(secret, claims, now_secs, VISITOR_TTL_SECS)
+}
+
+pub fn verify_visitor_token(secret: &[u8], token: &str, now_secs: i64) -> Result<VisitorClaims, TokenError> {
+    verify(secret, token, now_secs, VISITOR_TTL_SECS, VISITOR_AUDIENCE)
+}
+
+fn issue<T: Serialize>(secret: &[u8], claims: T, now_secs: i64, ttl_secs: i64) -> Result<String, TokenError> {
     let now = at(now_secs)?;
     let mut full = Claims::new(claims);
     full.issued_at = Some(now);
-    full.expiration = Some(now + Duration::seconds(ACCESS_TTL_SECS));
+    full.expiration = Some(now + Duration::seconds(ttl_secs));
     let header = Header::empty().with_token_type("JWT");
     Hs256.token(&header, &full, &Hs256Key::new(secret)).map_err(|_| TokenError::Internal)
 }
 
-pub fn verify_access_token(secret: &[u8], token: &str, now_secs: i64) -> Result<AccessClaims, TokenError> {
+fn verify<T: Audience + Clone + serde::de::DeserializeOwned>(secret: &[u8], token: &str, now_secs: i64, ttl_secs: i64, audience: &str) -> Result<T, TokenError> {
     let untrusted = UntrustedToken::new(token).map_err(|_| TokenError::Malformed)?;
     if untrusted.algorithm() != "HS256" {
         return Err(TokenError::WrongAlgorithm);
     }
     let key = Hs256Key::new(secret);
-    let validated = Hs256.validator::<AccessClaims>(&key).validate(&untrusted).map_err(|e| match e {
+    let validated = Hs256.validator::<T>(&key).validate(&untrusted).map_err(|e| match e {
         jwt_compact::ValidationError::AlgorithmMismatch { .. } => TokenError::WrongAlgorithm,
         jwt_compact::ValidationError::MalformedClaims(_) => TokenError::Malformed,
         _ => TokenError::BadSignature,
@@ -93,10 +145,10 @@ pub fn verify_access_token(secret: &[u8], token: &str, now_secs: i64) -> Result<
     claims.validate_expiration(&options).map_err(|_| TokenError::Expired)?;
     // A token must not claim a longer life than we ever issue.
     match (claims.expiration, claims.issued_at) {
-        (Some(exp), Some(iat)) if exp - iat <= Duration::seconds(ACCESS_TTL_SECS) && iat <= now + Duration::seconds(LEEWAY_SECS) => {}
+        (Some(exp), Some(iat)) if exp - iat <= Duration::seconds(ttl_secs) && iat <= now + Duration::seconds(LEEWAY_SECS) => {}
         _ => return Err(TokenError::Expired),
     }
-    if claims.custom.iss != ISSUER || claims.custom.aud != AUDIENCE {
+    if claims.custom.iss_aud() != (ISSUER, audience) {
         return Err(TokenError::WrongIssuerOrAudience);
     }
     Ok(claims.custom.clone())
@@ -159,6 +211,17 @@ mod tests {
         for t in ["", "abc", "a.b", "a.b.c.d", "....."] {
             assert!(verify_access_token(SECRET, t, NOW).is_err(), "{t}");
         }
+    }
+
+    #[test]
+    fn visitor_tokens_verify_for_ninety_days_and_never_as_operator_tokens() {
+        let claims = VisitorClaims::new("visitor-1", "tenant-1", "key-1");
+        let token = issue_visitor_token(SECRET, claims.clone(), NOW).unwrap();
+        assert_eq!(verify_visitor_token(SECRET, &token, NOW + VISITOR_TTL_SECS).unwrap(), claims);
+        assert_eq!(verify_visitor_token(SECRET, &token, NOW + VISITOR_TTL_SECS + LEEWAY_SECS + 1), Err(TokenError::Expired));
+        assert!(verify_access_token(SECRET, &token, NOW).is_err(), "a visitor token is not an operator token");
+        let access = issue_access_token(SECRET, self::claims(), NOW).unwrap();
+        assert!(verify_visitor_token(SECRET, &access, NOW).is_err(), "an operator token is not a visitor token");
     }
 
     #[test]

@@ -4,7 +4,10 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod room;
 pub mod session;
+pub mod widget;
+pub mod ws;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -77,6 +80,8 @@ async fn route(req: Request, env: Env) -> ApiResult<Response> {
         ["api", "health"] => methods!(method, "GET"; Get => async { json(200, &serde_json::json!({"ok": true})) }),
         ["api", "auth", rest @ ..] => auth::route(req, &ctx, method, rest).await,
         ["api", "admin", rest @ ..] => admin::route(req, &ctx, method, rest).await,
+        ["api", "widget", rest @ ..] => widget::route(req, &ctx, method, rest).await,
+        ["ws", "conversations", id] => methods!(method, "GET"; Get => ws::conversation_socket(req, &ctx, id)),
         _ => Err(ApiError::not_found("route")),
     }
 }

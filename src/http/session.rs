@@ -48,12 +48,18 @@ pub fn stored_role(row: &OperatorRow) -> ApiResult<Role> {
 /// Authenticates `Authorization: Bearer <access token>`. The role comes from the database, not the
 /// token, so role changes apply at once; deactivation and password changes end old tokens at once.
 pub async fn authenticate(req: &Request, ctx: &Ctx) -> ApiResult<Operator> {
+    let token = bearer_token(req)?.ok_or_else(|| ApiError::unauthorized("sign in first: send Authorization: Bearer <access token>"))?;
+    authenticate_token(&token, ctx).await
+}
+
+/// The token of an `Authorization: Bearer` header, if there is one.
+pub fn bearer_token(req: &Request) -> ApiResult<Option<String>> {
     let header = req.headers().get("authorization")?.unwrap_or_default();
-    let token = header
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::unauthorized("sign in first: send Authorization: Bearer <access token>"))?;
+    Ok(header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()).map(str::to_string))
+}
+
+/// Checks an operator access token however it arrived (header or WebSocket subprotocol).
+pub async fn authenticate_token(token: &str, ctx: &Ctx) -> ApiResult<Operator> {
     let claims = verify_access_token(&jwt_secret(ctx)?, token, ctx.now_secs())?;
     let row = ctx
         .store

@@ -1,20 +1,591 @@
-//! `ConversationRoom`: one Durable Object per conversation (`id_from_name(conversation_id)`). It will
-//! hold the conversation's hibernating sockets and assign its gap-free sequence numbers; until the live
-//! protocol lands it only answers a health probe, so the binding and its migration are deployable now.
+//! `ConversationRoom`: one Durable Object per conversation (`id_from_name(conversation_id)`). It holds
+//! the conversation's hibernating sockets, is the single writer of its event stream, and never acks or
+//! broadcasts an event before D1 has it. Sends that arrive while a write is in flight are committed
+//! together in the next batch (group commit), in arrival order, so seq order is arrival order.
+//! Everything it needs after hibernation or eviction comes back from socket attachments and D1.
 
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, ResponseBuilder, Result, State, WebSocket, WebSocketIncomingMessage,
+    WebSocketPair, WebSocketRequestResponsePair,
+};
+
+use super::protocol::{ack_frame, error_frame, event_frame, parse_client_frame, ClientFrame, FrameError, PING, PONG, SUBPROTOCOL, TYPING_TTL_MS};
+use crate::domain::message::{classify_send, content_hash, ClientMsgId, MessageText, SendOutcome};
+use crate::store::events::{EventRow, NewEvent};
+use crate::store::Store;
+
+/// Header through which the Worker tells the room who a request is from (it already authenticated them).
+pub const IDENTITY_HEADER: &str = "x-edgechat-identity";
+/// Most events written in one D1 batch.
+const MAX_BATCH: usize = 64;
+const REPLAY_PAGE: i64 = 500;
+
+/// Who is on the other end of a socket or a REST send, as established by the Worker.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Identity {
+    /// `visitor` or `operator`.
+    pub kind: String,
+    pub id: String,
+    pub name: Option<String>,
+    pub tenant_id: String,
+    pub conversation_id: String,
+}
+
+impl Identity {
+    fn author(&self) -> Value {
+        json!({ "type": self.kind, "id": self.id, "name": self.name })
+    }
+    fn same_person(&self, other: &Identity) -> bool {
+        self.kind == other.kind && self.id == other.id
+    }
+}
+
+/// What each socket carries in its attachment, so it survives hibernation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SocketMeta {
+    sid: String,
+    who: Identity,
+    /// False until the socket's replay is done; live events are not sent before that.
+    ready: bool,
+}
+
+struct Peer {
+    ws: WebSocket,
+    meta: SocketMeta,
+}
+
+/// A one-shot cell a REST caller awaits while the pump commits its send.
+#[derive(Default)]
+struct Slot {
+    value: RefCell<Option<std::result::Result<(Value, bool), FrameError>>>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl Slot {
+    fn fill(&self, value: std::result::Result<(Value, bool), FrameError>) {
+        *self.value.borrow_mut() = Some(value);
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+}
+
+struct SlotFuture(Rc<Slot>);
+
+impl Future for SlotFuture {
+    type Output = std::result::Result<(Value, bool), FrameError>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.0.value.borrow_mut().take() {
+            Some(v) => Poll::Ready(v),
+            None => {
+                *self.0.waker.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+enum Reply {
+    Socket { ws: WebSocket, sid: String },
+    Rest(Rc<Slot>),
+}
+
+struct Draft {
+    who: Identity,
+    kind: &'static str,
+    client_msg_id: String,
+    text: Option<String>,
+    data: Option<String>,
+    hash: String,
+    preview: Option<String>,
+    reply: Reply,
+}
+
+enum Op {
+    Send(Draft),
+    Join { ws: WebSocket, after_seq: Option<i64>, hello: bool },
+}
+
+struct Bucket {
+    tokens: f64,
+    at_ms: f64,
+}
+
+#[derive(Default)]
+struct Inner {
+    queue: VecDeque<Op>,
+    running: bool,
+    /// Built from the runtime's socket list on first use after a wake-up.
+    peers: Option<Vec<Peer>>,
+    buckets: HashMap<String, Bucket>,
+    /// Highest read receipt stored per reader (kind:id), to skip repeats.
+    last_read: HashMap<String, i64>,
+    last_seq: Option<i64>,
+}
 
 #[durable_object]
 pub struct ConversationRoom {
     state: State,
+    env: Env,
+    inner: RefCell<Inner>,
+}
+
+fn now_ms() -> i64 {
+    worker::Date::now().as_millis() as i64
+}
+
+fn json_response(status: u16, body: &Value) -> Result<Response> {
+    let mut r = Response::ok(body.to_string())?.with_status(status);
+    r.headers_mut().set("content-type", "application/json; charset=utf-8")?;
+    Ok(r)
 }
 
 impl DurableObject for ConversationRoom {
-    fn new(state: State, _env: Env) -> Self {
-        ConversationRoom { state }
+    fn new(state: State, env: Env) -> Self {
+        ConversationRoom { state, env, inner: RefCell::new(Inner::default()) }
     }
 
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        Response::from_json(&serde_json::json!({ "object": "ConversationRoom", "id": self.state.id().to_string(), "sockets": self.state.get_websockets().len() }))
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let who: Identity = match req.headers().get(IDENTITY_HEADER)?.and_then(|h| serde_json::from_str(&h).ok()) {
+            Some(who) => who,
+            None => return json_response(400, &json!({"error": {"code": "bad_request", "message": "missing identity"}})),
+        };
+        match req.path().as_str() {
+            "/connect" => {
+                let after_seq = req.url()?.query_pairs().find(|(k, _)| k == "after_seq").and_then(|(_, v)| v.parse::<i64>().ok()).filter(|n| *n >= 0);
+                self.open_socket(who, after_seq).await
+            }
+            "/send" => {
+                let body: Value = req.json().await.unwrap_or(Value::Null);
+                self.rest_send(who, &body).await
+            }
+            _ => json_response(404, &json!({"error": {"code": "not_found", "message": "no such room endpoint"}})),
+        }
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        let text = match message {
+            WebSocketIncomingMessage::String(t) => t,
+            WebSocketIncomingMessage::Binary(_) => {
+                let _ = ws.send_with_str(error_frame("binary_not_supported", "frames are JSON text", None));
+                return Ok(());
+            }
+        };
+        let Some(meta) = self.meta_of(&ws) else {
+            let _ = ws.close(Some(1011), Some("unknown socket"));
+            return Ok(());
+        };
+        if !self.take_token(&meta.sid) {
+            let _ = ws.send_with_str(error_frame("rate_limited", "too many frames; slow down", None));
+            return Ok(());
+        }
+        let frame = match parse_client_frame(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = ws.send_with_str(error_frame(e.code, &e.message, None));
+                return Ok(());
+            }
+        };
+        match frame {
+            ClientFrame::Send { client_msg_id, text } => {
+                let draft = message_draft(&meta.who, &client_msg_id, &text, Reply::Socket { ws: ws.clone(), sid: meta.sid.clone() });
+                self.enqueue(Op::Send(draft)).await;
+            }
+            ClientFrame::Typing { on } => self.broadcast_typing(&meta, on),
+            ClientFrame::Read { seq } => self.read(ws, meta, seq).await,
+            ClientFrame::Resume { after_seq } => {
+                self.set_ready(&ws, false);
+                self.enqueue(Op::Join { ws, after_seq: Some(after_seq), hello: false }).await;
+            }
+            ClientFrame::Ping => {
+                let _ = ws.send_with_str(PONG);
+            }
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(&self, ws: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
+        self.drop_peer(&ws);
+        let _ = ws.close(Some(1000), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
+        self.drop_peer(&ws);
+        Ok(())
+    }
+}
+
+fn message_draft(who: &Identity, client_msg_id: &ClientMsgId, text: &MessageText, reply: Reply) -> Draft {
+    Draft {
+        who: who.clone(),
+        kind: "message",
+        client_msg_id: client_msg_id.as_str().to_string(),
+        text: Some(text.as_str().to_string()),
+        data: None,
+        hash: content_hash("message", &who.kind, &who.id, text.as_str()),
+        preview: Some(text.preview()),
+        reply,
+    }
+}
+
+impl ConversationRoom {
+    async fn open_socket(&self, who: Identity, after_seq: Option<i64>) -> Result<Response> {
+        let pair = WebSocketPair::new()?;
+        let server = pair.server;
+        let tag = format!("{}:{}", who.kind, who.id);
+        self.state.accept_websocket_with_tags(&server, &[who.kind.as_str(), tag.as_str()]);
+        // Keep-alives are answered by the runtime, so an idle room can hibernate.
+        if let Ok(pair) = WebSocketRequestResponsePair::new(PING, PONG) {
+            self.state.set_websocket_auto_response(&pair);
+        }
+        let sid = crate::crypto::new_uuid().map_err(|e| worker::Error::RustError(e.0))?.to_string();
+        let meta = SocketMeta { sid, who, ready: false };
+        server.serialize_attachment(&meta)?;
+        self.peers_mut(|peers| peers.push(Peer { ws: server.clone(), meta }));
+        self.enqueue(Op::Join { ws: server, after_seq, hello: true }).await;
+        let mut response = ResponseBuilder::new().with_status(101).with_websocket(pair.client).empty();
+        response.headers_mut().set("sec-websocket-protocol", SUBPROTOCOL)?;
+        Ok(response)
+    }
+
+    async fn rest_send(&self, who: Identity, body: &Value) -> Result<Response> {
+        let parsed = (|| {
+            let id = ClientMsgId::parse(body.get("client_msg_id")?.as_str()?).ok()?;
+            Some(id)
+        })();
+        let text = body.get("text").and_then(Value::as_str).map(MessageText::parse);
+        let (client_msg_id, text) = match (parsed, text) {
+            (Some(id), Some(Ok(text))) => (id, text),
+            (None, _) => return json_response(422, &json!({"error": {"code": "invalid_field", "field": "client_msg_id", "message": "client_msg_id must be 1 to 64 letters, digits, '-', '_', '.' or ':'"}})),
+            (_, Some(Err(e))) => return json_response(422, &json!({"error": {"code": "invalid_field", "field": "text", "message": e.to_string()}})),
+            (_, None) => return json_response(422, &json!({"error": {"code": "invalid_field", "field": "text", "message": "text is required"}})),
+        };
+        let slot = Rc::new(Slot::default());
+        self.enqueue(Op::Send(message_draft(&who, &client_msg_id, &text, Reply::Rest(slot.clone())))).await;
+        match SlotFuture(slot).await {
+            Ok((event, duplicate)) => json_response(if duplicate { 200 } else { 201 }, &json!({ "event": event, "duplicate": duplicate })),
+            Err(e) => {
+                let status = if e.code == "client_msg_id_conflict" { 409 } else { 503 };
+                json_response(status, &json!({"error": {"code": e.code, "message": e.message}}))
+            }
+        }
+    }
+
+    /// Queues an operation and, unless another handler is already doing so, runs the queue dry.
+    async fn enqueue(&self, op: Op) {
+        self.inner.borrow_mut().queue.push_back(op);
+        if self.inner.borrow().running {
+            return;
+        }
+        self.inner.borrow_mut().running = true;
+        loop {
+            let ops: Vec<Op> = self.inner.borrow_mut().queue.drain(..).collect();
+            if ops.is_empty() {
+                break;
+            }
+            let mut sends: Vec<Draft> = Vec::new();
+            for op in ops {
+                match op {
+                    Op::Send(d) => {
+                        sends.push(d);
+                        if sends.len() >= MAX_BATCH {
+                            self.commit(std::mem::take(&mut sends)).await;
+                        }
+                    }
+                    Op::Join { ws, after_seq, hello } => {
+                        if !sends.is_empty() {
+                            self.commit(std::mem::take(&mut sends)).await;
+                        }
+                        self.join(ws, after_seq, hello).await;
+                    }
+                }
+            }
+            if !sends.is_empty() {
+                self.commit(sends).await;
+            }
+        }
+        self.inner.borrow_mut().running = false;
+    }
+
+    /// Writes a batch in one D1 transaction, then acks each sender and broadcasts each new event.
+    async fn commit(&self, drafts: Vec<Draft>) {
+        let Some(first) = drafts.first() else { return };
+        let (conversation_id, tenant_id) = (first.who.conversation_id.clone(), first.who.tenant_id.clone());
+        let now = now_ms();
+        let store = match Store::open(&self.env) {
+            Ok(s) => s,
+            Err(_) => return fail_all(drafts, "store_unavailable"),
+        };
+        let mut statements = Vec::with_capacity(drafts.len() * 2 + 1);
+        for d in &drafts {
+            let event = NewEvent {
+                kind: d.kind,
+                author_type: &d.who.kind,
+                author_id: Some(&d.who.id),
+                author_name: d.who.name.as_deref(),
+                client_msg_id: &d.client_msg_id,
+                text: d.text.as_deref(),
+                data: d.data.as_deref(),
+                content_hash: &d.hash,
+                private: false,
+                created_at: now,
+            };
+            match (store.insert_event_statement(&conversation_id, &tenant_id, &event), store.event_by_client_msg_id_statement(&conversation_id, &d.client_msg_id)) {
+                (Ok(a), Ok(b)) => statements.extend([a, b]),
+                _ => return fail_all(drafts, "store_unavailable"),
+            }
+        }
+        let preview = drafts.iter().rev().find_map(|d| d.preview.clone());
+        match store.summarize_conversation_statement(&conversation_id, preview.as_deref(), now) {
+            Ok(s) => statements.push(s),
+            Err(_) => return fail_all(drafts, "store_unavailable"),
+        }
+        let results = match store.batch_results(statements).await {
+            Ok(r) => r,
+            Err(e) => {
+                worker::console_error!("room commit failed: {e:?}");
+                return fail_all(drafts, "store_unavailable");
+            }
+        };
+        let peers = self.snapshot_peers();
+        for (i, d) in drafts.into_iter().enumerate() {
+            let inserted = results.get(2 * i).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) == 1;
+            let row = results.get(2 * i + 1).and_then(|r| r.results::<EventRow>().ok()).and_then(|mut rows| rows.pop());
+            let Some(row) = row else {
+                reply_error(d.reply, "store_unavailable", "the event could not be read back", Some(&d.client_msg_id));
+                continue;
+            };
+            {
+                let mut inner = self.inner.borrow_mut();
+                inner.last_seq = Some(inner.last_seq.unwrap_or(0).max(row.seq));
+            }
+            let event = row.to_json();
+            match classify_send(inserted, &row.content_hash, &d.hash) {
+                SendOutcome::Created => {
+                    let sender_sid = match &d.reply {
+                        Reply::Socket { sid, .. } => Some(sid.clone()),
+                        Reply::Rest(_) => None,
+                    };
+                    reply_ok(d.reply, &d.client_msg_id, &event, false);
+                    let frame = event_frame(&event);
+                    for p in peers.iter().filter(|p| p.1.ready && Some(&p.1.sid) != sender_sid.as_ref()) {
+                        let _ = p.0.send_with_str(&frame);
+                    }
+                }
+                SendOutcome::Duplicate => reply_ok(d.reply, &d.client_msg_id, &event, true),
+                SendOutcome::Conflict => reply_error(
+                    d.reply,
+                    "client_msg_id_conflict",
+                    "this client_msg_id was already used for a different message",
+                    Some(&d.client_msg_id),
+                ),
+            }
+        }
+    }
+
+    /// Sends `hello` (on connect), replays what the socket missed, then lets live events through.
+    async fn join(&self, ws: WebSocket, after_seq: Option<i64>, hello: bool) {
+        let Some(meta) = self.meta_of(&ws) else { return };
+        let store = match Store::open(&self.env) {
+            Ok(s) => s,
+            Err(_) => return,
+        };
+        let conversation_id = meta.who.conversation_id.clone();
+        let last_seq = match store.last_seq(&conversation_id).await {
+            Ok(n) => n,
+            Err(e) => {
+                worker::console_error!("room join failed: {e:?}");
+                let _ = ws.send_with_str(error_frame("store_unavailable", "history is unavailable; reconnect", None));
+                let _ = ws.close(Some(1011), Some("store unavailable"));
+                return;
+            }
+        };
+        self.inner.borrow_mut().last_seq = Some(last_seq);
+        if hello {
+            let peers = self.snapshot_peers();
+            let visitor_online = peers.iter().any(|p| p.1.who.kind == "visitor");
+            let mut operators: Vec<Value> = peers.iter().filter(|p| p.1.who.kind == "operator").map(|p| p.1.who.author()).collect();
+            operators.dedup();
+            let frame = json!({
+                "type": "hello",
+                "conversation": { "id": conversation_id },
+                "last_seq": last_seq,
+                "you": meta.who.author(),
+                "presence": { "visitor_online": visitor_online, "operators": operators },
+                "limits": { "frame_bytes": super::protocol::MAX_FRAME_BYTES, "text_chars": crate::domain::message::TEXT_MAX_CHARS },
+            });
+            let _ = ws.send_with_str(frame.to_string());
+        }
+        if let Some(mut after) = after_seq {
+            let include_private = meta.who.kind == "operator";
+            while after < last_seq {
+                let rows = match store.events_after(&conversation_id, after, REPLAY_PAGE, include_private).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        let _ = ws.send_with_str(error_frame("store_unavailable", "history is unavailable; reconnect", None));
+                        let _ = ws.close(Some(1011), Some("store unavailable"));
+                        return;
+                    }
+                };
+                let Some(last) = rows.last().map(|r| r.seq) else { break };
+                for row in rows.iter().filter(|r| r.seq <= last_seq) {
+                    let _ = ws.send_with_str(event_frame(&row.to_json()));
+                }
+                after = last;
+            }
+        }
+        let first_of_person = !self.snapshot_peers().iter().any(|p| p.1.sid != meta.sid && p.1.who.same_person(&meta.who));
+        self.set_ready(&ws, true);
+        if hello && first_of_person {
+            self.broadcast_presence(&meta, true);
+        }
+    }
+
+    async fn read(&self, ws: WebSocket, meta: SocketMeta, seq: i64) {
+        let reader = format!("{}:{}", meta.who.kind, meta.who.id);
+        let (last_read, last_seq) = {
+            let inner = self.inner.borrow();
+            (inner.last_read.get(&reader).copied().unwrap_or(0), inner.last_seq)
+        };
+        let last_seq = match last_seq {
+            Some(n) => n,
+            None => match Store::open(&self.env) {
+                Ok(store) => store.last_seq(&meta.who.conversation_id).await.unwrap_or(0),
+                Err(_) => 0,
+            },
+        };
+        if seq > last_seq {
+            let _ = ws.send_with_str(error_frame("invalid_frame", "read: seq is beyond the last event", None));
+            return;
+        }
+        if seq <= last_read {
+            return;
+        }
+        self.inner.borrow_mut().last_read.insert(reader.clone(), seq);
+        let data = json!({ "seq": seq }).to_string();
+        let draft = Draft {
+            hash: content_hash("read", &meta.who.kind, &meta.who.id, &data),
+            // One read event per reader and seq, however often it is sent.
+            client_msg_id: format!("read:{reader}:{seq}"),
+            who: meta.who,
+            kind: "read",
+            text: None,
+            data: Some(data),
+            preview: None,
+            reply: Reply::Socket { ws, sid: meta.sid },
+        };
+        self.enqueue(Op::Send(draft)).await;
+    }
+
+    fn broadcast_typing(&self, meta: &SocketMeta, on: bool) {
+        let frame = json!({ "type": "typing", "author": meta.who.author(), "on": on, "expires_in_ms": TYPING_TTL_MS }).to_string();
+        for p in self.snapshot_peers().iter().filter(|p| p.1.ready && !p.1.who.same_person(&meta.who)) {
+            let _ = p.0.send_with_str(&frame);
+        }
+    }
+
+    fn broadcast_presence(&self, meta: &SocketMeta, online: bool) {
+        let frame = json!({ "type": "presence", "author": meta.who.author(), "online": online }).to_string();
+        for p in self.snapshot_peers().iter().filter(|p| p.1.ready && !p.1.who.same_person(&meta.who)) {
+            let _ = p.0.send_with_str(&frame);
+        }
+    }
+
+    fn drop_peer(&self, ws: &WebSocket) {
+        let Some(meta) = self.meta_of(ws) else { return };
+        self.peers_mut(|peers| peers.retain(|p| p.ws != *ws));
+        self.inner.borrow_mut().buckets.remove(&meta.sid);
+        let still_here = self.snapshot_peers().iter().any(|p| p.1.who.same_person(&meta.who));
+        if !still_here {
+            self.broadcast_typing(&meta, false);
+            self.broadcast_presence(&meta, false);
+        }
+    }
+
+    /// Runs `f` on the peer list, first rebuilding it from the runtime after a wake-up.
+    fn peers_mut<T>(&self, f: impl FnOnce(&mut Vec<Peer>) -> T) -> T {
+        let needs_load = self.inner.borrow().peers.is_none();
+        if needs_load {
+            let peers: Vec<Peer> = self
+                .state
+                .get_websockets()
+                .into_iter()
+                .filter_map(|ws| ws.deserialize_attachment::<SocketMeta>().ok().flatten().map(|meta| Peer { ws, meta }))
+                .collect();
+            self.inner.borrow_mut().peers = Some(peers);
+        }
+        let mut inner = self.inner.borrow_mut();
+        f(inner.peers.get_or_insert_with(Vec::new))
+    }
+
+    fn snapshot_peers(&self) -> Vec<(WebSocket, SocketMeta)> {
+        self.peers_mut(|peers| peers.iter().map(|p| (p.ws.clone(), p.meta.clone())).collect())
+    }
+
+    fn meta_of(&self, ws: &WebSocket) -> Option<SocketMeta> {
+        self.peers_mut(|peers| peers.iter().find(|p| p.ws == *ws).map(|p| p.meta.clone()))
+    }
+
+    fn set_ready(&self, ws: &WebSocket, ready: bool) {
+        let meta = self.peers_mut(|peers| {
+            peers.iter_mut().find(|p| p.ws == *ws).map(|p| {
+                p.meta.ready = ready;
+                p.meta.clone()
+            })
+        });
+        if let Some(meta) = meta {
+            let _ = ws.serialize_attachment(&meta);
+        }
+    }
+
+    /// Per-socket token bucket; rates come from ROOM_RATE_PER_SEC and ROOM_RATE_BURST.
+    fn take_token(&self, sid: &str) -> bool {
+        let rate = self.env.var("ROOM_RATE_PER_SEC").ok().and_then(|v| v.to_string().parse::<f64>().ok()).unwrap_or(10.0);
+        let burst = self.env.var("ROOM_RATE_BURST").ok().and_then(|v| v.to_string().parse::<f64>().ok()).unwrap_or(30.0);
+        let now = worker::Date::now().as_millis() as f64;
+        let mut inner = self.inner.borrow_mut();
+        let bucket = inner.buckets.entry(sid.to_string()).or_insert(Bucket { tokens: burst, at_ms: now });
+        bucket.tokens = (bucket.tokens + (now - bucket.at_ms) / 1000.0 * rate).min(burst);
+        bucket.at_ms = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+fn reply_ok(reply: Reply, client_msg_id: &str, event: &Value, duplicate: bool) {
+    match reply {
+        Reply::Socket { ws, .. } => {
+            let _ = ws.send_with_str(ack_frame(client_msg_id, event, duplicate));
+        }
+        Reply::Rest(slot) => slot.fill(Ok((event.clone(), duplicate))),
+    }
+}
+
+fn reply_error(reply: Reply, code: &'static str, message: &str, client_msg_id: Option<&str>) {
+    match reply {
+        Reply::Socket { ws, .. } => {
+            let _ = ws.send_with_str(error_frame(code, message, client_msg_id));
+        }
+        Reply::Rest(slot) => slot.fill(Err(FrameError { code, message: message.to_string() })),
+    }
+}
+
+fn fail_all(drafts: Vec<Draft>, code: &'static str) {
+    for d in drafts {
+        reply_error(d.reply, code, "the message could not be stored; it was not delivered, please retry", Some(&d.client_msg_id));
     }
 }

@@ -2,4 +2,5 @@
 //! `TenantInbox` (one per tenant: operators' console sockets and the routing queue).
 
 pub mod conversation;
+pub mod protocol;
 pub mod inbox;

@@ -3,10 +3,14 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod conversations;
+pub mod events;
 pub mod departments;
 pub mod operators;
 pub mod sessions;
+pub mod settings;
 pub mod tenants;
+pub mod visitors;
 pub mod throttle;
 
 use serde::de::DeserializeOwned;
@@ -54,6 +58,11 @@ impl Store {
         Ok(Store { db: env.d1("DB")? })
     }
 
+    /// Same as `from_env`, for callers holding a `worker::Result`.
+    pub fn open(env: &Env) -> worker::Result<Store> {
+        Ok(Store { db: env.d1("DB")? })
+    }
+
     pub fn stmt(&self, sql: &str, args: &[JsValue]) -> StoreResult<D1PreparedStatement> {
         Ok(self.db.prepare(sql).bind(args)?)
     }
@@ -70,6 +79,15 @@ impl Store {
     pub async fn run(&self, sql: &str, args: &[JsValue]) -> StoreResult<usize> {
         let result = self.stmt(sql, args)?.run().await?;
         Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
+    }
+
+    /// Runs statements in one transaction and returns each statement's result.
+    pub async fn batch_results(&self, statements: Vec<D1PreparedStatement>) -> StoreResult<Vec<worker::D1Result>> {
+        let results = self.db.batch(statements).await?;
+        match results.iter().find_map(|r| r.error()) {
+            Some(e) => Err(StoreError::Db(e)),
+            None => Ok(results),
+        }
     }
 
     /// Runs statements in one transaction: all of them or none.

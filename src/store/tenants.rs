@@ -12,6 +12,7 @@ pub struct TenantRow {
     pub identity_secret: Option<String>,
     pub identity_secret_created_at: Option<i64>,
     pub require_verified: i64,
+    pub widget_settings: String,
     pub created_at: i64,
 }
 

@@ -3,9 +3,11 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod conversations;
 pub mod departments;
 pub mod identity;
 pub mod operators;
+pub mod settings;
 
 use worker::{Method, Request, Response};
 
@@ -29,6 +31,8 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
         ["api-keys", id] => methods!(method, "GET, PATCH"; Get => api_keys::get(ctx, &op, id), Patch => api_keys::update(req, ctx, &op, id)),
         ["api-keys", id, "revoke"] => methods!(method, "POST"; Post => api_keys::revoke(ctx, &op, id)),
         ["identity-secret"] => methods!(method, "GET, POST"; Get => identity::get(ctx, &op), Post => identity::rotate(ctx, &op)),
+        ["conversations", id, "messages"] => methods!(method, "GET, POST"; Get => conversations::messages(req, ctx, &op, id), Post => conversations::send(req, ctx, &op, id)),
+        ["settings"] => methods!(method, "GET, PATCH"; Get => settings::get(ctx, &op), Patch => settings::update(req, ctx, &op)),
         ["audit-log"] => methods!(method, "GET"; Get => audit::list(req, ctx, &op)),
         _ => Err(ApiError::not_found("route")),
     }

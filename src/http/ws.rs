@@ -1,0 +1,60 @@
+//! `GET /ws/conversations/{id}`: authenticates a WebSocket upgrade and only then hands it to the
+//! conversation's room. The token travels in `Sec-WebSocket-Protocol: chat.v1, bearer.<token>`, never
+//! in the URL; visitor sockets must also come from an origin their key allows.
+
+use worker::{Request, Response};
+
+use super::error::{ApiError, ApiResult};
+use super::session::authenticate_token;
+use super::{path_id, room, Ctx};
+use crate::domain::origin::origin_allowed;
+use crate::domain::token::verify_visitor_token;
+use crate::realtime::conversation::Identity;
+use crate::realtime::protocol::SUBPROTOCOL;
+
+pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return Err(ApiError::new(426, "upgrade_required", "this endpoint speaks WebSocket only"));
+    }
+    let offered = req.headers().get("sec-websocket-protocol")?.unwrap_or_default();
+    let protocols: Vec<&str> = offered.split(',').map(str::trim).collect();
+    if !protocols.contains(&SUBPROTOCOL) {
+        return Err(ApiError::new(400, "unsupported_protocol", "offer the chat.v1 subprotocol"));
+    }
+    let token = protocols
+        .iter()
+        .find_map(|p| p.strip_prefix("bearer."))
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("send the token as the subprotocol bearer.<token>"))?;
+    let conversation_id = path_id(raw_id, "conversation")?;
+    let after_seq = match req.url()?.query_pairs().find(|(k, _)| k == "after_seq") {
+        Some((_, v)) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| ApiError::invalid("after_seq", "must be a sequence number"))?),
+        None => None,
+    };
+    let secret = super::session::jwt_secret(ctx)?;
+    let who = match verify_visitor_token(&secret, token, ctx.now_secs()) {
+        Ok(claims) => {
+            let key = ctx.store.api_key_in_tenant(&claims.tid, &claims.kid).await?.filter(|k| k.revoked_at.is_none());
+            let Some(key) = key else {
+                return Err(ApiError::new(401, "key_revoked", "this site's chat key is no longer valid"));
+            };
+            let origin = req.headers().get("origin")?.unwrap_or_default();
+            if !origin_allowed(&key.origins(), &origin) {
+                return Err(ApiError::new(403, "origin_not_allowed", "this origin may not use this chat key"));
+            }
+            let visitor = ctx.store.visitor_in_tenant(&claims.tid, &claims.sub).await?.ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
+            ctx.store
+                .conversation_of_visitor(&claims.tid, &visitor.id, conversation_id.as_str())
+                .await?
+                .ok_or_else(|| ApiError::not_found("conversation"))?;
+            Identity { kind: "visitor".into(), id: visitor.id, name: visitor.name, tenant_id: claims.tid, conversation_id: conversation_id.to_string() }
+        }
+        Err(_) => {
+            let op = authenticate_token(token, ctx).await?;
+            ctx.store.conversation_in_tenant(op.tenant_id(), conversation_id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
+            super::admin::conversations::operator_identity(&op, conversation_id.as_str())
+        }
+    };
+    room::connect(ctx, &who, after_seq).await
+}

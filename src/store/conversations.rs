@@ -1,0 +1,77 @@
+//! Conversations: who they belong to, their status, and the summary kept beside the event stream.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{int, opt_text, text, Count, Store, StoreResult};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConversationRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub visitor_id: String,
+    pub status: String,
+    pub department_id: Option<String>,
+    pub assignee_id: Option<String>,
+    pub client_request_id: Option<String>,
+    pub last_seq: i64,
+    pub last_message_preview: Option<String>,
+    pub last_message_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl ConversationRow {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id, "status": self.status, "department_id": self.department_id, "assignee_id": self.assignee_id,
+            "last_seq": self.last_seq, "last_message_preview": self.last_message_preview, "last_message_at": self.last_message_at,
+            "created_at": self.created_at, "updated_at": self.updated_at,
+        })
+    }
+}
+
+impl Store {
+    /// Creates the conversation unless this visitor already made one with the same request id, and
+    /// returns the conversation either way (with whether it is new).
+    pub async fn create_conversation(&self, id: &str, tenant_id: &str, visitor_id: &str, client_request_id: Option<&str>, now: i64) -> StoreResult<(ConversationRow, bool)> {
+        let created = self
+            .run(
+                "INSERT INTO conversations (id, tenant_id, visitor_id, client_request_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                 ON CONFLICT (visitor_id, client_request_id) DO NOTHING",
+                &[text(id), text(tenant_id), text(visitor_id), opt_text(client_request_id), int(now)],
+            )
+            .await?
+            == 1;
+        let row = match (created, client_request_id) {
+            (false, Some(req)) => {
+                self.first("SELECT * FROM conversations WHERE visitor_id = ?1 AND client_request_id = ?2", &[text(visitor_id), text(req)]).await?
+            }
+            _ => self.first("SELECT * FROM conversations WHERE id = ?1", &[text(id)]).await?,
+        };
+        row.map(|r| (r, created)).ok_or_else(|| super::StoreError::Db("conversation missing after insert".into()))
+    }
+
+    pub async fn conversations_for_visitor(&self, tenant_id: &str, visitor_id: &str, limit: i64) -> StoreResult<Vec<ConversationRow>> {
+        self.all(
+            "SELECT * FROM conversations WHERE tenant_id = ?1 AND visitor_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3",
+            &[text(tenant_id), text(visitor_id), int(limit)],
+        )
+        .await
+    }
+
+    pub async fn conversation_in_tenant(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ConversationRow>> {
+        self.first("SELECT * FROM conversations WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id)]).await
+    }
+
+    pub async fn conversation_of_visitor(&self, tenant_id: &str, visitor_id: &str, id: &str) -> StoreResult<Option<ConversationRow>> {
+        self.first("SELECT * FROM conversations WHERE tenant_id = ?1 AND visitor_id = ?2 AND id = ?3", &[text(tenant_id), text(visitor_id), text(id)]).await
+    }
+
+    pub async fn available_operator_count(&self, tenant_id: &str) -> StoreResult<i64> {
+        let row: Option<Count> = self
+            .first("SELECT COUNT(*) AS n FROM operators WHERE tenant_id = ?1 AND active = 1 AND status = 'available'", &[text(tenant_id)])
+            .await?;
+        Ok(row.map(|c| c.n).unwrap_or(0))
+    }
+}
