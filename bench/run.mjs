@@ -1,8 +1,9 @@
-// `make bench`: the benchmarks that exist so far. Today that is the size scenario (gzipped worker
-// bundle, widget, console); the live fan-out, connect-storm, routing and REST scenarios join as the
-// realtime protocol and inbox land. Results go to bench/results/latest.json and a table to stdout.
+// `make bench`: sizes (gzipped worker bundle, widget, console) and room fan-out (bench/room.mjs) against
+// the Worker in workerd with fresh state. Results go to bench/results/latest.json and tables to stdout.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { startWorker } from '../tests/helpers/worker.mjs';
+import { roomFanout } from './room.mjs';
 
 const gz = (...files) => files.reduce((n, f) => n + gzipSync(readFileSync(f), { level: 9 }).length, 0);
 const raw = (...files) => files.reduce((n, f) => n + readFileSync(f).length, 0);
@@ -14,5 +15,15 @@ const rows = [
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log('| scenario | item | raw | gzipped | budget |\n|---|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.scenario} | ${r.item} | ${kib(r.raw)} | ${kib(r.gzipped)} | ${r.budget ? kib(r.budget) : '—'} |`);
-console.log('\nno load benchmarks yet: fan-out, many rooms, connect storm, handoff and REST scenarios need the live protocol.');
-writeFileSync('bench/results/latest.json', JSON.stringify({ at: new Date().toISOString(), rows }, null, 2));
+
+const worker = await startWorker({ vars: { ROOM_RATE_PER_SEC: '100000', ROOM_RATE_BURST: '100000' } });
+let room;
+try {
+  room = await roomFanout({ url: worker.url });
+} finally {
+  await worker.stop();
+}
+console.log('\nRoom fan-out: 1 visitor sending, 2 operators receiving (D1 write before every ack)');
+console.log('| offered/s | acked/s | errors | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|---|');
+for (const r of room) console.log(`| ${r.offered_per_s} | ${r.events_per_s} | ${r.errors} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} |`);
+writeFileSync('bench/results/latest.json', JSON.stringify({ at: new Date().toISOString(), sizes: rows, room_fanout: room }, null, 2));
