@@ -1,6 +1,7 @@
 //! Pure rules of the product: parsers that turn untrusted input into typed values, permission rules,
 //! token claims and HMAC. No `worker` imports, so all of it is tested natively with `cargo test`.
 
+pub mod conversation;
 pub mod email;
 pub mod encoding;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod message;
 pub mod origin;
 pub mod password;
 pub mod role;
+pub mod routing;
 pub mod text;
 pub mod token;
 pub mod widget;

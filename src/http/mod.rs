@@ -82,6 +82,7 @@ async fn route(req: Request, env: Env) -> ApiResult<Response> {
         ["api", "admin", rest @ ..] => admin::route(req, &ctx, method, rest).await,
         ["api", "widget", rest @ ..] => widget::route(req, &ctx, method, rest).await,
         ["ws", "conversations", id] => methods!(method, "GET"; Get => ws::conversation_socket(req, &ctx, id)),
+        ["ws", "inbox"] => methods!(method, "GET"; Get => ws::inbox_socket(req, &ctx)),
         _ => Err(ApiError::not_found("route")),
     }
 }

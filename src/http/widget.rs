@@ -42,6 +42,7 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
             ["config"] => methods!(method, "GET"; Get => config(ctx, &site)),
             ["session"] => methods!(method, "POST"; Post => session(req, ctx, &site)),
             ["conversations"] => methods!(method, "GET, POST"; Get => list_conversations(req, ctx, &site), Post => create_conversation(req, ctx, &site)),
+            ["conversations", id, "handoff"] => methods!(method, "POST"; Post => handoff(req, ctx, &site, id)),
             ["conversations", id, "messages"] => {
                 methods!(method, "GET, POST"; Get => messages(req, ctx, &site, id), Post => send_message(req, ctx, &site, id))
             }
@@ -213,6 +214,12 @@ async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiRes
     }
     let id = new_id()?;
     let (conversation, created) = ctx.store.create_conversation(id.as_str(), &v.tenant_id, &v.id, request_id.as_ref().map(ClientMsgId::as_str), ctx.now).await?;
+    if created {
+        ctx.store.batch(vec![ctx.store.inbox_change_statement(&v.tenant_id, Some(&conversation.id), None, ctx.now)?]).await?;
+        if body.message.is_none() {
+            room::notify_inbox(ctx, &v.tenant_id, false).await;
+        }
+    }
     let mut body_out = json!({ "conversation": conversation.to_json(), "created": created });
     if let Some(m) = body.message {
         let mut res = room::send(ctx, &identity(&v, &conversation.id), &json!({ "client_msg_id": m.client_msg_id, "text": m.text })).await?;
@@ -255,4 +262,42 @@ async fn send_message(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) ->
     let conversation = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
     let body: FirstMessage = read_json(&mut req).await?;
     room::send(ctx, &identity(&v, &conversation.id), &json!({ "client_msg_id": body.client_msg_id, "text": body.text })).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct HandoffBody {
+    department_id: Option<String>,
+}
+
+/// "Talk to a person": the conversation joins its department's queue (the default department unless
+/// the visitor picked one), and the router takes it from there.
+async fn handoff(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
+    let v = visitor(&req, ctx, site).await?;
+    let id = path_id(raw_id, "conversation")?;
+    let conversation = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
+    let body: HandoffBody = read_json(&mut req).await?;
+    let department = match &body.department_id {
+        Some(d) => {
+            let id = crate::domain::ids::Id::parse(d).ok_or_else(|| ApiError::invalid("department_id", "must be a department id"))?;
+            ctx.store.department_in_tenant(&v.tenant_id, id.as_str()).await?.ok_or_else(|| ApiError::invalid("department_id", "is not a department of this site"))?
+        }
+        None => match &conversation.department_id {
+            Some(d) => ctx.store.department_in_tenant(&v.tenant_id, d).await?.ok_or_else(|| ApiError::internal("conversation department missing"))?,
+            None => ctx.store.default_department(&v.tenant_id).await?.ok_or_else(|| ApiError::internal("tenant without default department"))?,
+        },
+    };
+    let command = crate::realtime::conversation::RoomCommand {
+        command: "handoff".into(),
+        department_id: Some(department.id.clone()),
+        department_name: Some(department.name.clone()),
+        ..Default::default()
+    };
+    let (status, body) = room::command(ctx, &identity(&v, &conversation.id), &command).await?;
+    if status >= 300 {
+        return Ok(super::json_text(status, body)?);
+    }
+    let event: Value = serde_json::from_str(&body).map_err(ApiError::internal)?;
+    let fresh = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, &conversation.id).await?.map(|c| c.to_json());
+    json(200, &json!({ "conversation": fresh, "event": event["event"] }))
 }

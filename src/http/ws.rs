@@ -13,20 +13,8 @@ use crate::realtime::conversation::Identity;
 use crate::realtime::protocol::SUBPROTOCOL;
 
 pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
-    if !upgrade.eq_ignore_ascii_case("websocket") {
-        return Err(ApiError::new(426, "upgrade_required", "this endpoint speaks WebSocket only"));
-    }
-    let offered = req.headers().get("sec-websocket-protocol")?.unwrap_or_default();
-    let protocols: Vec<&str> = offered.split(',').map(str::trim).collect();
-    if !protocols.contains(&SUBPROTOCOL) {
-        return Err(ApiError::new(400, "unsupported_protocol", "offer the chat.v1 subprotocol"));
-    }
-    let token = protocols
-        .iter()
-        .find_map(|p| p.strip_prefix("bearer."))
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::unauthorized("send the token as the subprotocol bearer.<token>"))?;
+    let token = subprotocol_token(&req)?;
+    let token = token.as_str();
     let conversation_id = path_id(raw_id, "conversation")?;
     let after_seq = match req.url()?.query_pairs().find(|(k, _)| k == "after_seq") {
         Some((_, v)) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| ApiError::invalid("after_seq", "must be a sequence number"))?),
@@ -53,8 +41,44 @@ pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiRe
         Err(_) => {
             let op = authenticate_token(token, ctx).await?;
             ctx.store.conversation_in_tenant(op.tenant_id(), conversation_id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
-            super::admin::conversations::operator_identity(&op, conversation_id.as_str())
+            let mut who = super::admin::conversations::operator_identity(&op, conversation_id.as_str());
+            // Owners and admins may watch without joining: no presence, no sends.
+            if req.url()?.query_pairs().any(|(k, v)| k == "mode" && v == "monitor") {
+                op.role.require_manager()?;
+                who.kind = "monitor".into();
+            }
+            who
         }
     };
     room::connect(ctx, &who, after_seq).await
+}
+
+fn subprotocol_token(req: &Request) -> ApiResult<String> {
+    let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return Err(ApiError::new(426, "upgrade_required", "this endpoint speaks WebSocket only"));
+    }
+    let offered = req.headers().get("sec-websocket-protocol")?.unwrap_or_default();
+    let protocols: Vec<&str> = offered.split(',').map(str::trim).collect();
+    if !protocols.contains(&SUBPROTOCOL) {
+        return Err(ApiError::new(400, "unsupported_protocol", "offer the chat.v1 subprotocol"));
+    }
+    protocols
+        .iter()
+        .find_map(|p| p.strip_prefix("bearer."))
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::unauthorized("send the token as the subprotocol bearer.<token>"))
+}
+
+/// `GET /ws/inbox[?cursor=N]`: an operator's console feed.
+pub async fn inbox_socket(req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    let token = subprotocol_token(&req)?;
+    let op = authenticate_token(&token, ctx).await?;
+    let cursor = match req.url()?.query_pairs().find(|(k, _)| k == "cursor") {
+        Some((_, v)) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| ApiError::invalid("cursor", "must be an inbox cursor"))?),
+        None => None,
+    };
+    let who = crate::realtime::inbox::ConsoleIdentity { operator_id: op.row.id.clone(), name: op.row.name.clone(), role: op.row.role.clone(), tenant_id: op.row.tenant_id.clone() };
+    room::connect_inbox(ctx, &who, cursor).await
 }

@@ -19,6 +19,7 @@ use worker::{
 };
 
 use super::protocol::{ack_frame, error_frame, event_frame, parse_client_frame, ClientFrame, FrameError, PING, PONG, SUBPROTOCOL, TYPING_TTL_MS};
+use crate::domain::conversation::{transition, Command, ConversationState, Status, Target};
 use crate::domain::message::{classify_send, content_hash, ClientMsgId, MessageText, SendOutcome};
 use crate::store::events::{EventRow, NewEvent};
 use crate::store::Store;
@@ -47,6 +48,28 @@ impl Identity {
     fn same_person(&self, other: &Identity) -> bool {
         self.kind == other.kind && self.id == other.id
     }
+    /// Operators and monitors see private notes; visitors never do.
+    fn sees_private(&self) -> bool {
+        self.kind != "visitor"
+    }
+    /// Monitors watch without taking part: no presence, no sends.
+    fn participates(&self) -> bool {
+        self.kind != "monitor"
+    }
+}
+
+/// A state change asked of the room (by the Worker for a person, or by the inbox's router).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RoomCommand {
+    /// handoff, auto_assign, takeover, assign, transfer, close, reopen, release, queue_position
+    pub command: String,
+    pub operator_id: Option<String>,
+    pub operator_name: Option<String>,
+    pub department_id: Option<String>,
+    pub department_name: Option<String>,
+    /// Refuse unless the conversation is assigned to this operator right now (ownership rules).
+    pub require_assignee: Option<String>,
+    pub position: Option<i64>,
 }
 
 /// What each socket carries in its attachment, so it survives hibernation.
@@ -101,6 +124,9 @@ enum Reply {
 
 struct Draft {
     who: Identity,
+    /// Author as stored: the sender for messages, `system` for state changes.
+    author: (String, Option<String>, Option<String>),
+    private: bool,
     kind: &'static str,
     client_msg_id: String,
     text: Option<String>,
@@ -112,6 +138,7 @@ struct Draft {
 
 enum Op {
     Send(Draft),
+    Command { who: Identity, command: RoomCommand, slot: Rc<Slot> },
     Join { ws: WebSocket, after_seq: Option<i64>, hello: bool },
 }
 
@@ -168,6 +195,27 @@ impl DurableObject for ConversationRoom {
                 let body: Value = req.json().await.unwrap_or(Value::Null);
                 self.rest_send(who, &body).await
             }
+            "/command" => {
+                let command: RoomCommand = match req.json().await {
+                    Ok(c) => c,
+                    Err(_) => return json_response(400, &json!({"error": {"code": "bad_request", "message": "malformed command"}})),
+                };
+                let slot = Rc::new(Slot::default());
+                self.enqueue(Op::Command { who, command, slot: slot.clone() }).await;
+                match SlotFuture(slot).await {
+                    Ok((event, _)) => json_response(200, &json!({ "event": event })),
+                    Err(e) => {
+                        let status = match e.code {
+                            "invalid_transition" => 409,
+                            "not_assignee" => 403,
+                            "not_found" => 404,
+                            "bad_request" => 400,
+                            _ => 503,
+                        };
+                        json_response(status, &json!({"error": {"code": e.code, "message": e.message}}))
+                    }
+                }
+            }
             _ => json_response(404, &json!({"error": {"code": "not_found", "message": "no such room endpoint"}})),
         }
     }
@@ -196,8 +244,14 @@ impl DurableObject for ConversationRoom {
             }
         };
         match frame {
-            ClientFrame::Send { client_msg_id, text } => {
-                let draft = message_draft(&meta.who, &client_msg_id, &text, Reply::Socket { ws: ws.clone(), sid: meta.sid.clone() });
+            ClientFrame::Send { .. } | ClientFrame::Typing { .. } | ClientFrame::Read { .. } if !meta.who.participates() => {
+                let _ = ws.send_with_str(error_frame("read_only", "monitoring sockets only watch", None));
+            }
+            ClientFrame::Send { private: true, .. } if meta.who.kind == "visitor" => {
+                let _ = ws.send_with_str(error_frame("invalid_frame", "only operators write private notes", None));
+            }
+            ClientFrame::Send { client_msg_id, text, private } => {
+                let draft = message_draft(&meta.who, &client_msg_id, &text, private, Reply::Socket { ws: ws.clone(), sid: meta.sid.clone() });
                 self.enqueue(Op::Send(draft)).await;
             }
             ClientFrame::Typing { on } => self.broadcast_typing(&meta, on),
@@ -225,16 +279,34 @@ impl DurableObject for ConversationRoom {
     }
 }
 
-fn message_draft(who: &Identity, client_msg_id: &ClientMsgId, text: &MessageText, reply: Reply) -> Draft {
+fn message_draft(who: &Identity, client_msg_id: &ClientMsgId, text: &MessageText, private: bool, reply: Reply) -> Draft {
+    let kind = if private { "note" } else { "message" };
     Draft {
         who: who.clone(),
-        kind: "message",
+        author: (who.kind.clone(), Some(who.id.clone()), who.name.clone()),
+        private,
+        kind,
         client_msg_id: client_msg_id.as_str().to_string(),
         text: Some(text.as_str().to_string()),
         data: None,
-        hash: content_hash("message", &who.kind, &who.id, text.as_str()),
-        preview: Some(text.preview()),
+        hash: content_hash(kind, &who.kind, &who.id, text.as_str()),
+        preview: if private { None } else { Some(text.preview()) },
         reply,
+    }
+}
+
+/// The line a state change shows in the timeline (clients may localise by `type` and `data`).
+fn command_text(kind: &str, cmd: &RoomCommand, status: Status) -> String {
+    let operator = cmd.operator_name.clone().unwrap_or_else(|| "An operator".into());
+    match kind {
+        "handoff" => "Waiting for an operator…".into(),
+        "assigned" => format!("{operator} joined the conversation"),
+        "transferred" if status == Status::Queued => format!("Transferred to {}", cmd.department_name.clone().unwrap_or_else(|| "another team".into())),
+        "transferred" => format!("Transferred to {operator}"),
+        "closed" => "The conversation was closed".into(),
+        "reopened" => "The conversation was reopened".into(),
+        "released" => "Your operator went offline; waiting for the next one".into(),
+        _ => kind.into(),
     }
 }
 
@@ -270,8 +342,12 @@ impl ConversationRoom {
             (_, Some(Err(e))) => return json_response(422, &json!({"error": {"code": "invalid_field", "field": "text", "message": e.to_string()}})),
             (_, None) => return json_response(422, &json!({"error": {"code": "invalid_field", "field": "text", "message": "text is required"}})),
         };
+        let private = body.get("private").and_then(Value::as_bool).unwrap_or(false);
+        if private && who.kind == "visitor" {
+            return json_response(422, &json!({"error": {"code": "invalid_field", "field": "private", "message": "only operators write private notes"}}));
+        }
         let slot = Rc::new(Slot::default());
-        self.enqueue(Op::Send(message_draft(&who, &client_msg_id, &text, Reply::Rest(slot.clone())))).await;
+        self.enqueue(Op::Send(message_draft(&who, &client_msg_id, &text, private, Reply::Rest(slot.clone())))).await;
         match SlotFuture(slot).await {
             Ok((event, duplicate)) => json_response(if duplicate { 200 } else { 201 }, &json!({ "event": event, "duplicate": duplicate })),
             Err(e) => {
@@ -299,45 +375,53 @@ impl ConversationRoom {
                     Op::Send(d) => {
                         sends.push(d);
                         if sends.len() >= MAX_BATCH {
-                            self.commit(std::mem::take(&mut sends)).await;
+                            self.commit(std::mem::take(&mut sends), Vec::new()).await;
                         }
                     }
                     Op::Join { ws, after_seq, hello } => {
                         if !sends.is_empty() {
-                            self.commit(std::mem::take(&mut sends)).await;
+                            self.commit(std::mem::take(&mut sends), Vec::new()).await;
                         }
                         self.join(ws, after_seq, hello).await;
+                    }
+                    Op::Command { who, command, slot } => {
+                        if !sends.is_empty() {
+                            self.commit(std::mem::take(&mut sends), Vec::new()).await;
+                        }
+                        self.run_command(who, command, slot).await;
                     }
                 }
             }
             if !sends.is_empty() {
-                self.commit(sends).await;
+                self.commit(sends, Vec::new()).await;
             }
         }
         self.inner.borrow_mut().running = false;
     }
 
-    /// Writes a batch in one D1 transaction, then acks each sender and broadcasts each new event.
-    async fn commit(&self, drafts: Vec<Draft>) {
-        let Some(first) = drafts.first() else { return };
+    /// Writes a batch in one D1 transaction (with `extra` statements of a state change), then acks each
+    /// sender and broadcasts each new event. Returns whether the batch was stored.
+    async fn commit(&self, drafts: Vec<Draft>, extra: Vec<worker::D1PreparedStatement>) -> bool {
+        let Some(first) = drafts.first() else { return false };
         let (conversation_id, tenant_id) = (first.who.conversation_id.clone(), first.who.tenant_id.clone());
         let now = now_ms();
         let store = match Store::open(&self.env) {
             Ok(s) => s,
             Err(_) => return fail_all(drafts, "store_unavailable"),
         };
+        let change = store.inbox_change_statement(&tenant_id, Some(&conversation_id), None, now);
         let mut statements = Vec::with_capacity(drafts.len() * 2 + 1);
         for d in &drafts {
             let event = NewEvent {
                 kind: d.kind,
-                author_type: &d.who.kind,
-                author_id: Some(&d.who.id),
-                author_name: d.who.name.as_deref(),
+                author_type: &d.author.0,
+                author_id: d.author.1.as_deref(),
+                author_name: d.author.2.as_deref(),
                 client_msg_id: &d.client_msg_id,
                 text: d.text.as_deref(),
                 data: d.data.as_deref(),
                 content_hash: &d.hash,
-                private: false,
+                private: d.private,
                 created_at: now,
             };
             match (store.insert_event_statement(&conversation_id, &tenant_id, &event), store.event_by_client_msg_id_statement(&conversation_id, &d.client_msg_id)) {
@@ -346,10 +430,11 @@ impl ConversationRoom {
             }
         }
         let preview = drafts.iter().rev().find_map(|d| d.preview.clone());
-        match store.summarize_conversation_statement(&conversation_id, preview.as_deref(), now) {
-            Ok(s) => statements.push(s),
-            Err(_) => return fail_all(drafts, "store_unavailable"),
+        match (store.summarize_conversation_statement(&conversation_id, preview.as_deref(), now), change) {
+            (Ok(s), Ok(c)) => statements.extend([s, c]),
+            _ => return fail_all(drafts, "store_unavailable"),
         }
+        statements.extend(extra);
         let results = match store.batch_results(statements).await {
             Ok(r) => r,
             Err(e) => {
@@ -357,6 +442,7 @@ impl ConversationRoom {
                 return fail_all(drafts, "store_unavailable");
             }
         };
+        self.notify_inbox(&tenant_id, false);
         let peers = self.snapshot_peers();
         for (i, d) in drafts.into_iter().enumerate() {
             let inserted = results.get(2 * i).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) == 1;
@@ -378,7 +464,7 @@ impl ConversationRoom {
                     };
                     reply_ok(d.reply, &d.client_msg_id, &event, false);
                     let frame = event_frame(&event);
-                    for p in peers.iter().filter(|p| p.1.ready && Some(&p.1.sid) != sender_sid.as_ref()) {
+                    for p in peers.iter().filter(|p| p.1.ready && Some(&p.1.sid) != sender_sid.as_ref() && (!d.private || p.1.who.sees_private())) {
                         let _ = p.0.send_with_str(&frame);
                     }
                 }
@@ -391,6 +477,100 @@ impl ConversationRoom {
                 ),
             }
         }
+        true
+    }
+
+    /// Runs a state change: load the conversation, ask the state machine, store the event together
+    /// with the new state (and the feed entry) in one batch, broadcast, then wake the inbox.
+    async fn run_command(&self, who: Identity, cmd: RoomCommand, slot: Rc<Slot>) {
+        let fail = |code: &'static str, message: &str| slot.fill(Err(FrameError { code, message: message.to_string() }));
+        let Ok(store) = Store::open(&self.env) else { return fail("store_unavailable", "the database is unavailable") };
+        let row = match store.conversation_in_tenant(&who.tenant_id, &who.conversation_id).await {
+            Ok(Some(r)) => r,
+            Ok(None) => return fail("not_found", "conversation not found"),
+            Err(_) => return fail("store_unavailable", "the database is unavailable"),
+        };
+        let Ok(status) = Status::parse(&row.status) else { return fail("store_unavailable", "unknown stored status") };
+        let state = ConversationState { status, assignee: row.assignee_id.clone(), department: row.department_id.clone() };
+        if let Some(required) = &cmd.require_assignee {
+            if row.assignee_id.as_ref() != Some(required) {
+                return fail("not_assignee", "only the assigned operator (or an admin) may do this");
+            }
+        }
+        let now = now_ms();
+        let by = who.author();
+        if cmd.command == "queue_position" {
+            let position = cmd.position.unwrap_or(0);
+            if status != Status::Queued || position < 1 {
+                return fail("invalid_transition", "only queued conversations have a position");
+            }
+            let data = json!({ "position": position, "department_id": row.department_id }).to_string();
+            let draft = system_draft(&who, "queue", format!("You are number {position} in the queue"), data, Reply::Rest(slot));
+            self.commit(vec![draft], Vec::new()).await;
+            return;
+        }
+        let operator = || cmd.operator_id.clone().unwrap_or_default();
+        let command = match cmd.command.as_str() {
+            "handoff" => Command::Handoff { department: cmd.department_id.clone().or(row.department_id.clone()).unwrap_or_default() },
+            "auto_assign" => Command::AutoAssign { operator: operator() },
+            "takeover" => Command::Takeover { operator: operator() },
+            "assign" => Command::Assign { operator: operator() },
+            "transfer" => match (&cmd.operator_id, &cmd.department_id) {
+                (Some(op), _) => Command::Transfer { to: Target::Operator(op.clone()) },
+                (None, Some(d)) => Command::Transfer { to: Target::Department(d.clone()) },
+                (None, None) => return fail("bad_request", "transfer needs an operator or a department"),
+            },
+            "close" => Command::Close,
+            "reopen" => Command::Reopen,
+            "release" => Command::Release,
+            _ => return fail("bad_request", "unknown command"),
+        };
+        let t = match transition(&state, &command) {
+            Ok(t) => t,
+            Err(e) => return fail("invalid_transition", &e.to_string()),
+        };
+        let data = json!({
+            "status": t.state.status.as_str(),
+            "from": t.from.as_str(),
+            "assignee_id": t.state.assignee,
+            "assignee_name": if t.state.assignee.is_some() { cmd.operator_name.clone() } else { None },
+            "department_id": t.state.department,
+            "department_name": cmd.department_name,
+            "previous_assignee_id": row.assignee_id,
+            "by": by,
+        })
+        .to_string();
+        let text = command_text(t.kind, &cmd, t.state.status);
+        let keep_place = matches!(command, Command::Release);
+        let mut extra = Vec::new();
+        match store.apply_transition_statement(&row.id, t.state.status.as_str(), t.state.assignee.as_deref(), t.state.department.as_deref(), keep_place, now) {
+            Ok(s) => extra.push(s),
+            Err(_) => return fail("store_unavailable", "the database is unavailable"),
+        }
+        if let (Some(op), Status::Active) = (&t.state.assignee, t.state.status) {
+            if let Ok(s) = store.mark_assigned_statement(op, now) {
+                extra.push(s);
+            }
+        }
+        let draft = system_draft(&who, t.kind, text, data, Reply::Rest(slot));
+        let stored = self.commit(vec![draft], extra).await;
+        // Anything that frees a seat or fills the queue makes the router look again.
+        if stored && matches!(t.state.status, Status::Queued | Status::Closed) || stored && matches!(command, Command::Transfer { .. }) {
+            self.notify_inbox(&who.tenant_id, true);
+        }
+    }
+
+    /// Tells the tenant's inbox that its feed moved (and whether to run the router), without waiting.
+    fn notify_inbox(&self, tenant_id: &str, drain: bool) {
+        let Ok(namespace) = self.env.durable_object("INBOX") else { return };
+        let Ok(stub) = namespace.id_from_name(tenant_id).and_then(|id| id.get_stub()) else { return };
+        let body = json!({ "tenant_id": tenant_id, "drain": drain }).to_string();
+        let mut init = worker::RequestInit::new();
+        init.with_method(worker::Method::Post).with_body(Some(body.into()));
+        let Ok(req) = Request::new_with_init("https://inbox/changed", &init) else { return };
+        self.state.wait_until(async move {
+            let _ = stub.fetch_with_request(req).await;
+        });
     }
 
     /// Sends `hello` (on connect), replays what the socket missed, then lets live events through.
@@ -414,6 +594,7 @@ impl ConversationRoom {
         if hello {
             let peers = self.snapshot_peers();
             let visitor_online = peers.iter().any(|p| p.1.who.kind == "visitor");
+            // Monitors are not participants: they do not appear in presence.
             let mut operators: Vec<Value> = peers.iter().filter(|p| p.1.who.kind == "operator").map(|p| p.1.who.author()).collect();
             operators.dedup();
             let frame = json!({
@@ -427,7 +608,7 @@ impl ConversationRoom {
             let _ = ws.send_with_str(frame.to_string());
         }
         if let Some(mut after) = after_seq {
-            let include_private = meta.who.kind == "operator";
+            let include_private = meta.who.sees_private();
             while after < last_seq {
                 let rows = match store.events_after(&conversation_id, after, REPLAY_PAGE, include_private).await {
                     Ok(r) => r,
@@ -446,7 +627,7 @@ impl ConversationRoom {
         }
         let first_of_person = !self.snapshot_peers().iter().any(|p| p.1.sid != meta.sid && p.1.who.same_person(&meta.who));
         self.set_ready(&ws, true);
-        if hello && first_of_person {
+        if hello && first_of_person && meta.who.participates() {
             self.broadcast_presence(&meta, true);
         }
     }
@@ -477,6 +658,8 @@ impl ConversationRoom {
             hash: content_hash("read", &meta.who.kind, &meta.who.id, &data),
             // One read event per reader and seq, however often it is sent.
             client_msg_id: format!("read:{reader}:{seq}"),
+            author: (meta.who.kind.clone(), Some(meta.who.id.clone()), meta.who.name.clone()),
+            private: false,
             who: meta.who,
             kind: "read",
             text: None,
@@ -506,7 +689,7 @@ impl ConversationRoom {
         self.peers_mut(|peers| peers.retain(|p| p.ws != *ws));
         self.inner.borrow_mut().buckets.remove(&meta.sid);
         let still_here = self.snapshot_peers().iter().any(|p| p.1.who.same_person(&meta.who));
-        if !still_here {
+        if !still_here && meta.who.participates() {
             self.broadcast_typing(&meta, false);
             self.broadcast_presence(&meta, false);
         }
@@ -584,8 +767,26 @@ fn reply_error(reply: Reply, code: &'static str, message: &str, client_msg_id: O
     }
 }
 
-fn fail_all(drafts: Vec<Draft>, code: &'static str) {
+fn fail_all(drafts: Vec<Draft>, code: &'static str) -> bool {
     for d in drafts {
         reply_error(d.reply, code, "the message could not be stored; it was not delivered, please retry", Some(&d.client_msg_id));
+    }
+    false
+}
+
+/// A state-change event: authored by `system`, with who did it in `data.by`.
+fn system_draft(who: &Identity, kind: &'static str, text: String, data: String, reply: Reply) -> Draft {
+    let client_msg_id = crate::crypto::new_uuid().map(|u| format!("sys:{u}")).unwrap_or_else(|_| format!("sys:{kind}:{}", now_ms()));
+    Draft {
+        who: who.clone(),
+        author: ("system".into(), None, None),
+        private: false,
+        kind,
+        hash: content_hash(kind, "system", "", &data),
+        client_msg_id,
+        text: Some(text),
+        data: Some(data),
+        preview: None,
+        reply,
     }
 }

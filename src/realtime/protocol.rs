@@ -15,7 +15,7 @@ pub const TYPING_TTL_MS: i64 = 6000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientFrame {
-    Send { client_msg_id: ClientMsgId, text: MessageText },
+    Send { client_msg_id: ClientMsgId, text: MessageText, private: bool },
     Typing { on: bool },
     Read { seq: i64 },
     Resume { after_seq: i64 },
@@ -39,10 +39,21 @@ impl FrameError {
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum RawFrame {
-    Send { client_msg_id: String, text: String },
-    Typing { on: bool },
-    Read { seq: i64 },
-    Resume { after_seq: i64 },
+    Send {
+        client_msg_id: String,
+        text: String,
+        #[serde(default)]
+        private: bool,
+    },
+    Typing {
+        on: bool,
+    },
+    Read {
+        seq: i64,
+    },
+    Resume {
+        after_seq: i64,
+    },
     Ping {},
 }
 
@@ -66,11 +77,11 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
     let raw: RawFrame = serde_json::from_value(value).map_err(|e| FrameError::new("invalid_frame", format!("{kind}: {e}")))?;
     let invalid = |e: crate::domain::DomainError| FrameError::new("invalid_frame", e.to_string());
     Ok(match raw {
-        RawFrame::Send { client_msg_id, text } => {
+        RawFrame::Send { client_msg_id, text, private } => {
             if text.chars().count() > crate::domain::message::TEXT_MAX_CHARS {
                 return Err(FrameError::new("text_too_long", format!("text must be at most {} characters", crate::domain::message::TEXT_MAX_CHARS)));
             }
-            ClientFrame::Send { client_msg_id: ClientMsgId::parse(&client_msg_id).map_err(invalid)?, text: MessageText::parse(&text).map_err(invalid)? }
+            ClientFrame::Send { client_msg_id: ClientMsgId::parse(&client_msg_id).map_err(invalid)?, text: MessageText::parse(&text).map_err(invalid)?, private }
         }
         RawFrame::Typing { on } => ClientFrame::Typing { on },
         RawFrame::Read { seq } if seq >= 0 => ClientFrame::Read { seq },
@@ -109,7 +120,11 @@ mod tests {
     fn parses_every_client_frame() {
         assert_eq!(
             parse_client_frame(r#"{"type":"send","client_msg_id":"m1","text":"hi"}"#).unwrap(),
-            ClientFrame::Send { client_msg_id: ClientMsgId::parse("m1").unwrap(), text: MessageText::parse("hi").unwrap() }
+            ClientFrame::Send { client_msg_id: ClientMsgId::parse("m1").unwrap(), text: MessageText::parse("hi").unwrap(), private: false }
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"send","client_msg_id":"n1","text":"note","private":true}"#).unwrap(),
+            ClientFrame::Send { client_msg_id: ClientMsgId::parse("n1").unwrap(), text: MessageText::parse("note").unwrap(), private: true }
         );
         assert_eq!(parse_client_frame(r#"{"type":"typing","on":true}"#).unwrap(), ClientFrame::Typing { on: true });
         assert_eq!(parse_client_frame(r#"{"type":"read","seq":4}"#).unwrap(), ClientFrame::Read { seq: 4 });

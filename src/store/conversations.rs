@@ -19,6 +19,8 @@ pub struct ConversationRow {
     pub last_message_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub queued_at: Option<i64>,
+    pub closed_at: Option<i64>,
 }
 
 impl ConversationRow {

@@ -3,8 +3,10 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod canned;
 pub mod conversations;
 pub mod events;
+pub mod inbox;
 pub mod departments;
 pub mod operators;
 pub mod sessions;

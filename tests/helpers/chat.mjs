@@ -115,3 +115,26 @@ export class ChatSocket {
     return this.closed;
   }
 }
+
+/** Retries an async check until it returns a truthy value (a condition wait with a deadline). */
+export async function eventually(check, what = 'condition', timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await check();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Opens an operator's console socket on /ws/inbox. */
+export function openInbox(baseUrl, token, { cursor } = {}) {
+  const url = `${baseUrl.replace(/^http/, 'ws')}/ws/inbox${cursor !== undefined ? `?cursor=${cursor}` : ''}`;
+  const ws = new WebSocket(url, ['chat.v1', `bearer.${token}`]);
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(new ChatSocket(ws)));
+    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
+    ws.once('error', reject);
+  });
+}

@@ -3,9 +3,11 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod canned;
 pub mod conversations;
 pub mod departments;
 pub mod identity;
+pub mod me;
 pub mod operators;
 pub mod settings;
 
@@ -31,6 +33,17 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
         ["api-keys", id] => methods!(method, "GET, PATCH"; Get => api_keys::get(ctx, &op, id), Patch => api_keys::update(req, ctx, &op, id)),
         ["api-keys", id, "revoke"] => methods!(method, "POST"; Post => api_keys::revoke(ctx, &op, id)),
         ["identity-secret"] => methods!(method, "GET, POST"; Get => identity::get(ctx, &op), Post => identity::rotate(ctx, &op)),
+        ["conversations"] => methods!(method, "GET"; Get => conversations::list_conversations(req, ctx, &op)),
+        ["conversations", id] => methods!(method, "GET"; Get => conversations::detail(ctx, &op, id)),
+        ["conversations", id, "takeover"] => methods!(method, "POST"; Post => conversations::takeover(ctx, &op, id)),
+        ["conversations", id, "assign"] => methods!(method, "POST"; Post => conversations::assign(req, ctx, &op, id)),
+        ["conversations", id, "transfer"] => methods!(method, "POST"; Post => conversations::transfer(req, ctx, &op, id)),
+        ["conversations", id, "close"] => methods!(method, "POST"; Post => conversations::close(ctx, &op, id)),
+        ["conversations", id, "reopen"] => methods!(method, "POST"; Post => conversations::reopen(ctx, &op, id)),
+        ["conversations", id, "read"] => methods!(method, "POST"; Post => conversations::read(req, ctx, &op, id)),
+        ["me", "status"] => methods!(method, "PATCH"; Patch => me::set_status(req, ctx, &op)),
+        ["canned-replies"] => methods!(method, "GET, POST"; Get => canned::list_all(ctx, &op), Post => canned::create(req, ctx, &op)),
+        ["canned-replies", id] => methods!(method, "PATCH, DELETE"; Patch => canned::update(req, ctx, &op, id), Delete => canned::delete(ctx, &op, id)),
         ["conversations", id, "messages"] => methods!(method, "GET, POST"; Get => conversations::messages(req, ctx, &op, id), Post => conversations::send(req, ctx, &op, id)),
         ["settings"] => methods!(method, "GET, PATCH"; Get => settings::get(ctx, &op), Patch => settings::update(req, ctx, &op)),
         ["audit-log"] => methods!(method, "GET"; Get => audit::list(req, ctx, &op)),

@@ -1,0 +1,119 @@
+//! Who gets the next chat. Oldest queued conversation first; it goes to the `available` operator of its
+//! department with the fewest active chats below their capacity; ties go to whoever was assigned least
+//! recently, then to the lower id (so the choice is deterministic). Pure: the inbox feeds it a snapshot.
+
+use std::collections::HashMap;
+
+use super::role::OperatorStatus;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    pub id: String,
+    pub department: String,
+    pub queued_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: String,
+    pub status: OperatorStatus,
+    pub capacity: i64,
+    pub active: i64,
+    pub departments: Vec<String>,
+    /// When they were last given a chat (0 = never).
+    pub last_assigned_at: i64,
+}
+
+/// Assignments to make now, in order: `(conversation, operator)`.
+pub fn plan(queue: &[Queued], operators: &[Candidate]) -> Vec<(String, String)> {
+    let mut order: Vec<&Queued> = queue.iter().collect();
+    order.sort_by(|a, b| (a.queued_at, &a.id).cmp(&(b.queued_at, &b.id)));
+    let mut load: HashMap<&str, (i64, i64)> = operators.iter().map(|o| (o.id.as_str(), (o.active, o.last_assigned_at))).collect();
+    let mut tick = operators.iter().map(|o| o.last_assigned_at).max().unwrap_or(0);
+    let mut out = Vec::new();
+    for conv in order {
+        let best = operators
+            .iter()
+            .filter(|o| o.status == OperatorStatus::Available && o.departments.contains(&conv.department))
+            .filter(|o| load[o.id.as_str()].0 < o.capacity)
+            .min_by(|a, b| (load[a.id.as_str()], &a.id).cmp(&(load[b.id.as_str()], &b.id)));
+        if let Some(op) = best {
+            tick += 1;
+            let entry = load.entry(op.id.as_str()).or_insert((0, 0));
+            *entry = (entry.0 + 1, tick);
+            out.push((conv.id.clone(), op.id.clone()));
+        }
+    }
+    out
+}
+
+/// 1-based position of each conversation in its department's queue (oldest first).
+pub fn positions(queue: &[Queued]) -> Vec<(String, i64)> {
+    let mut order: Vec<&Queued> = queue.iter().collect();
+    order.sort_by(|a, b| (a.queued_at, &a.id).cmp(&(b.queued_at, &b.id)));
+    let mut seen: HashMap<&str, i64> = HashMap::new();
+    order
+        .into_iter()
+        .map(|q| {
+            let n = seen.entry(q.department.as_str()).or_insert(0);
+            *n += 1;
+            (q.id.clone(), *n)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use OperatorStatus::*;
+
+    fn q(id: &str, dep: &str, at: i64) -> Queued {
+        Queued { id: id.into(), department: dep.into(), queued_at: at }
+    }
+    fn op(id: &str, status: OperatorStatus, capacity: i64, active: i64, deps: &[&str], last: i64) -> Candidate {
+        Candidate { id: id.into(), status, capacity, active, departments: deps.iter().map(|d| d.to_string()).collect(), last_assigned_at: last }
+    }
+
+    #[test]
+    fn oldest_first_to_the_least_loaded() {
+        let ops = [op("a", Available, 5, 2, &["d"], 0), op("b", Available, 5, 0, &["d"], 0)];
+        let got = plan(&[q("late", "d", 20), q("early", "d", 10)], &ops);
+        assert_eq!(got, vec![("early".into(), "b".into()), ("late".into(), "b".into())]);
+    }
+
+    #[test]
+    fn ties_go_to_the_least_recently_assigned_then_the_lower_id() {
+        let ops = [op("a", Available, 5, 1, &["d"], 100), op("b", Available, 5, 1, &["d"], 50)];
+        assert_eq!(plan(&[q("c1", "d", 1)], &ops), vec![("c1".into(), "b".into())]);
+        let ops = [op("b", Available, 5, 0, &["d"], 0), op("a", Available, 5, 0, &["d"], 0)];
+        assert_eq!(plan(&[q("c1", "d", 1), q("c2", "d", 2)], &ops), vec![("c1".into(), "a".into()), ("c2".into(), "b".into())], "round robin");
+    }
+
+    #[test]
+    fn capacity_is_a_hard_limit() {
+        let ops = [op("a", Available, 1, 0, &["d"], 0), op("b", Available, 1, 0, &["d"], 0)];
+        let got = plan(&[q("c1", "d", 1), q("c2", "d", 2), q("c3", "d", 3)], &ops);
+        assert_eq!(got.len(), 2);
+        assert!(!got.iter().any(|(c, _)| c == "c3"), "the newest waits");
+        assert!(plan(&[q("c1", "d", 1)], &[op("z", Available, 0, 0, &["d"], 0)]).is_empty(), "capacity 0 takes nothing");
+    }
+
+    #[test]
+    fn only_available_operators_of_the_department() {
+        let ops = [op("busy", Busy, 5, 0, &["d"], 0), op("off", Offline, 5, 0, &["d"], 0), op("other", Available, 5, 0, &["e"], 0)];
+        assert!(plan(&[q("c1", "d", 1)], &ops).is_empty());
+        assert_eq!(plan(&[q("c1", "e", 1)], &ops), vec![("c1".into(), "other".into())]);
+    }
+
+    #[test]
+    fn empty_pools_and_queues() {
+        assert!(plan(&[], &[op("a", Available, 5, 0, &["d"], 0)]).is_empty());
+        assert!(plan(&[q("c1", "d", 1)], &[]).is_empty());
+    }
+
+    #[test]
+    fn positions_count_per_department_oldest_first() {
+        let got = positions(&[q("x2", "x", 5), q("y1", "y", 1), q("x1", "x", 2)]);
+        assert_eq!(got, vec![("y1".into(), 1), ("x1".into(), 1), ("x2".into(), 2)]);
+    }
+}

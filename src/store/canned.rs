@@ -1,0 +1,51 @@
+//! Canned replies: a tenant's saved answers, inserted in the composer by `/shortcut`.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{int, text, Store, StoreResult};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CannedRow {
+    pub id: String,
+    pub shortcut: String,
+    pub text: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl CannedRow {
+    pub fn to_json(&self) -> Value {
+        json!({ "id": self.id, "shortcut": self.shortcut, "text": self.text, "created_at": self.created_at, "updated_at": self.updated_at })
+    }
+}
+
+impl Store {
+    pub async fn canned_for_tenant(&self, tenant_id: &str) -> StoreResult<Vec<CannedRow>> {
+        self.all("SELECT id, shortcut, text, created_at, updated_at FROM canned_replies WHERE tenant_id = ?1 ORDER BY shortcut", &[text(tenant_id)]).await
+    }
+
+    pub async fn canned_in_tenant(&self, tenant_id: &str, id: &str) -> StoreResult<Option<CannedRow>> {
+        self.first("SELECT id, shortcut, text, created_at, updated_at FROM canned_replies WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id)]).await
+    }
+
+    pub async fn insert_canned(&self, id: &str, tenant_id: &str, shortcut: &str, body: &str, now: i64) -> StoreResult<usize> {
+        self.run(
+            "INSERT INTO canned_replies (id, tenant_id, shortcut, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            &[text(id), text(tenant_id), text(shortcut), text(body), int(now)],
+        )
+        .await
+    }
+
+    pub async fn update_canned(&self, tenant_id: &str, id: &str, shortcut: &str, body: &str, now: i64) -> StoreResult<usize> {
+        self.run(
+            "UPDATE canned_replies SET shortcut = ?3, text = ?4, updated_at = ?5 WHERE tenant_id = ?1 AND id = ?2",
+            &[text(tenant_id), text(id), text(shortcut), text(body), int(now)],
+        )
+        .await
+    }
+
+    pub async fn delete_canned(&self, tenant_id: &str, id: &str) -> StoreResult<usize> {
+        self.run("DELETE FROM canned_replies WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id)]).await
+    }
+}

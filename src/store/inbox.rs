@@ -1,0 +1,238 @@
+//! What the operator inbox reads and writes: conversation summaries (with per-operator unread counts
+//! and queue positions), the change feed and its cursor, the routing snapshot, read markers.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use worker::wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
+
+use super::{int, opt_text, text, Count, Store, StoreResult};
+
+/// A conversation as the inbox shows it to one operator.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SummaryRow {
+    pub id: String,
+    pub status: String,
+    pub department_id: Option<String>,
+    pub assignee_id: Option<String>,
+    pub last_seq: i64,
+    pub last_message_preview: Option<String>,
+    pub last_message_at: Option<i64>,
+    pub queued_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub visitor_id: String,
+    pub visitor_name: Option<String>,
+    pub visitor_email: Option<String>,
+    pub visitor_verified: i64,
+    pub unread_count: i64,
+    pub queue_position: Option<i64>,
+}
+
+impl SummaryRow {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id, "status": self.status, "department_id": self.department_id, "assignee_id": self.assignee_id,
+            "last_seq": self.last_seq, "last_message_preview": self.last_message_preview, "last_message_at": self.last_message_at,
+            "queued_at": self.queued_at, "queue_position": self.queue_position, "unread_count": self.unread_count,
+            "created_at": self.created_at, "updated_at": self.updated_at,
+            "visitor": { "id": self.visitor_id, "name": self.visitor_name, "email": self.visitor_email, "verified": self.visitor_verified == 1 },
+        })
+    }
+}
+
+/// `?1` is the tenant, `?2` the operator for whom unread counts are computed.
+const SUMMARY_SELECT: &str = "SELECT c.id, c.status, c.department_id, c.assignee_id, c.last_seq, c.last_message_preview, c.last_message_at,
+    c.queued_at, c.created_at, c.updated_at,
+    v.id AS visitor_id, v.name AS visitor_name, v.email AS visitor_email, v.verified AS visitor_verified,
+    (SELECT COUNT(*) FROM events e WHERE e.conversation_id = c.id AND e.author_type = 'visitor' AND e.type = 'message'
+       AND e.seq > COALESCE((SELECT r.seq FROM operator_reads r WHERE r.operator_id = ?2 AND r.conversation_id = c.id), 0)) AS unread_count,
+    CASE WHEN c.status = 'queued' THEN (SELECT COUNT(*) FROM conversations q WHERE q.tenant_id = c.tenant_id AND q.status = 'queued'
+       AND q.department_id IS c.department_id AND (q.queued_at < c.queued_at OR (q.queued_at = c.queued_at AND q.id <= c.id))) END AS queue_position
+  FROM conversations c JOIN visitors v ON v.id = c.visitor_id
+  WHERE c.tenant_id = ?1";
+
+/// Filters of the inbox list; every field narrows the result.
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    /// `bot`, `queued`, `active`, `closed`, or `open` (anything but closed).
+    pub status: Option<String>,
+    /// `Some(None)` = unassigned, `Some(Some(id))` = that operator.
+    pub assignee: Option<Option<String>>,
+    pub department: Option<String>,
+    pub search: Option<String>,
+    /// `(updated_at, id)` of the last row of the previous page.
+    pub before: Option<(i64, String)>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChangeRow {
+    pub id: i64,
+    pub kind: String,
+    pub conversation_id: Option<String>,
+    pub operator_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CandidateRow {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub capacity: i64,
+    pub last_assigned_at: i64,
+    pub active_count: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct QueuedRow {
+    pub id: String,
+    pub department_id: Option<String>,
+    pub queued_at: Option<i64>,
+}
+
+fn filter_sql(f: &ListFilter, args: &mut Vec<JsValue>) -> String {
+    let mut sql = String::new();
+    let mut push = |clause: &str, values: Vec<JsValue>, args: &mut Vec<JsValue>| {
+        // Each `$` in the clause becomes the next numbered parameter.
+        let mut clause = clause.to_string();
+        for v in values {
+            args.push(v);
+            clause = clause.replacen('$', &format!("?{}", args.len()), 1);
+        }
+        sql.push_str(" AND ");
+        sql.push_str(&clause);
+    };
+    match f.status.as_deref() {
+        Some("open") => push("c.status != 'closed'", vec![], args),
+        Some(s) => push("c.status = $", vec![text(s)], args),
+        None => {}
+    }
+    match &f.assignee {
+        Some(Some(id)) => push("c.assignee_id = $", vec![text(id)], args),
+        Some(None) => push("c.assignee_id IS NULL", vec![], args),
+        None => {}
+    }
+    if let Some(d) = &f.department {
+        push("c.department_id = $", vec![text(d)], args);
+    }
+    if let Some(q) = &f.search {
+        let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        push(
+            "(EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = c.id AND e.type = 'message' AND e.private = 0 AND e.text LIKE $ ESCAPE '\\') OR v.name LIKE $ ESCAPE '\\' OR v.email LIKE $ ESCAPE '\\')",
+            vec![text(&pattern), text(&pattern), text(&pattern)],
+            args,
+        );
+    }
+    sql
+}
+
+impl Store {
+    pub async fn list_conversations(&self, tenant_id: &str, operator_id: &str, f: &ListFilter, limit: i64) -> StoreResult<(Vec<SummaryRow>, i64)> {
+        let mut args = vec![text(tenant_id), text(operator_id)];
+        let filters = filter_sql(f, &mut args);
+        let count_args: Vec<JsValue> = args.clone();
+        let total: Option<Count> = self
+            .first(&format!("SELECT COUNT(*) AS n FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.tenant_id = ?1 AND (?2 IS NOT NULL) {filters}"), &count_args)
+            .await?;
+        let mut page = filters.clone();
+        if let Some((updated_at, id)) = &f.before {
+            args.push(int(*updated_at));
+            let a = args.len();
+            args.push(text(id));
+            page.push_str(&format!(" AND (c.updated_at < ?{a} OR (c.updated_at = ?{a} AND c.id < ?{}))", a + 1));
+        }
+        args.push(int(limit));
+        let rows = self.all(&format!("{SUMMARY_SELECT} {page} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?{}", args.len()), &args).await?;
+        Ok((rows, total.map(|c| c.n).unwrap_or(0)))
+    }
+
+    pub async fn conversation_summaries(&self, tenant_id: &str, operator_id: &str, ids: &[String]) -> StoreResult<Vec<SummaryRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = vec![text(tenant_id), text(operator_id)];
+        let placeholders: Vec<String> = ids.iter().enumerate().map(|(i, _)| format!("?{}", i + 3)).collect();
+        args.extend(ids.iter().map(|id| text(id)));
+        self.all(&format!("{SUMMARY_SELECT} AND c.id IN ({}) ORDER BY c.updated_at DESC, c.id DESC", placeholders.join(", ")), &args).await
+    }
+
+    pub fn inbox_change_statement(&self, tenant_id: &str, conversation_id: Option<&str>, operator_id: Option<&str>, now: i64) -> StoreResult<D1PreparedStatement> {
+        let kind = if conversation_id.is_some() { "conversation" } else { "operator" };
+        self.stmt(
+            "INSERT INTO inbox_changes (tenant_id, kind, conversation_id, operator_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            &[text(tenant_id), text(kind), opt_text(conversation_id), opt_text(operator_id), int(now)],
+        )
+    }
+
+    pub async fn latest_cursor(&self, tenant_id: &str) -> StoreResult<i64> {
+        let row: Option<Count> = self.first("SELECT COALESCE(MAX(id), 0) AS n FROM inbox_changes WHERE tenant_id = ?1", &[text(tenant_id)]).await?;
+        Ok(row.map(|c| c.n).unwrap_or(0))
+    }
+
+    pub async fn changes_after(&self, tenant_id: &str, cursor: i64, limit: i64) -> StoreResult<Vec<ChangeRow>> {
+        self.all(
+            "SELECT id, kind, conversation_id, operator_id FROM inbox_changes WHERE tenant_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            &[text(tenant_id), int(cursor), int(limit)],
+        )
+        .await
+    }
+
+    /// Moves a conversation to the state a transition decided. Entering the queue stamps `queued_at`
+    /// (unless `keep_place`, for chats released by an operator who went offline).
+    pub fn apply_transition_statement(&self, id: &str, status: &str, assignee: Option<&str>, department: Option<&str>, keep_place: bool, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.stmt(
+            "UPDATE conversations SET status = ?2, assignee_id = ?3, department_id = ?4,
+               queued_at = CASE WHEN ?2 = 'queued' THEN (CASE WHEN ?5 = 1 THEN COALESCE(queued_at, ?6) ELSE ?6 END) ELSE queued_at END,
+               closed_at = CASE WHEN ?2 = 'closed' THEN ?6 ELSE NULL END,
+               updated_at = ?6
+             WHERE id = ?1",
+            &[text(id), text(status), opt_text(assignee), opt_text(department), int(keep_place as i64), int(now)],
+        )
+    }
+
+    pub fn mark_assigned_statement(&self, operator_id: &str, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.stmt("UPDATE operators SET last_assigned_at = ?2 WHERE id = ?1", &[text(operator_id), int(now)])
+    }
+
+    pub async fn queued_conversations(&self, tenant_id: &str) -> StoreResult<Vec<QueuedRow>> {
+        self.all(
+            "SELECT id, department_id, queued_at FROM conversations WHERE tenant_id = ?1 AND status = 'queued' ORDER BY queued_at, id LIMIT 500",
+            &[text(tenant_id)],
+        )
+        .await
+    }
+
+    pub async fn routing_candidates(&self, tenant_id: &str) -> StoreResult<Vec<CandidateRow>> {
+        self.all(
+            "SELECT o.id, o.name, o.status, o.capacity, o.last_assigned_at,
+               (SELECT COUNT(*) FROM conversations c WHERE c.tenant_id = o.tenant_id AND c.assignee_id = o.id AND c.status = 'active') AS active_count
+             FROM operators o WHERE o.tenant_id = ?1 AND o.active = 1",
+            &[text(tenant_id)],
+        )
+        .await
+    }
+
+    pub async fn active_conversations_of(&self, tenant_id: &str, operator_id: &str) -> StoreResult<Vec<QueuedRow>> {
+        self.all(
+            "SELECT id, department_id, queued_at FROM conversations WHERE tenant_id = ?1 AND assignee_id = ?2 AND status = 'active'",
+            &[text(tenant_id), text(operator_id)],
+        )
+        .await
+    }
+
+    pub fn set_operator_status_statement(&self, tenant_id: &str, operator_id: &str, status: &str, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.stmt(
+            "UPDATE operators SET status = ?3, updated_at = ?4 WHERE tenant_id = ?1 AND id = ?2",
+            &[text(tenant_id), text(operator_id), text(status), int(now)],
+        )
+    }
+
+    /// Read markers only move forward.
+    pub fn mark_read_statement(&self, tenant_id: &str, operator_id: &str, conversation_id: &str, seq: i64) -> StoreResult<D1PreparedStatement> {
+        self.stmt(
+            "INSERT INTO operator_reads (operator_id, conversation_id, tenant_id, seq) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (operator_id, conversation_id) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+            &[text(operator_id), text(conversation_id), text(tenant_id), int(seq)],
+        )
+    }
+}

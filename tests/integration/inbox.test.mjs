@@ -1,0 +1,311 @@
+// The operator inbox against the real Worker: handoff, fair capacity-aware routing in the TenantInbox,
+// queue positions, transfers, closing, private notes, the console feed and its cursor, offline grace,
+// monitoring, canned replies, and the role/ownership and tenant rules.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { addOperator, client, signup } from '../helpers/api.mjs';
+import { eventually, makeKey, newConversation, newVisitor, openInbox, openSocket, SITE_ORIGIN, widgetClient } from '../helpers/chat.mjs';
+import { startWorker } from '../helpers/worker.mjs';
+
+let worker;
+let api;
+before(async () => {
+  worker = await startWorker({ vars: { INBOX_OFFLINE_GRACE_MS: '1500' } });
+  api = client(worker.url);
+});
+after(() => worker?.stop());
+
+/** A tenant with an owner, a key and agents (capacity as given, all in the default department). */
+async function team({ agents = 2, capacity = 1, available = true } = {}) {
+  const owner = await signup(api);
+  const key = await makeKey(api, owner);
+  const w = widgetClient(worker.url, key.key);
+  const members = [];
+  for (let i = 0; i < agents; i++) {
+    const agent = await addOperator(api, owner, 'agent', { capacity });
+    if (available) assert.equal((await api('PATCH', '/api/admin/me/status', { token: agent.token, body: { status: 'available' } })).status, 200);
+    members.push(agent);
+  }
+  return { owner, key, w, agents: members };
+}
+
+/** A visitor with a conversation holding one message, watched by a visitor socket. */
+async function visitorChat(w, text = 'hello') {
+  const v = await newVisitor(w);
+  const conv = await newConversation(w, v, { message: { client_msg_id: randomUUID(), text } });
+  const socket = await openSocket(worker.url, conv.id, v.token, { origin: SITE_ORIGIN, afterSeq: 0 });
+  return { v, conv, socket };
+}
+
+const handoff = (w, chat, body = {}) => w('POST', `/conversations/${chat.conv.id}/handoff`, { token: chat.v.token, body });
+const events = (s, type) => s.events().filter((e) => e.type === type);
+
+describe('routing', () => {
+  test('two_agents_with_capacity_one_and_three_handoffs_then_a_close_drains_the_queue', async () => {
+    const { w, agents } = await team({ agents: 2, capacity: 1 });
+    const chats = [];
+    for (let i = 0; i < 3; i++) {
+      const chat = await visitorChat(w, `need help ${i}`);
+      const r = await handoff(w, chat);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.event.type, 'handoff');
+      chats.push(chat);
+    }
+    const [a1, a2] = await Promise.all(chats.slice(0, 2).map((c) => c.socket.until(() => events(c.socket, 'assigned')[0], 'assigned')));
+    assert.notEqual(a1.data.assignee_id, a2.data.assignee_id, 'one each');
+    assert.deepEqual([a1.data.assignee_id, a2.data.assignee_id].sort(), agents.map((a) => a.operator.id).sort());
+    assert.ok(a1.data.assignee_name, 'the visitor sees the operator name');
+    const queued = await chats[2].socket.until(() => events(chats[2].socket, 'queue').at(-1), 'queue position');
+    assert.equal(queued.data.position, 1);
+    assert.equal(events(chats[2].socket, 'assigned').length, 0);
+
+    // The agent of the first chat closes it: the queued chat goes to them.
+    const owner1 = agents.find((a) => a.operator.id === a1.data.assignee_id);
+    const closed = await api('POST', `/api/admin/conversations/${chats[0].conv.id}/close`, { token: owner1.token });
+    assert.equal(closed.status, 200, closed.text);
+    const third = await chats[2].socket.until(() => events(chats[2].socket, 'assigned')[0], 'third assigned');
+    assert.equal(third.data.assignee_id, owner1.operator.id);
+    await Promise.all(chats.map((c) => c.socket.close()));
+  });
+
+  test('thirty_concurrent_handoffs_are_each_assigned_at_most_once_within_capacity', async () => {
+    const { owner, w, agents } = await team({ agents: 3, capacity: 5 });
+    const chats = await Promise.all(Array.from({ length: 30 }, async () => {
+      const v = await newVisitor(w);
+      const conv = await newConversation(w, v, { message: { client_msg_id: randomUUID(), text: 'rush' } });
+      return { v, conv };
+    }));
+    const results = await Promise.all(chats.map((c) => handoff(w, c)));
+    assert.deepEqual(results.map((r) => r.status), Array(30).fill(200));
+    const active = await eventually(async () => {
+      const r = await api('GET', '/api/admin/conversations?status=active&limit=100', { token: owner.token });
+      return r.body.count === 15 && r.body.results;
+    }, '15 active conversations');
+    const perAgent = new Map();
+    for (const c of active) perAgent.set(c.assignee_id, (perAgent.get(c.assignee_id) ?? 0) + 1);
+    assert.deepEqual([...perAgent.values()].sort(), [5, 5, 5], 'fills every seat, none over capacity');
+    for (const a of agents) assert.ok(perAgent.has(a.operator.id));
+    const queued = await api('GET', '/api/admin/conversations?status=queued&limit=100', { token: owner.token });
+    assert.equal(queued.body.count, 15);
+    for (const c of chats) {
+      const history = (await api('GET', `/api/admin/conversations/${c.conv.id}/messages`, { token: owner.token })).body.results;
+      assert.ok(history.filter((e) => e.type === 'assigned').length <= 1, 'never assigned twice');
+    }
+    assert.deepEqual(queued.body.results.map((c) => c.queue_position).sort((x, y) => x - y), Array.from({ length: 15 }, (_, i) => i + 1));
+  });
+
+  test('transfer_to_a_department_with_nobody_available_queues_it_there_with_history_intact', async () => {
+    const { owner, w, agents } = await team({ agents: 1, capacity: 3 });
+    const nights = await api('POST', '/api/admin/departments', { token: owner.token, body: { name: 'Night shift' } });
+    const chat = await visitorChat(w, 'my order is late');
+    await handoff(w, chat);
+    await chat.socket.until(() => events(chat.socket, 'assigned')[0], 'assigned');
+    await api('POST', `/api/admin/conversations/${chat.conv.id}/messages`, { token: agents[0].token, body: { client_msg_id: randomUUID(), text: 'let me check' } });
+    const moved = await api('POST', `/api/admin/conversations/${chat.conv.id}/transfer`, { token: agents[0].token, body: { department_id: nights.body.id } });
+    assert.equal(moved.status, 200, moved.text);
+    assert.equal(moved.body.conversation.status, 'queued');
+    assert.equal(moved.body.conversation.department_id, nights.body.id);
+    assert.equal(moved.body.conversation.assignee_id, null);
+    const ev = await chat.socket.until(() => events(chat.socket, 'transferred')[0], 'transferred event');
+    assert.equal(ev.data.department_name, 'Night shift');
+    assert.equal(ev.data.by.id, agents[0].operator.id, 'says who moved it');
+    const history = (await api('GET', `/api/admin/conversations/${chat.conv.id}/messages`, { token: owner.token })).body.results;
+    assert.deepEqual(history.filter((e) => e.type === 'message').map((e) => e.text), ['my order is late', 'let me check']);
+    assert.equal(history.at(-1).type === 'queue' || history.at(-1).type === 'transferred', true);
+    await chat.socket.close();
+  });
+
+  test('an_agent_whose_console_closes_goes_offline_after_the_grace_period_and_their_chat_is_rerouted', async () => {
+    const { owner, w, agents } = await team({ agents: 1, capacity: 2 });
+    const [first] = agents;
+    const console1 = await openInbox(worker.url, first.token);
+    await console1.frame((f) => f.type === 'hello', 'hello');
+    const chat = await visitorChat(w);
+    await handoff(w, chat);
+    await chat.socket.until(() => events(chat.socket, 'assigned')[0], 'assigned to first');
+    const second = await addOperator(api, owner, 'agent', { capacity: 2 });
+    await api('PATCH', '/api/admin/me/status', { token: second.token, body: { status: 'available' } });
+    await console1.close();
+    const released = await chat.socket.until(() => events(chat.socket, 'released')[0], 'released after grace', 20_000);
+    assert.equal(released.data.status, 'queued');
+    const reassigned = await chat.socket.until(() => events(chat.socket, 'assigned')[1], 'assigned to second');
+    assert.equal(reassigned.data.assignee_id, second.operator.id);
+    const me = (await api('GET', `/api/admin/operators/${first.operator.id}`, { token: owner.token })).body;
+    assert.equal(me.status, 'offline');
+    await chat.socket.close();
+  });
+});
+
+describe('private notes and monitoring', () => {
+  test('a_private_note_never_reaches_the_visitor_by_socket_or_rest', async () => {
+    const { owner, w } = await team({ agents: 0 });
+    const chat = await visitorChat(w);
+    const op = await openSocket(worker.url, chat.conv.id, owner.token, { afterSeq: 0 });
+    await op.frame((f) => f.type === 'hello', 'hello');
+    op.send({ type: 'send', client_msg_id: 'note-1', text: 'internal: VIP customer', private: true });
+    await op.frame((f) => f.type === 'ack' && f.client_msg_id === 'note-1', 'note ack');
+    const rest = await api('POST', `/api/admin/conversations/${chat.conv.id}/messages`, { token: owner.token, body: { client_msg_id: 'note-2', text: 'internal: refund ok', private: true } });
+    assert.equal(rest.status, 201);
+    op.sendMessage('public reply');
+    await chat.socket.until(() => chat.socket.events().find((e) => e.text === 'public reply'), 'public reply');
+    assert.ok(!JSON.stringify(chat.socket.frames).includes('internal:'), 'no note on the visitor socket');
+    const visitorHistory = (await w('GET', `/conversations/${chat.conv.id}/messages`, { token: chat.v.token })).body.results;
+    assert.ok(!JSON.stringify(visitorHistory).includes('internal:'));
+    const again = await openSocket(worker.url, chat.conv.id, chat.v.token, { origin: SITE_ORIGIN, afterSeq: 0 });
+    await again.until(() => again.events().find((e) => e.text === 'public reply'), 'replay');
+    assert.ok(!JSON.stringify(again.frames).includes('internal:'), 'no note on replay');
+    const opHistory = (await api('GET', `/api/admin/conversations/${chat.conv.id}/messages`, { token: owner.token })).body.results;
+    assert.deepEqual(opHistory.filter((e) => e.private).map((e) => e.text), ['internal: VIP customer', 'internal: refund ok']);
+    const fake = await w('POST', `/conversations/${chat.conv.id}/messages`, { token: chat.v.token, body: { client_msg_id: 'v-note', text: 'x', private: true } });
+    assert.equal(fake.status, 422, 'visitors cannot write notes');
+    await Promise.all([op.close(), again.close(), chat.socket.close()]);
+  });
+
+  test('owners_monitor_without_joining_and_agents_cannot_monitor', async () => {
+    const { owner, w, agents } = await team({ agents: 1, available: false });
+    const chat = await visitorChat(w);
+    const monitor = await openSocket(worker.url, chat.conv.id, owner.token, { afterSeq: 0, query: 'mode=monitor' });
+    await monitor.frame((f) => f.type === 'hello', 'hello');
+    monitor.sendMessage('should not go out');
+    assert.equal((await monitor.frame((f) => f.type === 'error', 'read only')).code, 'read_only');
+    chat.socket.sendMessage('visitor speaks');
+    await monitor.until(() => monitor.events().find((e) => e.text === 'visitor speaks'), 'monitor sees messages');
+    assert.ok(!chat.socket.frames.some((f) => f.type === 'presence'), 'the visitor sees no presence for a monitor');
+    await assert.rejects(openSocket(worker.url, chat.conv.id, agents[0].token, { query: 'mode=monitor' }), (e) => e.status === 403);
+    await Promise.all([monitor.close(), chat.socket.close()]);
+  });
+});
+
+describe('the console feed', () => {
+  test('live_changes_unread_counts_and_resume_with_a_cursor_return_exactly_the_missed_changes', async () => {
+    const { owner, w } = await team({ agents: 0 });
+    const early = await visitorChat(w, 'early');
+    const inbox = await openInbox(worker.url, owner.token);
+    const hello = await inbox.frame((f) => f.type === 'hello', 'hello');
+    assert.ok(hello.cursor > 0);
+    // Live: a new message shows up with an unread count for this operator.
+    early.socket.sendMessage('second message');
+    const live = await inbox.frame((f) => f.type === 'changes' && f.conversations.some((c) => c.id === early.conv.id && c.unread_count === 2), 'live change');
+    assert.ok(live.cursor > hello.cursor);
+    const read = await api('POST', `/api/admin/conversations/${early.conv.id}/read`, { token: owner.token, body: { seq: 2 } });
+    assert.equal(read.body.conversation.unread_count, 0);
+    const seen = await inbox.frame((f) => f.type === 'changes' && f.conversations.some((c) => c.id === early.conv.id && c.unread_count === 0), 'read reflected');
+    await inbox.close();
+
+    // Missed while away: a message in one conversation and a new, handed-off one.
+    const x = await visitorChat(w, 'x');
+    const y = await visitorChat(w, 'y');
+    await handoff(w, y);
+    const resumed = await openInbox(worker.url, owner.token, { cursor: seen.cursor });
+    const delta = await resumed.frame((f) => f.type === 'changes', 'delta');
+    assert.deepEqual(delta.conversations.map((c) => c.id).sort(), [x.conv.id, y.conv.id].sort(), 'exactly the missed conversations');
+    assert.equal(delta.conversations.find((c) => c.id === y.conv.id).status, 'queued');
+    assert.equal(delta.conversations.find((c) => c.id === x.conv.id).unread_count, 1);
+    const rest = await api('GET', `/api/admin/conversations?changed_since=${seen.cursor}`, { token: owner.token });
+    assert.deepEqual(rest.body.results.map((c) => c.id).sort(), [x.conv.id, y.conv.id].sort());
+    assert.equal(rest.body.cursor, delta.cursor);
+    const nothing = await api('GET', `/api/admin/conversations?changed_since=${delta.cursor}`, { token: owner.token });
+    assert.equal(nothing.body.count, 0);
+    await Promise.all([resumed.close(), early.socket.close(), x.socket.close(), y.socket.close()]);
+  });
+
+  test('list_filters_search_and_pagination', async () => {
+    const { owner, w, agents } = await team({ agents: 1, capacity: 1 });
+    const mine = await visitorChat(w, 'invoice question');
+    await handoff(w, mine);
+    await mine.socket.until(() => events(mine.socket, 'assigned')[0], 'assigned');
+    const waiting = await visitorChat(w, 'shipping question');
+    await handoff(w, waiting);
+    const bot = await visitorChat(w, 'just browsing');
+    const get = async (q, token = owner.token) => (await api('GET', `/api/admin/conversations?${q}`, { token })).body;
+    assert.deepEqual((await get('assignee=me', agents[0].token)).results.map((c) => c.id), [mine.conv.id]);
+    assert.deepEqual((await get('status=queued')).results.map((c) => c.id), [waiting.conv.id]);
+    assert.deepEqual((await get('status=bot')).results.map((c) => c.id), [bot.conv.id]);
+    assert.equal((await get('status=open')).count, 3);
+    assert.deepEqual((await get('q=invoice')).results.map((c) => c.id), [mine.conv.id]);
+    assert.equal((await get('assignee=unassigned')).count, 2);
+    const page1 = await get('limit=2');
+    assert.equal(page1.results.length, 2);
+    const page2 = await get(`limit=2&cursor=${page1.next_cursor}`);
+    assert.equal(page2.results.length, 1);
+    assert.equal(new Set([...page1.results, ...page2.results].map((c) => c.id)).size, 3);
+    assert.equal((await api('GET', '/api/admin/conversations?status=nope', { token: owner.token })).status, 422);
+    const detail = (await api('GET', `/api/admin/conversations/${mine.conv.id}`, { token: owner.token })).body;
+    assert.equal(detail.visitor.id, mine.v.visitor.id);
+    await Promise.all([mine, waiting, bot].map((c) => c.socket.close()));
+  });
+});
+
+describe('rules', () => {
+  test('agents_cannot_close_transfer_or_take_over_what_another_agent_owns', async () => {
+    const { owner, w, agents } = await team({ agents: 2, capacity: 1 });
+    const chat = await visitorChat(w);
+    await handoff(w, chat);
+    const assigned = await chat.socket.until(() => events(chat.socket, 'assigned')[0], 'assigned');
+    const holder = agents.find((a) => a.operator.id === assigned.data.assignee_id);
+    const other = agents.find((a) => a !== holder);
+    const id = chat.conv.id;
+    assert.equal((await api('POST', `/api/admin/conversations/${id}/close`, { token: other.token })).status, 403);
+    assert.equal((await api('POST', `/api/admin/conversations/${id}/transfer`, { token: other.token, body: { operator_id: other.operator.id } })).status, 403);
+    assert.equal((await api('POST', `/api/admin/conversations/${id}/takeover`, { token: other.token })).status, 403);
+    assert.equal((await api('POST', `/api/admin/conversations/${id}/assign`, { token: other.token, body: { operator_id: other.operator.id } })).status, 403);
+    assert.equal((await api('GET', `/api/admin/conversations/${id}`, { token: other.token })).body.assignee_id, holder.operator.id, 'unchanged');
+    // The holder may transfer; an owner may take over; closing twice is a conflict.
+    assert.equal((await api('POST', `/api/admin/conversations/${id}/transfer`, { token: holder.token, body: { operator_id: other.operator.id } })).status, 200);
+    assert.equal((await api('POST', `/api/admin/conversations/${id}/takeover`, { token: owner.token })).status, 200);
+    assert.equal((await api('POST', `/api/admin/conversations/${id}/close`, { token: owner.token })).status, 200);
+    const again = await api('POST', `/api/admin/conversations/${id}/close`, { token: owner.token });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, 'invalid_transition');
+    const reopened = await api('POST', `/api/admin/conversations/${id}/reopen`, { token: owner.token });
+    assert.equal(reopened.body.conversation.status === 'queued' || reopened.body.conversation.status === 'active', true);
+    await chat.socket.close();
+  });
+
+  test('an_agent_of_tenant_A_never_sees_tenant_Bs_inbox_or_conversations', async () => {
+    const a = await team({ agents: 1, available: false });
+    const b = await team({ agents: 0 });
+    const chatB = await visitorChat(b.w, 'secret B');
+    const agentA = a.agents[0];
+    const inboxA = await openInbox(worker.url, agentA.token);
+    await inboxA.frame((f) => f.type === 'hello', 'hello');
+    const id = chatB.conv.id;
+    for (const [method, path, body] of [
+      ['GET', `/api/admin/conversations/${id}`],
+      ['GET', `/api/admin/conversations/${id}/messages`],
+      ['POST', `/api/admin/conversations/${id}/messages`, { client_msg_id: 'x', text: 'pwned' }],
+      ['POST', `/api/admin/conversations/${id}/takeover`],
+      ['POST', `/api/admin/conversations/${id}/close`],
+      ['POST', `/api/admin/conversations/${id}/transfer`, { operator_id: agentA.operator.id }],
+      ['POST', `/api/admin/conversations/${id}/read`, { seq: 1 }],
+      ['POST', `/api/admin/conversations/${id}/reopen`],
+    ]) {
+      const r = await api(method, path, { token: agentA.token, body });
+      assert.equal(r.status, 404, `${method} ${path}`);
+    }
+    assert.equal((await api('GET', '/api/admin/conversations?status=open', { token: agentA.token })).body.count, 0);
+    await handoff(b.w, chatB);
+    chatB.socket.sendMessage('more from B');
+    await chatB.socket.until(() => chatB.socket.events().some((e) => e.text === 'more from B'), 'B message stored');
+    const own = await visitorChat(a.w, 'A visitor');
+    await inboxA.frame((f) => f.type === 'changes' && f.conversations.some((c) => c.id === own.conv.id), 'own tenant change');
+    assert.ok(!JSON.stringify(inboxA.frames).includes(chatB.conv.id), "B's changes never reach A's console");
+    await Promise.all([inboxA.close(), chatB.socket.close(), own.socket.close()]);
+  });
+
+  test('canned_replies_crud_with_agents_read_only', async () => {
+    const { owner, agents } = await team({ agents: 1, available: false });
+    const created = await api('POST', '/api/admin/canned-replies', { token: owner.token, body: { shortcut: '/hours', text: 'We are open 9–17.' } });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.shortcut, 'hours');
+    assert.equal((await api('POST', '/api/admin/canned-replies', { token: owner.token, body: { shortcut: 'hours', text: 'dup' } })).status, 409);
+    assert.equal((await api('POST', '/api/admin/canned-replies', { token: agents[0].token, body: { shortcut: 'x', text: 'y' } })).status, 403);
+    assert.deepEqual((await api('GET', '/api/admin/canned-replies', { token: agents[0].token })).body.results.map((c) => c.shortcut), ['hours']);
+    const edited = await api('PATCH', `/api/admin/canned-replies/${created.body.id}`, { token: owner.token, body: { text: 'Open 9–18.' } });
+    assert.equal(edited.body.text, 'Open 9–18.');
+    assert.equal((await api('POST', '/api/admin/canned-replies', { token: owner.token, body: { shortcut: 'bad shortcut!', text: 'y' } })).status, 422);
+    assert.equal((await api('DELETE', `/api/admin/canned-replies/${created.body.id}`, { token: owner.token })).status, 204);
+    assert.equal((await api('GET', '/api/admin/canned-replies', { token: owner.token })).body.count, 0);
+  });
+});
