@@ -1,11 +1,14 @@
 //! Pure rules of the product: parsers that turn untrusted input into typed values, permission rules,
 //! token claims and HMAC. No `worker` imports, so all of it is tested natively with `cargo test`.
 
+pub mod bot;
 pub mod conversation;
 pub mod email;
 pub mod encoding;
+pub mod faq;
 pub mod error;
 pub mod hmac;
+pub mod hours;
 pub mod ids;
 pub mod keys;
 pub mod message;
@@ -15,6 +18,9 @@ pub mod role;
 pub mod routing;
 pub mod text;
 pub mod token;
+pub mod tz;
+#[rustfmt::skip]
+pub mod tz_data;
 pub mod widget;
 
 pub use error::DomainError;
