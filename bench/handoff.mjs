@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { addOperator, client, signup } from '../tests/helpers/api.mjs';
-import { makeKey, newConversation, newVisitor, openSocket, SITE_ORIGIN, widgetClient } from '../tests/helpers/chat.mjs';
+import { makeKey, newConversation, newVisitor, openSocket, quietBot, SITE_ORIGIN, widgetClient } from '../tests/helpers/chat.mjs';
 import { startWorker } from '../tests/helpers/worker.mjs';
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -13,6 +13,7 @@ export async function handoffToAssignment({ url, count = 100 }) {
   const owner = await signup(api, { company: 'Handoff Bench' });
   const agent = await addOperator(api, owner, 'agent', { capacity: 100 });
   await api('PATCH', '/api/admin/me/status', { token: agent.token, body: { status: 'available' } });
+  await quietBot(api, owner);
   const w = widgetClient(url, (await makeKey(api, owner)).key);
   const samples = [];
   for (let i = 0; i < count; i++) {

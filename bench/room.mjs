@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { client, signup } from '../tests/helpers/api.mjs';
-import { makeKey, newConversation, newVisitor, openSocket, SITE_ORIGIN, widgetClient } from '../tests/helpers/chat.mjs';
+import { makeKey, newConversation, newVisitor, openSocket, quietBot, SITE_ORIGIN, widgetClient } from '../tests/helpers/chat.mjs';
 import { startWorker } from '../tests/helpers/worker.mjs';
 
 const rates = (process.argv[2] ?? '200,500,1000,2000').split(',').map(Number);
@@ -19,6 +19,7 @@ function pct(sorted, p) {
 export async function roomFanout({ url, receivers = 2, rates: offered = rates, seconds: secs = seconds }) {
   const api = client(url);
   const owner = await signup(api, { company: 'Bench Co' });
+  await quietBot(api, owner);
   const key = await makeKey(api, owner);
   const w = widgetClient(url, key.key);
   const rows = [];

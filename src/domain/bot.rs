@@ -48,6 +48,10 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Flow {
+    /// Whether the bot answers free-text messages (FAQ or fallback). Off: the menu still shows and
+    /// visitors reach a person through it, but the bot never writes on its own.
+    #[serde(default = "yes")]
+    pub auto_reply: bool,
     pub default_locale: String,
     pub welcome: Localized,
     pub root: String,
@@ -67,6 +71,10 @@ pub struct MenuPath {
     pub steps: Vec<Step>,
     /// How the path ends: `Ask` (free text) or `Handoff`.
     pub end: Action,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn invalid(field: String, message: impl Into<String>) -> DomainError {
@@ -238,6 +246,7 @@ pub fn default_flow() -> Flow {
     let ask = || texts("Ask a question", "質問する", "질문하기", "提问");
     let person = || texts("Talk to a person", "担当者と話す", "상담원 연결", "联系人工客服");
     Flow {
+        auto_reply: true,
         default_locale: "en".into(),
         welcome: texts("Hi! How can we help you today?", "こんにちは！ご用件をお選びください。", "안녕하세요! 무엇을 도와드릴까요?", "您好！请问有什么可以帮您？"),
         root: "start".into(),
@@ -268,6 +277,7 @@ pub fn default_flow() -> Flow {
 /// The bot's own sentences, per locale.
 pub struct BotTexts {
     pub fallback: &'static str,
+    pub talk_to_person: &'static str,
     pub offline: &'static str,
     pub no_operator: &'static str,
     pub email_thanks: &'static str,
@@ -278,6 +288,7 @@ pub fn bot_texts(locale: &str) -> BotTexts {
     match locale {
         "ja" => BotTexts {
             fallback: "申し訳ありません、その質問にはお答えできません。担当者におつなぎしましょうか？",
+            talk_to_person: "担当者と話す",
             offline: "ただいま営業時間外です。メールアドレスを残していただければ、担当者からご連絡します。",
             no_operator: "ただいま対応できる担当者がいません。メールアドレスを残していただければ、折り返しご連絡します。",
             email_thanks: "ありがとうございます。担当者から {email} にご連絡します。",
@@ -285,6 +296,7 @@ pub fn bot_texts(locale: &str) -> BotTexts {
         },
         "ko" => BotTexts {
             fallback: "죄송합니다. 그 질문에는 답을 드리기 어렵습니다. 상담원을 연결해 드릴까요?",
+            talk_to_person: "상담원 연결",
             offline: "지금은 운영 시간이 아닙니다. 이메일 주소를 남겨 주시면 상담원이 연락드리겠습니다.",
             no_operator: "지금은 상담 가능한 상담원이 없습니다. 이메일 주소를 남겨 주시면 연락드리겠습니다.",
             email_thanks: "감사합니다. 상담원이 {email}(으)로 연락드리겠습니다.",
@@ -292,6 +304,7 @@ pub fn bot_texts(locale: &str) -> BotTexts {
         },
         "zh" => BotTexts {
             fallback: "抱歉，我暂时无法回答这个问题。需要为您转接人工客服吗？",
+            talk_to_person: "联系人工客服",
             offline: "现在是非工作时间。请留下您的邮箱，客服会尽快联系您。",
             no_operator: "目前没有可用的客服。请留下您的邮箱，我们会尽快回复您。",
             email_thanks: "谢谢！客服会通过 {email} 联系您。",
@@ -299,6 +312,7 @@ pub fn bot_texts(locale: &str) -> BotTexts {
         },
         _ => BotTexts {
             fallback: "Sorry, I don't know the answer to that. Would you like to talk to a person?",
+            talk_to_person: "Talk to a person",
             offline: "We're away right now. Leave your email address and a person will get back to you.",
             no_operator: "Nobody is available right now. Leave your email address and we'll get back to you.",
             email_thanks: "Thanks! We'll reply to {email}.",

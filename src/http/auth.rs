@@ -1,14 +1,13 @@
 //! `/api/auth/*`: sign up (a new tenant with its owner), sign in, refresh, sign out, who am I, and
 //! changing one's own password. Sign-in is throttled per account and per client address.
 
-use serde::Deserialize;
 use serde_json::json;
 use worker::{Method, Request, Response};
 
 use super::admin::operators::{operator_view, tenant_view};
 use super::error::{ApiError, ApiResult};
 use super::session::{authenticate, cookie_value, hash_refresh_token, issue_session, refresh_cookie, REFRESH_COOKIE};
-use super::{json, methods, new_id, read_json, Ctx};
+use super::{json, methods, new_id, read_body, Ctx};
 use crate::crypto::{hash_password, verify_password};
 use crate::domain::email::Email;
 use crate::domain::password::{Password, PasswordHash};
@@ -36,24 +35,16 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SignupBody {
-    company: String,
-    name: String,
-    email: String,
-    password: String,
-}
-
 async fn signup(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     if ctx.var("ALLOW_SIGNUP").as_deref() == Some("false") {
         return Err(ApiError::new(403, "signup_disabled", "sign-up is disabled on this deployment; ask an owner to invite you"));
     }
-    let body: SignupBody = read_json(&mut req).await?;
-    let company = Name::parse(&body.company, "company", NAME_MAX)?;
-    let name = Name::parse(&body.name, "name", NAME_MAX)?;
-    let email = Email::parse(&body.email)?;
-    let password = Password::parse(&body.password, "password")?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["company", "name", "email", "password"])?;
+    let company = Name::parse(body.str("company")?, "company", NAME_MAX)?;
+    let name = Name::parse(body.str("name")?, "name", NAME_MAX)?;
+    let email = Email::parse(body.str("email")?)?;
+    let password = Password::parse(body.str("password")?, "password")?;
     if ctx.store.operator_by_email(email.as_str()).await?.is_some() {
         return Err(email_taken());
     }
@@ -101,20 +92,15 @@ fn email_taken() -> ApiError {
     ApiError::new(409, "email_taken", "an account with this email already exists; sign in instead")
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LoginBody {
-    email: String,
-    password: String,
-}
-
 fn client_address(req: &Request) -> String {
     req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_else(|| "unknown".to_string())
 }
 
 async fn login(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
-    let body: LoginBody = read_json(&mut req).await?;
-    let email = Email::parse(&body.email)?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["email", "password"])?;
+    let email = Email::parse(body.str("email")?)?;
+    let given = body.str("password")?;
     let account_bucket = format!("account:{}", email.as_str());
     let address_bucket = format!("ip:{}", client_address(&req));
     let s = &ctx.store;
@@ -127,7 +113,7 @@ async fn login(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     }
     let row = s.operator_by_email(email.as_str()).await?;
     let stored = row.as_ref().map(|r| r.password_hash.as_str()).unwrap_or(DUMMY_HASH);
-    let matches = verify_password(body.password.as_bytes(), stored).await? && row.is_some();
+    let matches = verify_password(given.as_bytes(), stored).await? && row.is_some();
     let Some(row) = row.filter(|_| matches) else {
         s.record_login_failure(&account_bucket, ctx.now, THROTTLE_WINDOW_MS).await?;
         s.record_login_failure(&address_bucket, ctx.now, THROTTLE_WINDOW_MS).await?;
@@ -138,7 +124,7 @@ async fn login(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     }
     s.clear_login_failures(&account_bucket).await?;
     if PasswordHash::parse(&row.password_hash).is_some_and(|h| h.needs_rehash()) {
-        let upgraded = hash_password(body.password.as_bytes()).await?.format();
+        let upgraded = hash_password(given.as_bytes()).await?.format();
         s.upgrade_password_hash(&row.id, &upgraded).await?;
     }
     let extra = me_body(ctx, &row).await?;
@@ -202,20 +188,14 @@ async fn me(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     json(200, &me_body(ctx, &operator.row).await?)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ChangePasswordBody {
-    current_password: String,
-    new_password: String,
-}
-
 /// Changing one's password ends every other session (refresh tokens revoked, access tokens
 /// invalidated by the token version) and starts a fresh one for the caller.
 async fn change_password(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let operator = authenticate(&req, ctx).await?;
-    let body: ChangePasswordBody = read_json(&mut req).await?;
-    let new_password = Password::parse(&body.new_password, "new_password")?;
-    if !verify_password(body.current_password.as_bytes(), &operator.row.password_hash).await? {
+    let body = read_body(&mut req).await?;
+    body.allow(&["current_password", "new_password"])?;
+    let new_password = Password::parse(body.str("new_password")?, "new_password")?;
+    if !verify_password(body.str("current_password")?.as_bytes(), &operator.row.password_hash).await? {
         return Err(ApiError::new(403, "wrong_password", "the current password is wrong"));
     }
     let hash = hash_password(new_password.as_bytes()).await?.format();

@@ -121,6 +121,97 @@ pub fn list<T: Serialize>(results: &[T], next_cursor: Option<String>) -> ApiResu
     json(200, &serde_json::json!({ "count": results.len(), "results": results, "next_cursor": next_cursor }))
 }
 
+/// A JSON object body, read field by field. One generic parser (`serde_json::Value`) serves every
+/// endpoint instead of a derived deserializer per request type, which kept the wasm far smaller.
+pub struct Body(serde_json::Map<String, serde_json::Value>);
+
+fn shape(message: String) -> ApiError {
+    ApiError::new(422, "invalid_body", format!("the body does not match the expected shape: {message}"))
+}
+
+impl Body {
+    /// Refuses fields the endpoint does not know (a typo must not silently do nothing).
+    pub fn allow(&self, fields: &[&str]) -> ApiResult<&Self> {
+        match self.0.keys().find(|k| !fields.contains(&k.as_str())) {
+            Some(k) => Err(shape(format!("unknown field `{k}`, expected one of {}", fields.join(", ")))),
+            None => Ok(self),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&serde_json::Value> {
+        self.0.get(name).filter(|v| !v.is_null())
+    }
+
+    pub fn str(&self, name: &str) -> ApiResult<&str> {
+        self.opt_str(name)?.ok_or_else(|| shape(format!("missing field `{name}`")))
+    }
+
+    pub fn opt_str(&self, name: &str) -> ApiResult<Option<&str>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => v.as_str().map(Some).ok_or_else(|| shape(format!("field `{name}` must be a string"))),
+        }
+    }
+
+    /// `Some(None)` for an explicit `null`, `None` when absent.
+    pub fn nullable_str(&self, name: &str) -> ApiResult<Option<Option<&str>>> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(serde_json::Value::Null) => Ok(Some(None)),
+            Some(v) => v.as_str().map(|s| Some(Some(s))).ok_or_else(|| shape(format!("field `{name}` must be a string or null"))),
+        }
+    }
+
+    pub fn i64(&self, name: &str) -> ApiResult<i64> {
+        self.opt_i64(name)?.ok_or_else(|| shape(format!("missing field `{name}`")))
+    }
+
+    pub fn opt_i64(&self, name: &str) -> ApiResult<Option<i64>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => v.as_i64().map(Some).ok_or_else(|| shape(format!("field `{name}` must be an integer"))),
+        }
+    }
+
+    pub fn opt_bool(&self, name: &str) -> ApiResult<Option<bool>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => v.as_bool().map(Some).ok_or_else(|| shape(format!("field `{name}` must be true or false"))),
+        }
+    }
+
+    pub fn strings(&self, name: &str) -> ApiResult<Vec<String>> {
+        self.opt_strings(name)?.ok_or_else(|| shape(format!("missing field `{name}`")))
+    }
+
+    pub fn opt_strings(&self, name: &str) -> ApiResult<Option<Vec<String>>> {
+        let Some(v) = self.get(name) else { return Ok(None) };
+        let wrong = || shape(format!("field `{name}` must be a list of strings"));
+        v.as_array().ok_or_else(wrong)?.iter().map(|x| x.as_str().map(str::to_string).ok_or_else(wrong)).collect::<ApiResult<Vec<_>>>().map(Some)
+    }
+
+    /// A nested object parsed into its own type.
+    pub fn opt_object<T: DeserializeOwned>(&self, name: &str) -> ApiResult<Option<T>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|e| shape(format!("field `{name}`: {e}"))),
+        }
+    }
+
+    /// Whether the field is present at all (even as `null`).
+    pub fn has(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+}
+
+/// Reads a JSON object body (see `read_json` for the limits and error codes).
+pub async fn read_body(req: &mut Request) -> ApiResult<Body> {
+    match read_json::<serde_json::Value>(req).await? {
+        serde_json::Value::Object(map) => Ok(Body(map)),
+        _ => Err(shape("the body must be a JSON object".into())),
+    }
+}
+
 /// Reads a JSON body: 415 unless it is declared JSON, 413 above the limit, 400 when it does not parse,
 /// 422 when it parses but has missing, unknown or mistyped fields.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {

@@ -2,13 +2,12 @@
 //! from an origin that key allows (CORS is answered only for those); all but `config` and `session`
 //! also carry the visitor token from `session` as `Authorization: Bearer`.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Method, Request, Response};
 
 use super::error::{ApiError, ApiResult};
 use super::session::{bearer_token, jwt_secret};
-use super::{json, list, methods, new_id, path_id, read_json, room, Ctx};
+use super::{json, list, methods, new_id, path_id, read_body, room, Ctx};
 use crate::domain::email::Email;
 use crate::domain::hmac::verify_hmac_hex;
 use crate::domain::keys::PublishableKey;
@@ -16,7 +15,9 @@ use crate::domain::message::{ClientMsgId, TEXT_MAX_CHARS};
 use crate::domain::origin::origin_allowed;
 use crate::domain::text::{Name, NAME_MAX};
 use crate::domain::token::{issue_visitor_token, verify_visitor_token, VisitorClaims, VISITOR_TTL_SECS};
+use crate::domain::bot::{bot_texts, locale_for, pick, Action, Flow};
 use crate::domain::widget::WidgetSettings;
+use crate::realtime::bot::{flow_of, hours_of};
 use crate::realtime::conversation::Identity;
 use crate::realtime::protocol::{MAX_FRAME_BYTES, SUBPROTOCOL};
 use crate::store::api_keys::ApiKeyRow;
@@ -39,10 +40,12 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
         preflight()
     } else {
         match rest {
-            ["config"] => methods!(method, "GET"; Get => config(ctx, &site)),
+            ["config"] => methods!(method, "GET"; Get => config(&req, ctx, &site)),
+            ["faq", "ask"] => methods!(method, "POST"; Post => faq_ask(req, ctx, &site)),
             ["session"] => methods!(method, "POST"; Post => session(req, ctx, &site)),
             ["conversations"] => methods!(method, "GET, POST"; Get => list_conversations(req, ctx, &site), Post => create_conversation(req, ctx, &site)),
             ["conversations", id, "handoff"] => methods!(method, "POST"; Post => handoff(req, ctx, &site, id)),
+            ["conversations", id, "contact"] => methods!(method, "POST"; Post => contact(req, ctx, &site, id)),
             ["conversations", id, "messages"] => {
                 methods!(method, "GET, POST"; Get => messages(req, ctx, &site, id), Post => send_message(req, ctx, &site, id))
             }
@@ -96,15 +99,50 @@ fn identity(visitor: &VisitorRow, conversation_id: &str) -> Identity {
     Identity { kind: "visitor".into(), id: visitor.id.clone(), name: visitor.name.clone(), tenant_id: visitor.tenant_id.clone(), conversation_id: conversation_id.into() }
 }
 
-async fn config(ctx: &Ctx, site: &Site) -> ApiResult<Response> {
+/// The locale for a visitor: `?locale=` or the body's, else Accept-Language, else the tenant's default.
+fn visitor_locale(req: &Request, explicit: Option<&str>, default_locale: &str) -> ApiResult<String> {
+    let query = req.url()?.query_pairs().find(|(k, _)| k == "locale").map(|(_, v)| v.into_owned());
+    let header = req.headers().get("accept-language")?;
+    Ok(locale_for(explicit.or(query.as_deref()).or(header.as_deref()), default_locale))
+}
+
+/// The menu flow in one locale, ready for the widget to browse without a server round trip.
+fn localized_flow(flow: &Flow, locale: &str) -> Value {
+    let d = flow.default_locale.as_str();
+    json!({
+        "auto_reply": flow.auto_reply,
+        "welcome": pick(&flow.welcome, locale, d),
+        "root": flow.root,
+        "nodes": flow.nodes.iter().map(|n| json!({
+            "id": n.id,
+            "text": pick(&n.text, locale, d),
+            "choices": n.choices.iter().map(|c| json!({ "id": c.id, "label": pick(&c.label, locale, d), "action": c.action })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+async fn config(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
     let tenant = ctx.store.tenant_by_id(&site.key.tenant_id).await?.ok_or_else(|| ApiError::not_found("tenant"))?;
-    let online = ctx.store.available_operator_count(&tenant.id).await? > 0;
+    let operators_online = ctx.store.available_operator_count(&tenant.id).await? > 0;
+    let settings = ctx.store.bot_settings(&tenant.id).await?.ok_or_else(|| ApiError::not_found("tenant"))?;
+    let flow = flow_of(&settings);
+    let locale = visitor_locale(req, None, &flow.default_locale)?;
+    let hours = hours_of(&settings);
+    let open_now = hours.as_ref().is_none_or(|h| h.is_open(ctx.now));
+    let next_open_at = if open_now { None } else { hours.as_ref().and_then(|h| h.next_open(ctx.now)) };
+    let online = open_now && operators_online;
     json(
         200,
         &json!({
             "tenant": { "name": tenant.name },
             "widget": WidgetSettings::from_stored(&tenant.widget_settings),
-            "operators_online": online,
+            "locale": locale,
+            "bot": localized_flow(&flow, &locale),
+            "online": online,
+            "open_now": open_now,
+            "next_open_at": next_open_at,
+            "expected_reply": if online { "minutes" } else if next_open_at.is_some() { "when_open" } else { "by_email" },
+            "operators_online": operators_online,
             "require_verified_visitors": tenant.require_verified == 1,
             "limits": { "text_chars": TEXT_MAX_CHARS, "frame_bytes": MAX_FRAME_BYTES },
             "websocket": { "path": "/ws/conversations/{id}", "subprotocol": SUBPROTOCOL },
@@ -112,30 +150,22 @@ async fn config(ctx: &Ctx, site: &Site) -> ApiResult<Response> {
     )
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct SessionBody {
-    token: Option<String>,
-    external_id: Option<String>,
-    hash: Option<String>,
-    name: Option<String>,
-    email: Option<String>,
-}
-
 /// Starts or resumes a visitor session. Verified visitors (`external_id` + `hash`) are found or made by
 /// their site user id; a bad or missing hash never reaches an existing visitor.
 async fn session(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
-    let body: SessionBody = read_json(&mut req).await?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["token", "external_id", "hash", "name", "email"])?;
     let tenant = ctx.store.tenant_by_id(&site.key.tenant_id).await?.ok_or_else(|| ApiError::not_found("tenant"))?;
-    let name = body.name.as_deref().map(|n| Name::parse(n, "name", NAME_MAX)).transpose()?;
-    let email = body.email.as_deref().map(Email::parse).transpose()?;
+    let name = body.opt_str("name")?.map(|n| Name::parse(n, "name", NAME_MAX)).transpose()?;
+    let email = body.opt_str("email")?.map(Email::parse).transpose()?;
+    let hash = body.opt_str("hash")?;
     let (name, email) = (name.as_ref().map(Name::as_str), email.as_ref().map(Email::as_str));
     let secret = jwt_secret(ctx)?;
-    let (visitor, resumed) = if let Some(external_id) = body.external_id.as_deref() {
+    let (visitor, resumed) = if let Some(external_id) = body.opt_str("external_id")? {
         if external_id.is_empty() || external_id.len() > 256 {
             return Err(ApiError::invalid("external_id", "must be 1 to 256 characters"));
         }
-        let verified = match (&tenant.identity_secret, &body.hash) {
+        let verified = match (&tenant.identity_secret, hash) {
             (Some(key), Some(hash)) => verify_hmac_hex(key.as_bytes(), external_id.as_bytes(), hash),
             _ => false,
         };
@@ -151,7 +181,7 @@ async fn session(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response
         let resumed = row.id != id.as_str();
         (row, resumed)
     } else {
-        let previous = match body.token.as_deref().map(|t| verify_visitor_token(&secret, t, ctx.now_secs())) {
+        let previous = match body.opt_str("token")?.map(|t| verify_visitor_token(&secret, t, ctx.now_secs())) {
             Some(Ok(c)) if c.tid == tenant.id => ctx.store.visitor_in_tenant(&tenant.id, &c.sub).await?,
             _ => None,
         };
@@ -189,39 +219,54 @@ async fn list_conversations(req: Request, ctx: &Ctx, site: &Site) -> ApiResult<R
     list(&rows.iter().map(|r| r.to_json()).collect::<Vec<_>>(), None)
 }
 
-#[derive(Deserialize)]
+/// The first message sent with a new conversation: `{client_msg_id, text}`.
+#[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FirstMessage {
     client_msg_id: String,
     text: String,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct CreateBody {
-    client_request_id: Option<String>,
-    message: Option<FirstMessage>,
-}
-
 /// Starts a conversation (idempotent per `client_request_id`), optionally with its first message.
 async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
     let v = visitor(&req, ctx, site).await?;
-    let body: CreateBody = read_json(&mut req).await?;
-    let request_id = body.client_request_id.as_deref().map(|r| ClientMsgId::parse(r).map_err(|e| e.at("client_request_id"))).transpose()?;
-    if let Some(m) = &body.message {
+    let body = read_body(&mut req).await?;
+    // `menu_path`: choice ids from the root of the bot menu, ending with "ask" or "talk to a person".
+    body.allow(&["client_request_id", "message", "menu_path", "locale"])?;
+    let request_id = body.opt_str("client_request_id")?.map(|r| ClientMsgId::parse(r).map_err(|e| e.at("client_request_id"))).transpose()?;
+    let message: Option<FirstMessage> = body.opt_object("message")?;
+    let menu_path = body.opt_strings("menu_path")?;
+    if let Some(m) = &message {
         ClientMsgId::parse(&m.client_msg_id)?;
         crate::domain::message::MessageText::parse(&m.text)?;
     }
+    let settings = ctx.store.bot_settings(&v.tenant_id).await?.ok_or_else(|| ApiError::not_found("tenant"))?;
+    let flow = flow_of(&settings);
+    let locale = visitor_locale(&req, body.opt_str("locale")?, &flow.default_locale)?;
+    let path = menu_path.as_deref().map(|p| flow.follow(p, &locale)).transpose()?;
     let id = new_id()?;
     let (conversation, created) = ctx.store.create_conversation(id.as_str(), &v.tenant_id, &v.id, request_id.as_ref().map(ClientMsgId::as_str), ctx.now).await?;
     if created {
+        let steps = path.as_ref().map(|p| serde_json::to_string(&p.steps)).transpose().map_err(ApiError::internal)?;
+        ctx.store.set_conversation_start(&conversation.id, &locale, steps.as_deref()).await?;
         ctx.store.batch(vec![ctx.store.inbox_change_statement(&v.tenant_id, Some(&conversation.id), None, ctx.now)?]).await?;
-        if body.message.is_none() {
+        if let Some(p) = &path {
+            // The path the visitor took is the conversation's first event, so the operator sees it.
+            let labels: Vec<&str> = p.steps.iter().map(|s| s.label.as_str()).collect();
+            let command = crate::realtime::conversation::RoomCommand {
+                command: "menu".into(),
+                text: Some(labels.join(" › ")),
+                payload: Some(json!({ "steps": p.steps })),
+                ..Default::default()
+            };
+            room::command(ctx, &identity(&v, &conversation.id), &command).await?;
+        }
+        if message.is_none() {
             room::notify_inbox(ctx, &v.tenant_id, false).await;
         }
     }
     let mut body_out = json!({ "conversation": conversation.to_json(), "created": created });
-    if let Some(m) = body.message {
+    if let Some(m) = message {
         let mut res = room::send(ctx, &identity(&v, &conversation.id), &json!({ "client_msg_id": m.client_msg_id, "text": m.text })).await?;
         let status = res.status_code();
         let sent: Value = res.json().await.map_err(ApiError::internal)?;
@@ -229,9 +274,15 @@ async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiRes
             return Ok(super::json_text(status, sent.to_string())?);
         }
         body_out["event"] = sent["event"].clone();
-        if let Some(fresh) = ctx.store.conversation_in_tenant(&v.tenant_id, &conversation.id).await? {
-            body_out["conversation"] = fresh.to_json();
+    }
+    if let (true, Some(Action::Handoff { department_id })) = (created, path.as_ref().map(|p| &p.end)) {
+        let (status, text) = start_handoff(ctx, &v, &conversation, department_id.as_deref()).await?;
+        if status >= 300 {
+            return Ok(super::json_text(status, text)?);
         }
+    }
+    if let Some(fresh) = ctx.store.conversation_in_tenant(&v.tenant_id, &conversation.id).await? {
+        body_out["conversation"] = fresh.to_json();
     }
     json(if created { 201 } else { 200 }, &body_out)
 }
@@ -260,14 +311,10 @@ async fn send_message(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) ->
     let v = visitor(&req, ctx, site).await?;
     let id = path_id(raw_id, "conversation")?;
     let conversation = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
-    let body: FirstMessage = read_json(&mut req).await?;
-    room::send(ctx, &identity(&v, &conversation.id), &json!({ "client_msg_id": body.client_msg_id, "text": body.text })).await
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct HandoffBody {
-    department_id: Option<String>,
+    let body = read_body(&mut req).await?;
+    body.allow(&["client_msg_id", "text", "private"])?;
+    let message = json!({ "client_msg_id": body.str("client_msg_id")?, "text": body.str("text")?, "private": body.opt_bool("private")?.unwrap_or(false) });
+    room::send(ctx, &identity(&v, &conversation.id), &message).await
 }
 
 /// "Talk to a person": the conversation joins its department's queue (the default department unless
@@ -276,8 +323,21 @@ async fn handoff(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
     let v = visitor(&req, ctx, site).await?;
     let id = path_id(raw_id, "conversation")?;
     let conversation = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
-    let body: HandoffBody = read_json(&mut req).await?;
-    let department = match &body.department_id {
+    let body = read_body(&mut req).await?;
+    body.allow(&["department_id"])?;
+    let (status, body) = start_handoff(ctx, &v, &conversation, body.opt_str("department_id")?).await?;
+    if status >= 300 {
+        return Ok(super::json_text(status, body)?);
+    }
+    let event: Value = serde_json::from_str(&body).map_err(ApiError::internal)?;
+    let fresh = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, &conversation.id).await?.map(|c| c.to_json());
+    json(200, &json!({ "conversation": fresh, "event": event["event"] }))
+}
+
+/// Queues the conversation in a department and, when nobody there can take it now, lets the bot say
+/// so (outside business hours: when the team is back) and ask for an email address.
+async fn start_handoff(ctx: &Ctx, v: &VisitorRow, conversation: &crate::store::conversations::ConversationRow, department_id: Option<&str>) -> ApiResult<(u16, String)> {
+    let department = match department_id {
         Some(d) => {
             let id = crate::domain::ids::Id::parse(d).ok_or_else(|| ApiError::invalid("department_id", "must be a department id"))?;
             ctx.store.department_in_tenant(&v.tenant_id, id.as_str()).await?.ok_or_else(|| ApiError::invalid("department_id", "is not a department of this site"))?
@@ -293,11 +353,62 @@ async fn handoff(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
         department_name: Some(department.name.clone()),
         ..Default::default()
     };
-    let (status, body) = room::command(ctx, &identity(&v, &conversation.id), &command).await?;
+    let who = identity(v, &conversation.id);
+    let (status, body) = room::command(ctx, &who, &command).await?;
+    if status >= 300 {
+        return Ok((status, body));
+    }
+    let candidates = ctx.store.routing_candidates(&v.tenant_id).await?;
+    let members = ctx.store.memberships_for_tenant(&v.tenant_id).await?;
+    let someone = candidates.iter().any(|c| {
+        c.status == "available" && c.active_count < c.capacity && members.iter().any(|m| m.operator_id == c.id && m.department_id == department.id)
+    });
+    let settings = ctx.store.bot_settings(&v.tenant_id).await?;
+    let hours = settings.as_ref().and_then(hours_of);
+    let open = hours.as_ref().is_none_or(|h| h.is_open(ctx.now));
+    // Operators who are available outside business hours are working: only an empty seat list makes
+    // the bot step in.
+    if !someone {
+        let locale = conversation.locale.clone().unwrap_or_else(|| settings.as_ref().map(|s| flow_of(s).default_locale).unwrap_or_else(|| "en".into()));
+        let texts = bot_texts(&locale);
+        let next_open_at = if open { None } else { hours.as_ref().and_then(|h| h.next_open(ctx.now)) };
+        let (notice, text) = if open { ("no_operator", texts.no_operator) } else { ("offline", texts.offline) };
+        let say = crate::realtime::conversation::RoomCommand {
+            command: "bot_say".into(),
+            text: Some(text.into()),
+            payload: Some(json!({ "notice": notice, "next_open_at": next_open_at, "ask_email": true })),
+            ..Default::default()
+        };
+        room::command(ctx, &who, &say).await?;
+    }
+    Ok((status, body))
+}
+
+/// "Leave a message": the visitor's email address for a reply while nobody is available.
+async fn contact(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
+    let v = visitor(&req, ctx, site).await?;
+    let id = path_id(raw_id, "conversation")?;
+    let conversation = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["email"])?;
+    let email = Email::parse(body.str("email")?)?;
+    ctx.store.set_visitor_email(&v.tenant_id, &v.id, email.as_str()).await?;
+    let texts = bot_texts(conversation.locale.as_deref().unwrap_or("en"));
+    let say = crate::realtime::conversation::RoomCommand {
+        command: "bot_say".into(),
+        text: Some(texts.email_thanks.replace("{email}", email.as_str())),
+        payload: Some(json!({ "contact": email.as_str() })),
+        ..Default::default()
+    };
+    let (status, body) = room::command(ctx, &identity(&v, &conversation.id), &say).await?;
     if status >= 300 {
         return Ok(super::json_text(status, body)?);
     }
-    let event: Value = serde_json::from_str(&body).map_err(ApiError::internal)?;
-    let fresh = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, &conversation.id).await?.map(|c| c.to_json());
-    json(200, &json!({ "conversation": fresh, "event": event["event"] }))
+    json(200, &json!({ "visitor": { "id": v.id, "name": v.name, "email": email.as_str(), "verified": v.verified == 1 } }))
+}
+
+/// `POST /api/widget/faq/ask {text}`: best answers with scores; creates nothing.
+async fn faq_ask(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
+    let body = read_body(&mut req).await?;
+    super::admin::bot::answer(ctx, &site.key.tenant_id, &body).await
 }

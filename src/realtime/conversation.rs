@@ -70,6 +70,9 @@ pub struct RoomCommand {
     /// Refuse unless the conversation is assigned to this operator right now (ownership rules).
     pub require_assignee: Option<String>,
     pub position: Option<i64>,
+    /// For `bot_say` (a bot message) and `menu` (the visitor's menu path): the event's text and data.
+    pub text: Option<String>,
+    pub payload: Option<Value>,
 }
 
 /// What each socket carries in its attachment, so it survives hibernation.
@@ -120,6 +123,8 @@ impl Future for SlotFuture {
 enum Reply {
     Socket { ws: WebSocket, sid: String },
     Rest(Rc<Slot>),
+    /// Events the room writes on its own (bot replies).
+    Nobody,
 }
 
 struct Draft {
@@ -139,6 +144,8 @@ struct Draft {
 enum Op {
     Send(Draft),
     Command { who: Identity, command: RoomCommand, slot: Rc<Slot> },
+    /// The bot's turn after a visitor message (skipped unless the conversation is still with the bot).
+    Bot { who: Identity, question: String },
     Join { ws: WebSocket, after_seq: Option<i64>, hello: bool },
 }
 
@@ -390,6 +397,12 @@ impl ConversationRoom {
                         }
                         self.run_command(who, command, slot).await;
                     }
+                    Op::Bot { who, question } => {
+                        if !sends.is_empty() {
+                            self.commit(std::mem::take(&mut sends), Vec::new()).await;
+                        }
+                        self.bot_turn(who, question).await;
+                    }
                 }
             }
             if !sends.is_empty() {
@@ -445,8 +458,8 @@ impl ConversationRoom {
         self.notify_inbox(&tenant_id, false);
         let peers = self.snapshot_peers();
         for (i, d) in drafts.into_iter().enumerate() {
-            let inserted = results.get(2 * i).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) == 1;
-            let row = results.get(2 * i + 1).and_then(|r| r.results::<EventRow>().ok()).and_then(|mut rows| rows.pop());
+            let inserted = results.get(2 * i).map(|r| r.changes()).unwrap_or(0) == 1;
+            let row = results.get(2 * i + 1).and_then(|r| r.rows::<EventRow>().pop());
             let Some(row) = row else {
                 reply_error(d.reply, "store_unavailable", "the event could not be read back", Some(&d.client_msg_id));
                 continue;
@@ -460,8 +473,12 @@ impl ConversationRoom {
                 SendOutcome::Created => {
                     let sender_sid = match &d.reply {
                         Reply::Socket { sid, .. } => Some(sid.clone()),
-                        Reply::Rest(_) => None,
+                        Reply::Rest(_) | Reply::Nobody => None,
                     };
+                    if d.author.0 == "visitor" && d.kind == "message" {
+                        let question = d.text.clone().unwrap_or_default();
+                        self.inner.borrow_mut().queue.push_back(Op::Bot { who: d.who.clone(), question });
+                    }
                     reply_ok(d.reply, &d.client_msg_id, &event, false);
                     let frame = event_frame(&event);
                     for p in peers.iter().filter(|p| p.1.ready && Some(&p.1.sid) != sender_sid.as_ref() && (!d.private || p.1.who.sees_private())) {
@@ -499,6 +516,14 @@ impl ConversationRoom {
         }
         let now = now_ms();
         let by = who.author();
+        if cmd.command == "bot_say" || cmd.command == "menu" {
+            let text = cmd.text.clone().unwrap_or_default();
+            let data = cmd.payload.clone().unwrap_or(Value::Null).to_string();
+            let mut draft = system_draft(&who, if cmd.command == "menu" { "menu" } else { "message" }, text, data, Reply::Rest(slot));
+            draft.author = if cmd.command == "menu" { (who.kind.clone(), Some(who.id.clone()), who.name.clone()) } else { ("bot".into(), None, Some("Bot".into())) };
+            self.commit(vec![draft], Vec::new()).await;
+            return;
+        }
         if cmd.command == "queue_position" {
             let position = cmd.position.unwrap_or(0);
             if status != Status::Queued || position < 1 {
@@ -558,6 +583,22 @@ impl ConversationRoom {
         if stored && matches!(t.state.status, Status::Queued | Status::Closed) || stored && matches!(command, Command::Transfer { .. }) {
             self.notify_inbox(&who.tenant_id, true);
         }
+    }
+
+    /// Answers a visitor message with the bot, if the conversation is still the bot's (the state machine
+    /// decides: once queued or active, the bot is silent).
+    async fn bot_turn(&self, who: Identity, question: String) {
+        let Ok(store) = Store::open(&self.env) else { return };
+        let Ok(Some(row)) = store.conversation_in_tenant(&who.tenant_id, &who.conversation_id).await else { return };
+        if !Status::parse(&row.status).is_ok_and(Status::bot_may_reply) {
+            return;
+        }
+        let locale = row.locale.unwrap_or_else(|| "en".into());
+        let Ok(Some((text, data))) = super::bot::reply(&store, &who.tenant_id, &locale, &question).await else { return };
+        let mut draft = system_draft(&who, "message", text, data.to_string(), Reply::Nobody);
+        draft.author = ("bot".into(), None, Some("Bot".into()));
+        draft.preview = draft.text.as_deref().and_then(|t| MessageText::parse(t).ok()).map(|t| t.preview());
+        self.commit(vec![draft], Vec::new()).await;
     }
 
     /// Tells the tenant's inbox that its feed moved (and whether to run the router), without waiting.
@@ -751,6 +792,7 @@ impl ConversationRoom {
 
 fn reply_ok(reply: Reply, client_msg_id: &str, event: &Value, duplicate: bool) {
     match reply {
+        Reply::Nobody => {}
         Reply::Socket { ws, .. } => {
             let _ = ws.send_with_str(ack_frame(client_msg_id, event, duplicate));
         }
@@ -760,6 +802,7 @@ fn reply_ok(reply: Reply, client_msg_id: &str, event: &Value, duplicate: bool) {
 
 fn reply_error(reply: Reply, code: &'static str, message: &str, client_msg_id: Option<&str>) {
     match reply {
+        Reply::Nobody => worker::console_error!("room: {code}: {message}"),
         Reply::Socket { ws, .. } => {
             let _ = ws.send_with_str(error_frame(code, message, client_msg_id));
         }

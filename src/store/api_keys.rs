@@ -1,11 +1,10 @@
 //! Publishable API keys of a tenant, with their allowed origins.
 
-use serde::Deserialize;
 use worker::D1PreparedStatement;
 
-use super::{int, text, Store, StoreResult};
+use super::{int, text, Store, StoreResult, FromRow, Row};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ApiKeyRow {
     pub id: String,
     pub tenant_id: String,
@@ -56,5 +55,11 @@ impl Store {
             "UPDATE api_keys SET revoked_at = ?3 WHERE tenant_id = ?1 AND id = ?2 AND revoked_at IS NULL",
             &[text(tenant_id), text(id), int(now)],
         )
+    }
+}
+
+impl FromRow for ApiKeyRow {
+    fn from_row(r: &Row) -> Self {
+        ApiKeyRow { id: r.str("id"), tenant_id: r.str("tenant_id"), publishable_key: r.str("publishable_key"), label: r.str("label"), allowed_origins: r.str("allowed_origins"), created_at: r.i64("created_at"), revoked_at: r.opt_i64("revoked_at") }
     }
 }

@@ -1,11 +1,10 @@
 //! The audit log: who changed which setting when. Entries are written in the same batch as the change.
 
-use serde::Deserialize;
 use worker::D1PreparedStatement;
 
-use super::{int, opt_text, text, Store, StoreResult};
+use super::{int, opt_text, text, Store, StoreResult, FromRow, Row};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct AuditRow {
     pub id: i64,
     pub actor_operator_id: Option<String>,
@@ -42,5 +41,11 @@ impl Store {
             &[text(tenant_id), int(before_id.unwrap_or(i64::MAX)), int(limit)],
         )
         .await
+    }
+}
+
+impl FromRow for AuditRow {
+    fn from_row(r: &Row) -> Self {
+        AuditRow { id: r.i64("id"), actor_operator_id: r.opt_str("actor_operator_id"), action: r.str("action"), target_type: r.opt_str("target_type"), target_id: r.opt_str("target_id"), detail: r.str("detail"), created_at: r.i64("created_at") }
     }
 }

@@ -1,11 +1,10 @@
 //! Canned replies: a tenant's saved answers, inserted in the composer by `/shortcut`.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{int, text, Store, StoreResult};
+use super::{int, text, Store, StoreResult, FromRow, Row};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct CannedRow {
     pub id: String,
     pub shortcut: String,
@@ -47,5 +46,11 @@ impl Store {
 
     pub async fn delete_canned(&self, tenant_id: &str, id: &str) -> StoreResult<usize> {
         self.run("DELETE FROM canned_replies WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id)]).await
+    }
+}
+
+impl FromRow for CannedRow {
+    fn from_row(r: &Row) -> Self {
+        CannedRow { id: r.str("id"), shortcut: r.str("shortcut"), text: r.str("text"), created_at: r.i64("created_at"), updated_at: r.i64("updated_at") }
     }
 }

@@ -1,11 +1,10 @@
 //! Conversations: who they belong to, their status, and the summary kept beside the event stream.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{int, opt_text, text, Count, Store, StoreResult};
+use super::{int, opt_text, text, Count, Store, StoreResult, FromRow, Row};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ConversationRow {
     pub id: String,
     pub tenant_id: String,
@@ -21,6 +20,8 @@ pub struct ConversationRow {
     pub updated_at: i64,
     pub queued_at: Option<i64>,
     pub closed_at: Option<i64>,
+    pub locale: Option<String>,
+    pub menu_path: Option<String>,
 }
 
 impl ConversationRow {
@@ -28,7 +29,8 @@ impl ConversationRow {
         json!({
             "id": self.id, "status": self.status, "department_id": self.department_id, "assignee_id": self.assignee_id,
             "last_seq": self.last_seq, "last_message_preview": self.last_message_preview, "last_message_at": self.last_message_at,
-            "created_at": self.created_at, "updated_at": self.updated_at,
+            "created_at": self.created_at, "updated_at": self.updated_at, "locale": self.locale,
+            "menu_path": self.menu_path.as_deref().and_then(|m| serde_json::from_str::<Value>(m).ok()),
         })
     }
 }
@@ -75,5 +77,11 @@ impl Store {
             .first("SELECT COUNT(*) AS n FROM operators WHERE tenant_id = ?1 AND active = 1 AND status = 'available'", &[text(tenant_id)])
             .await?;
         Ok(row.map(|c| c.n).unwrap_or(0))
+    }
+}
+
+impl FromRow for ConversationRow {
+    fn from_row(r: &Row) -> Self {
+        ConversationRow { id: r.str("id"), tenant_id: r.str("tenant_id"), visitor_id: r.str("visitor_id"), status: r.str("status"), department_id: r.opt_str("department_id"), assignee_id: r.opt_str("assignee_id"), client_request_id: r.opt_str("client_request_id"), last_seq: r.i64("last_seq"), last_message_preview: r.opt_str("last_message_preview"), last_message_at: r.opt_i64("last_message_at"), created_at: r.i64("created_at"), updated_at: r.i64("updated_at"), queued_at: r.opt_i64("queued_at"), closed_at: r.opt_i64("closed_at"), locale: r.opt_str("locale"), menu_path: r.opt_str("menu_path") }
     }
 }

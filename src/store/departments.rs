@@ -1,11 +1,10 @@
 //! Departments (teams) and who belongs to them. Each tenant has exactly one default department.
 
-use serde::Deserialize;
 use worker::D1PreparedStatement;
 
-use super::{int, text, Store, StoreResult};
+use super::{int, text, Store, StoreResult, FromRow, Row};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct DepartmentRow {
     pub id: String,
     pub tenant_id: String,
@@ -63,5 +62,11 @@ impl Store {
 
     pub fn delete_operator_memberships_statement(&self, tenant_id: &str, operator_id: &str) -> StoreResult<D1PreparedStatement> {
         self.stmt("DELETE FROM department_members WHERE tenant_id = ?1 AND operator_id = ?2", &[text(tenant_id), text(operator_id)])
+    }
+}
+
+impl FromRow for DepartmentRow {
+    fn from_row(r: &Row) -> Self {
+        DepartmentRow { id: r.str("id"), tenant_id: r.str("tenant_id"), name: r.str("name"), is_default: r.i64("is_default"), created_at: r.i64("created_at") }
     }
 }

@@ -2,16 +2,14 @@
 //! take the next `seq` inside the same statement, so the stream is gap-free and sends are idempotent
 //! even if two writers ever raced.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::D1PreparedStatement;
 
-use super::{int, opt_text, text, Store, StoreResult};
+use super::{int, opt_text, text, Store, StoreResult, FromRow, Row};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct EventRow {
     pub seq: i64,
-    #[serde(rename = "type")]
     pub kind: String,
     pub author_type: String,
     pub author_id: Option<String>,
@@ -120,5 +118,11 @@ impl Store {
     pub async fn last_seq(&self, conversation_id: &str) -> StoreResult<i64> {
         let row: Option<super::Count> = self.first("SELECT COALESCE(MAX(seq), 0) AS n FROM events WHERE conversation_id = ?1", &[text(conversation_id)]).await?;
         Ok(row.map(|c| c.n).unwrap_or(0))
+    }
+}
+
+impl FromRow for EventRow {
+    fn from_row(r: &Row) -> Self {
+        EventRow { seq: r.i64("seq"), kind: r.str("type"), author_type: r.str("author_type"), author_id: r.opt_str("author_id"), author_name: r.opt_str("author_name"), client_msg_id: r.str("client_msg_id"), text: r.opt_str("text"), data: r.opt_str("data"), content_hash: r.str("content_hash"), private: r.i64("private"), created_at: r.i64("created_at") }
     }
 }

@@ -1,15 +1,14 @@
 //! What the operator inbox reads and writes: conversation summaries (with per-operator unread counts
 //! and queue positions), the change feed and its cursor, the routing snapshot, read markers.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-use super::{int, opt_text, text, Count, Store, StoreResult};
+use super::{int, opt_text, text, Count, Store, StoreResult, FromRow, Row};
 
 /// A conversation as the inbox shows it to one operator.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct SummaryRow {
     pub id: String,
     pub status: String,
@@ -65,7 +64,7 @@ pub struct ListFilter {
     pub before: Option<(i64, String)>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ChangeRow {
     pub id: i64,
     pub kind: String,
@@ -73,7 +72,7 @@ pub struct ChangeRow {
     pub operator_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct CandidateRow {
     pub id: String,
     pub name: String,
@@ -83,7 +82,7 @@ pub struct CandidateRow {
     pub active_count: i64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct QueuedRow {
     pub id: String,
     pub department_id: Option<String>,
@@ -234,5 +233,29 @@ impl Store {
              ON CONFLICT (operator_id, conversation_id) DO UPDATE SET seq = MAX(seq, excluded.seq)",
             &[text(operator_id), text(conversation_id), text(tenant_id), int(seq)],
         )
+    }
+}
+
+impl FromRow for SummaryRow {
+    fn from_row(r: &Row) -> Self {
+        SummaryRow { id: r.str("id"), status: r.str("status"), department_id: r.opt_str("department_id"), assignee_id: r.opt_str("assignee_id"), last_seq: r.i64("last_seq"), last_message_preview: r.opt_str("last_message_preview"), last_message_at: r.opt_i64("last_message_at"), queued_at: r.opt_i64("queued_at"), created_at: r.i64("created_at"), updated_at: r.i64("updated_at"), visitor_id: r.str("visitor_id"), visitor_name: r.opt_str("visitor_name"), visitor_email: r.opt_str("visitor_email"), visitor_verified: r.i64("visitor_verified"), unread_count: r.i64("unread_count"), queue_position: r.opt_i64("queue_position") }
+    }
+}
+
+impl FromRow for ChangeRow {
+    fn from_row(r: &Row) -> Self {
+        ChangeRow { id: r.i64("id"), kind: r.str("kind"), conversation_id: r.opt_str("conversation_id"), operator_id: r.opt_str("operator_id") }
+    }
+}
+
+impl FromRow for CandidateRow {
+    fn from_row(r: &Row) -> Self {
+        CandidateRow { id: r.str("id"), name: r.str("name"), status: r.str("status"), capacity: r.i64("capacity"), last_assigned_at: r.i64("last_assigned_at"), active_count: r.i64("active_count") }
+    }
+}
+
+impl FromRow for QueuedRow {
+    fn from_row(r: &Row) -> Self {
+        QueuedRow { id: r.str("id"), department_id: r.opt_str("department_id"), queued_at: r.opt_i64("queued_at") }
     }
 }

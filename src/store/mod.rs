@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod bot;
 pub mod canned;
 pub mod conversations;
 pub mod events;
@@ -15,8 +16,12 @@ pub mod tenants;
 pub mod visitors;
 pub mod throttle;
 
-use serde::de::DeserializeOwned;
-use worker::wasm_bindgen::JsValue;
+use std::future::Future;
+use std::pin::Pin;
+
+use worker::js_sys::{Array, Function, Reflect};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
 use worker::{D1Database, D1PreparedStatement, Env};
 
 /// The one error type of the store layer.
@@ -27,17 +32,32 @@ pub enum StoreError {
     Db(String),
 }
 
-impl From<worker::Error> for StoreError {
-    fn from(e: worker::Error) -> Self {
-        let text = e.to_string();
+impl StoreError {
+    fn from_text(text: String) -> StoreError {
         match text.find("UNIQUE constraint failed: ") {
             Some(at) => StoreError::Unique(text[at + 26..].split(':').next().unwrap_or("").trim().to_string()),
             None => StoreError::Db(text),
         }
     }
+
+    /// A rejected D1 promise: its message, and its cause's, where D1 puts the SQLite error.
+    fn from_js(e: JsValue) -> StoreError {
+        let message = |v: &JsValue| v.dyn_ref::<worker::js_sys::Error>().map(|e| String::from(e.message())).or_else(|| v.as_string()).unwrap_or_default();
+        let cause = Reflect::get(&e, &JsValue::from_str("cause")).ok().filter(|c| !c.is_undefined()).map(|c| message(&c)).unwrap_or_default();
+        StoreError::from_text(format!("{} {cause}", message(&e)))
+    }
+}
+
+impl From<worker::Error> for StoreError {
+    fn from(e: worker::Error) -> Self {
+        StoreError::from_text(e.to_string())
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A boxed query future: awaited from ~150 places, it is not worth inlining into each caller.
+pub type Query<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + 'a>>;
 
 pub fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
@@ -49,6 +69,54 @@ pub fn int(n: i64) -> JsValue {
 
 pub fn opt_text(s: Option<&str>) -> JsValue {
     s.map(JsValue::from_str).unwrap_or(JsValue::NULL)
+}
+
+/// One result row as D1 returns it (a JS object), read column by column. Reading rows by hand
+/// instead of through a derived deserializer per row type keeps the wasm much smaller.
+pub struct Row(JsValue);
+
+impl Row {
+    fn get(&self, column: &str) -> JsValue {
+        Reflect::get(&self.0, &JsValue::from_str(column)).unwrap_or(JsValue::UNDEFINED)
+    }
+    pub fn str(&self, column: &str) -> String {
+        self.get(column).as_string().unwrap_or_default()
+    }
+    pub fn opt_str(&self, column: &str) -> Option<String> {
+        self.get(column).as_string()
+    }
+    pub fn i64(&self, column: &str) -> i64 {
+        self.opt_i64(column).unwrap_or(0)
+    }
+    pub fn opt_i64(&self, column: &str) -> Option<i64> {
+        self.get(column).as_f64().map(|f| f as i64)
+    }
+}
+
+/// A row type built from a `Row`; the columns are ours, so a missing one reads as empty or zero.
+pub trait FromRow: Sized {
+    fn from_row(row: &Row) -> Self;
+}
+
+/// The result of one statement of a batch.
+pub struct Outcome(JsValue);
+
+impl Outcome {
+    pub fn changes(&self) -> usize {
+        Reflect::get(&self.0, &JsValue::from_str("meta"))
+            .and_then(|m| Reflect::get(&m, &JsValue::from_str("changes")))
+            .ok()
+            .and_then(|c| c.as_f64())
+            .unwrap_or(0.0) as usize
+    }
+
+    pub fn rows<T: FromRow>(&self) -> Vec<T> {
+        Reflect::get(&self.0, &JsValue::from_str("results"))
+            .ok()
+            .and_then(|r| r.dyn_into::<Array>().ok())
+            .map(|a| a.iter().map(|v| T::from_row(&Row(v))).collect())
+            .unwrap_or_default()
+    }
 }
 
 pub struct Store {
@@ -69,40 +137,53 @@ impl Store {
         Ok(self.db.prepare(sql).bind(args)?)
     }
 
-    pub async fn first<T: DeserializeOwned>(&self, sql: &str, args: &[JsValue]) -> StoreResult<Option<T>> {
-        Ok(self.stmt(sql, args)?.first::<T>(None).await?)
+    fn execute<'a>(&'a self, sql: &'a str, args: &'a [JsValue]) -> Query<'a, Outcome> {
+        Box::pin(async move {
+            let promise = self.stmt(sql, args)?.inner().all().map_err(StoreError::from_js)?;
+            Ok(Outcome(JsFuture::from(promise).await.map_err(StoreError::from_js)?))
+        })
     }
 
-    pub async fn all<T: DeserializeOwned>(&self, sql: &str, args: &[JsValue]) -> StoreResult<Vec<T>> {
-        Ok(self.stmt(sql, args)?.all().await?.results::<T>()?)
+    pub async fn first<T: FromRow>(&self, sql: &str, args: &[JsValue]) -> StoreResult<Option<T>> {
+        Ok(self.execute(sql, args).await?.rows::<T>().into_iter().next())
+    }
+
+    pub async fn all<T: FromRow>(&self, sql: &str, args: &[JsValue]) -> StoreResult<Vec<T>> {
+        Ok(self.execute(sql, args).await?.rows::<T>())
     }
 
     /// Runs one statement and returns how many rows it changed.
     pub async fn run(&self, sql: &str, args: &[JsValue]) -> StoreResult<usize> {
-        let result = self.stmt(sql, args)?.run().await?;
-        Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
+        Ok(self.execute(sql, args).await?.changes())
     }
 
     /// Runs statements in one transaction and returns each statement's result.
-    pub async fn batch_results(&self, statements: Vec<D1PreparedStatement>) -> StoreResult<Vec<worker::D1Result>> {
-        let results = self.db.batch(statements).await?;
-        match results.iter().find_map(|r| r.error()) {
-            Some(e) => Err(StoreError::Db(e)),
-            None => Ok(results),
-        }
+    pub fn batch_results(&self, statements: Vec<D1PreparedStatement>) -> Query<'_, Vec<Outcome>> {
+        Box::pin(async move {
+            let list: Array = statements.iter().map(|s| JsValue::from(s.inner().clone())).collect();
+            let batch: Function = Reflect::get(self.db.as_ref(), &JsValue::from_str("batch"))
+                .map_err(StoreError::from_js)?
+                .dyn_into()
+                .map_err(|_| StoreError::Db("D1 has no batch".into()))?;
+            let promise: worker::js_sys::Promise = batch.call1(self.db.as_ref(), &list).map_err(StoreError::from_js)?.dyn_into().map_err(StoreError::from_js)?;
+            let results = JsFuture::from(promise).await.map_err(StoreError::from_js)?;
+            let results: Array = results.dyn_into().map_err(StoreError::from_js)?;
+            Ok(results.iter().map(Outcome).collect())
+        })
     }
 
     /// Runs statements in one transaction: all of them or none.
     pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> StoreResult<()> {
-        let results = self.db.batch(statements).await?;
-        match results.iter().find_map(|r| r.error()) {
-            Some(e) => Err(StoreError::Db(e)),
-            None => Ok(()),
-        }
+        self.batch_results(statements).await.map(|_| ())
     }
 }
 
-#[derive(serde::Deserialize)]
 pub struct Count {
     pub n: i64,
+}
+
+impl FromRow for Count {
+    fn from_row(r: &Row) -> Self {
+        Count { n: r.i64("n") }
+    }
 }

@@ -1,11 +1,10 @@
 //! Operators (people who answer chats) of a tenant.
 
-use serde::Deserialize;
 use worker::D1PreparedStatement;
 
-use super::{int, text, Count, Store, StoreResult};
+use super::{int, text, Count, Store, StoreResult, FromRow, Row};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct OperatorRow {
     pub id: String,
     pub tenant_id: String,
@@ -32,7 +31,7 @@ pub struct NewOperator<'a> {
     pub now: i64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct MembershipRow {
     pub operator_id: String,
     pub department_id: String,
@@ -102,5 +101,17 @@ impl Store {
     /// Rehash on login (same password, current parameters): tokens stay valid.
     pub async fn upgrade_password_hash(&self, id: &str, password_hash: &str) -> StoreResult<usize> {
         self.run("UPDATE operators SET password_hash = ?2 WHERE id = ?1", &[text(id), text(password_hash)]).await
+    }
+}
+
+impl FromRow for OperatorRow {
+    fn from_row(r: &Row) -> Self {
+        OperatorRow { id: r.str("id"), tenant_id: r.str("tenant_id"), email: r.str("email"), name: r.str("name"), role: r.str("role"), password_hash: r.str("password_hash"), status: r.str("status"), capacity: r.i64("capacity"), active: r.i64("active"), token_version: r.i64("token_version"), created_at: r.i64("created_at"), updated_at: r.i64("updated_at") }
+    }
+}
+
+impl FromRow for MembershipRow {
+    fn from_row(r: &Row) -> Self {
+        MembershipRow { operator_id: r.str("operator_id"), department_id: r.str("department_id") }
     }
 }

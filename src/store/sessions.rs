@@ -1,11 +1,10 @@
 //! Refresh tokens (operator sessions), stored as keyed hashes and rotated on every use.
 
-use serde::Deserialize;
 use worker::D1PreparedStatement;
 
-use super::{int, text, Store, StoreResult};
+use super::{int, text, Store, StoreResult, FromRow, Row};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct RefreshTokenRow {
     pub id: String,
     pub family_id: String,
@@ -40,5 +39,11 @@ impl Store {
 
     pub fn revoke_operator_sessions_statement(&self, operator_id: &str, now: i64) -> StoreResult<D1PreparedStatement> {
         self.stmt("UPDATE refresh_tokens SET revoked_at = ?2 WHERE operator_id = ?1 AND revoked_at IS NULL", &[text(operator_id), int(now)])
+    }
+}
+
+impl FromRow for RefreshTokenRow {
+    fn from_row(r: &Row) -> Self {
+        RefreshTokenRow { id: r.str("id"), family_id: r.str("family_id"), operator_id: r.str("operator_id"), tenant_id: r.str("tenant_id"), token_hash: r.str("token_hash"), created_at: r.i64("created_at"), expires_at: r.i64("expires_at"), revoked_at: r.opt_i64("revoked_at") }
     }
 }

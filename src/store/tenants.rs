@@ -1,11 +1,10 @@
 //! Tenants (companies) and their identity secret.
 
-use serde::Deserialize;
 use worker::D1PreparedStatement;
 
-use super::{int, opt_text, text, Store, StoreResult};
+use super::{int, opt_text, text, Store, StoreResult, FromRow, Row};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct TenantRow {
     pub id: String,
     pub name: String,
@@ -13,6 +12,8 @@ pub struct TenantRow {
     pub identity_secret_created_at: Option<i64>,
     pub require_verified: i64,
     pub widget_settings: String,
+    pub bot_flow: Option<String>,
+    pub business_hours: Option<String>,
     pub created_at: i64,
 }
 
@@ -30,5 +31,11 @@ impl Store {
             "UPDATE tenants SET identity_secret = ?2, identity_secret_created_at = ?3 WHERE id = ?1",
             &[text(tenant_id), opt_text(secret), if secret.is_some() { int(now) } else { worker::wasm_bindgen::JsValue::NULL }],
         )
+    }
+}
+
+impl FromRow for TenantRow {
+    fn from_row(r: &Row) -> Self {
+        TenantRow { id: r.str("id"), name: r.str("name"), identity_secret: r.opt_str("identity_secret"), identity_secret_created_at: r.opt_i64("identity_secret_created_at"), require_verified: r.i64("require_verified"), widget_settings: r.str("widget_settings"), bot_flow: r.opt_str("bot_flow"), business_hours: r.opt_str("business_hours"), created_at: r.i64("created_at") }
     }
 }

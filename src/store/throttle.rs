@@ -1,10 +1,8 @@
 //! Fixed-window counters of failed sign-ins, per account and per client address.
 
-use serde::Deserialize;
 
-use super::{int, text, Store, StoreResult};
+use super::{int, text, Store, StoreResult, FromRow, Row};
 
-#[derive(Deserialize)]
 struct ThrottleRow {
     window_start: i64,
     failures: i64,
@@ -33,5 +31,11 @@ impl Store {
 
     pub async fn clear_login_failures(&self, bucket: &str) -> StoreResult<usize> {
         self.run("DELETE FROM login_throttle WHERE bucket = ?1", &[text(bucket)]).await
+    }
+}
+
+impl FromRow for ThrottleRow {
+    fn from_row(r: &Row) -> Self {
+        ThrottleRow { window_start: r.i64("window_start"), failures: r.i64("failures") }
     }
 }

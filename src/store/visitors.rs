@@ -1,11 +1,10 @@
 //! Visitors of a tenant's site: anonymous (a signed token in the widget) or verified (the site's own
 //! user id, proven by an HMAC of it under the tenant's identity secret).
 
-use serde::Deserialize;
 
-use super::{int, opt_text, text, Store, StoreResult};
+use super::{int, opt_text, text, Store, StoreResult, FromRow, Row};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct VisitorRow {
     pub id: String,
     pub tenant_id: String,
@@ -44,5 +43,11 @@ impl Store {
 
     pub async fn touch_visitor(&self, id: &str, now: i64) -> StoreResult<usize> {
         self.run("UPDATE visitors SET last_seen_at = ?2 WHERE id = ?1", &[text(id), int(now)]).await
+    }
+}
+
+impl FromRow for VisitorRow {
+    fn from_row(r: &Row) -> Self {
+        VisitorRow { id: r.str("id"), tenant_id: r.str("tenant_id"), external_id: r.opt_str("external_id"), name: r.opt_str("name"), email: r.opt_str("email"), verified: r.i64("verified"), created_at: r.i64("created_at"), last_seen_at: r.i64("last_seen_at") }
     }
 }

@@ -138,3 +138,10 @@ export function openInbox(baseUrl, token, { cursor } = {}) {
     ws.once('error', reject);
   });
 }
+
+/** Switches the bot's automatic answers off for the owner's tenant (menus and handoff still work). */
+export async function quietBot(api, owner) {
+  const flow = (await api('GET', '/api/admin/bot', { token: owner.token })).body;
+  const res = await api('PUT', '/api/admin/bot', { token: owner.token, body: { ...flow, auto_reply: false } });
+  if (res.status !== 200) throw new Error(`bot update failed: ${res.status} ${res.text}`);
+}

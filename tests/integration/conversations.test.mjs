@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { addOperator, client, signup } from '../helpers/api.mjs';
-import { makeKey, newConversation, newVisitor, openSocket, SITE_ORIGIN, widgetClient } from '../helpers/chat.mjs';
+import { makeKey, newConversation, newVisitor, openSocket, quietBot, SITE_ORIGIN, widgetClient } from '../helpers/chat.mjs';
 import { startWorker } from '../helpers/worker.mjs';
 
 let worker;
@@ -16,6 +16,8 @@ before(async () => {
   worker = await startWorker();
   api = client(worker.url);
   owner = await signup(api, { company: 'Room Co' });
+  // These tests are about delivery; the bot's answers are tested in bot.test.mjs.
+  await quietBot(api, owner);
   key = await makeKey(api, owner);
   w = widgetClient(worker.url, key.key);
 });

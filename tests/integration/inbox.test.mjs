@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { addOperator, client, signup } from '../helpers/api.mjs';
-import { eventually, makeKey, newConversation, newVisitor, openInbox, openSocket, SITE_ORIGIN, widgetClient } from '../helpers/chat.mjs';
+import { eventually, makeKey, newConversation, newVisitor, openInbox, openSocket, quietBot, SITE_ORIGIN, widgetClient } from '../helpers/chat.mjs';
 import { startWorker } from '../helpers/worker.mjs';
 
 let worker;
@@ -19,6 +19,7 @@ after(() => worker?.stop());
 /** A tenant with an owner, a key and agents (capacity as given, all in the default department). */
 async function team({ agents = 2, capacity = 1, available = true } = {}) {
   const owner = await signup(api);
+  await quietBot(api, owner);
   const key = await makeKey(api, owner);
   const w = widgetClient(worker.url, key.key);
   const members = [];

@@ -1,7 +1,6 @@
 //! Publishable keys of the caller's tenant: create with a label and allowed origins, list, edit,
 //! revoke. A revoked key stays listed (for the record) and is refused by the widget API at once.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Request, Response};
 
@@ -13,7 +12,7 @@ use crate::domain::text::{Name, NAME_MAX};
 use crate::domain::DomainError;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Operator;
-use crate::http::{json, list as list_response, new_id, path_id, read_json, Ctx};
+use crate::http::{json, list as list_response, new_id, path_id, read_body, Ctx};
 use crate::store::api_keys::ApiKeyRow;
 
 fn view(row: &ApiKeyRow) -> Value {
@@ -46,18 +45,12 @@ pub async fn get(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> 
     json(200, &view(&load(ctx, op, raw_id).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateBody {
-    label: String,
-    allowed_origins: Vec<String>,
-}
-
 pub async fn create(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
     op.role.require_manager()?;
-    let body: CreateBody = read_json(&mut req).await?;
-    let label = Name::parse(&body.label, "label", NAME_MAX)?;
-    let origins = parse_allowed_origins(&body.allowed_origins)?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["label", "allowed_origins"])?;
+    let label = Name::parse(body.str("label")?, "label", NAME_MAX)?;
+    let origins = parse_allowed_origins(&body.strings("allowed_origins")?)?;
     let row = ApiKeyRow {
         id: new_id()?.to_string(),
         tenant_id: op.tenant_id().to_string(),
@@ -76,32 +69,27 @@ pub async fn create(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Res
     json(201, &view(&row))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateBody {
-    label: Option<String>,
-    allowed_origins: Option<Vec<String>>,
-}
-
 pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     op.role.require_manager()?;
     let row = load(ctx, op, raw_id).await?;
-    let body: UpdateBody = read_json(&mut req).await?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["label", "allowed_origins"])?;
+    let (new_label, new_origins) = (body.opt_str("label")?, body.opt_strings("allowed_origins")?);
     if row.revoked_at.is_some() {
         return Err(DomainError::conflict("key_revoked", "a revoked key cannot be changed; create a new one").into());
     }
-    let label = match &body.label {
+    let label = match new_label {
         Some(l) => Name::parse(l, "label", NAME_MAX)?.as_str().to_string(),
         None => row.label.clone(),
     };
-    let origins = match &body.allowed_origins {
+    let origins = match &new_origins {
         Some(list) => origins_json(&parse_allowed_origins(list)?),
         None => row.allowed_origins.clone(),
     };
     let s = &ctx.store;
     s.batch(vec![
         s.update_api_key_statement(op.tenant_id(), &row.id, &label, &origins)?,
-        audit_entry(ctx, op, "api_key.updated", "api_key", &row.id, json!({ "label": body.label, "allowed_origins": body.allowed_origins }))?,
+        audit_entry(ctx, op, "api_key.updated", "api_key", &row.id, json!({ "label": new_label, "allowed_origins": new_origins }))?,
     ])
     .await?;
     get(ctx, op, &row.id).await

@@ -1,13 +1,12 @@
 //! Canned replies of the tenant: everyone reads them (the composer's `/shortcut`), owners and admins
 //! edit them.
 
-use serde::Deserialize;
 use worker::{Request, Response};
 
 use crate::domain::DomainError;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Operator;
-use crate::http::{json, list, new_id, no_content, path_id, read_json, Ctx};
+use crate::http::{json, list, new_id, no_content, path_id, read_body, Ctx};
 use crate::store::StoreError;
 
 const SHORTCUT_MAX: usize = 32;
@@ -40,18 +39,12 @@ pub async fn list_all(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
     list(&rows.iter().map(|r| r.to_json()).collect::<Vec<_>>(), None)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Body {
-    shortcut: Option<String>,
-    text: Option<String>,
-}
-
 pub async fn create(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
     op.role.require_manager()?;
-    let body: Body = read_json(&mut req).await?;
-    let shortcut = parse_shortcut(body.shortcut.as_deref().unwrap_or(""))?;
-    let text = parse_text(body.text.as_deref().unwrap_or(""))?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["shortcut", "text"])?;
+    let shortcut = parse_shortcut(body.opt_str("shortcut")?.unwrap_or(""))?;
+    let text = parse_text(body.opt_str("text")?.unwrap_or(""))?;
     let id = new_id()?;
     ctx.store.insert_canned(id.as_str(), op.tenant_id(), &shortcut, &text, ctx.now).await.map_err(taken)?;
     let row = ctx.store.canned_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::internal("canned reply vanished"))?;
@@ -62,12 +55,13 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) ->
     op.role.require_manager()?;
     let id = path_id(raw_id, "canned reply")?;
     let row = ctx.store.canned_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::not_found("canned reply"))?;
-    let body: Body = read_json(&mut req).await?;
-    let shortcut = match &body.shortcut {
+    let body = read_body(&mut req).await?;
+    body.allow(&["shortcut", "text"])?;
+    let shortcut = match body.opt_str("shortcut")? {
         Some(s) => parse_shortcut(s)?,
         None => row.shortcut.clone(),
     };
-    let text = match &body.text {
+    let text = match body.opt_str("text")? {
         Some(t) => parse_text(t)?,
         None => row.text.clone(),
     };

@@ -1,7 +1,6 @@
 //! Conversations seen from the console: an operator reads any conversation of their tenant (private
 //! notes included) and sends into it through the same room as the socket.
 
-use serde::Deserialize;
 use serde_json::json;
 use worker::{Request, Response};
 
@@ -9,7 +8,7 @@ use crate::domain::ids::Id;
 use crate::domain::role::Role;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Operator;
-use crate::http::{json, list, path_id, read_json, room, Ctx};
+use crate::http::{json, list, path_id, read_body, room, Ctx};
 use crate::realtime::conversation::{Identity, RoomCommand};
 use crate::realtime::inbox::inbox_delta;
 use crate::store::conversations::ConversationRow;
@@ -52,20 +51,13 @@ pub async fn messages(req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> A
     list(&rows.iter().map(|r| r.to_json()).collect::<Vec<_>>(), next)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SendBody {
-    client_msg_id: String,
-    text: String,
-    /// A private note: operators only, never shown to the visitor.
-    #[serde(default)]
-    private: bool,
-}
-
 pub async fn send(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     let conversation = load(ctx, op, raw_id).await?;
-    let body: SendBody = read_json(&mut req).await?;
-    room::send(ctx, &operator_identity(op, &conversation.id), &json!({ "client_msg_id": body.client_msg_id, "text": body.text, "private": body.private })).await
+    let body = read_body(&mut req).await?;
+    body.allow(&["client_msg_id", "text", "private"])?;
+    // `private: true` writes a note only operators ever see.
+    let message = json!({ "client_msg_id": body.str("client_msg_id")?, "text": body.str("text")?, "private": body.opt_bool("private")?.unwrap_or(false) });
+    room::send(ctx, &operator_identity(op, &conversation.id), &message).await
 }
 
 fn query(req: &Request, name: &str) -> ApiResult<Option<String>> {
@@ -175,34 +167,23 @@ pub async fn takeover(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Respo
     command(ctx, op, &conversation, cmd).await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AssignBody {
-    operator_id: String,
-}
-
 pub async fn assign(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     op.role.require_manager()?;
     let conversation = load(ctx, op, raw_id).await?;
-    let body: AssignBody = read_json(&mut req).await?;
-    let target = target_operator(ctx, op, &body.operator_id).await?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["operator_id"])?;
+    let target = target_operator(ctx, op, body.str("operator_id")?).await?;
     let cmd = RoomCommand { command: "assign".into(), operator_id: Some(target.id), operator_name: Some(target.name), ..Default::default() };
     command(ctx, op, &conversation, cmd).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TransferBody {
-    operator_id: Option<String>,
-    department_id: Option<String>,
 }
 
 pub async fn transfer(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     let conversation = load(ctx, op, raw_id).await?;
     let require_assignee = ownership(op, &conversation)?;
-    let body: TransferBody = read_json(&mut req).await?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["operator_id", "department_id"])?;
     let mut cmd = RoomCommand { command: "transfer".into(), require_assignee, ..Default::default() };
-    match (&body.operator_id, &body.department_id) {
+    match (body.opt_str("operator_id")?, body.opt_str("department_id")?) {
         (Some(o), None) => {
             let target = target_operator(ctx, op, o).await?;
             cmd.operator_id = Some(target.id);
@@ -231,22 +212,18 @@ pub async fn reopen(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Respons
     command(ctx, op, &conversation, RoomCommand { command: "reopen".into(), require_assignee, ..Default::default() }).await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReadBody {
-    seq: i64,
-}
-
 /// Moves this operator's read marker (unread counts are visitor messages after it).
 pub async fn read(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     let conversation = load(ctx, op, raw_id).await?;
-    let body: ReadBody = read_json(&mut req).await?;
-    if body.seq < 0 || body.seq > conversation.last_seq {
+    let body = read_body(&mut req).await?;
+    body.allow(&["seq"])?;
+    let seq = body.i64("seq")?;
+    if seq < 0 || seq > conversation.last_seq {
         return Err(ApiError::invalid("seq", "must be a seq of this conversation"));
     }
     let s = &ctx.store;
     s.batch(vec![
-        s.mark_read_statement(op.tenant_id(), op.id(), &conversation.id, body.seq)?,
+        s.mark_read_statement(op.tenant_id(), op.id(), &conversation.id, seq)?,
         s.inbox_change_statement(op.tenant_id(), Some(&conversation.id), None, ctx.now)?,
     ])
     .await?;

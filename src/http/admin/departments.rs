@@ -1,7 +1,6 @@
 //! Departments (teams) of the caller's tenant and their members. The default department, made at
 //! sign-up, can be renamed but never deleted: it is where conversations go when nothing else fits.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Request, Response};
 
@@ -11,7 +10,7 @@ use crate::domain::text::{Name, NAME_MAX};
 use crate::domain::DomainError;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Operator;
-use crate::http::{json, list as list_response, new_id, no_content, path_id, read_json, Ctx};
+use crate::http::{json, list as list_response, new_id, no_content, path_id, read_body, Ctx};
 use crate::store::departments::DepartmentRow;
 use crate::store::StoreError;
 
@@ -79,18 +78,12 @@ pub async fn get(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> 
     json(200, &view(&row, members_of(ctx, op.tenant_id(), &row.id).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateBody {
-    name: String,
-    operator_ids: Option<Vec<String>>,
-}
-
 pub async fn create(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
     op.role.require_manager()?;
-    let body: CreateBody = read_json(&mut req).await?;
-    let name = Name::parse(&body.name, "name", NAME_MAX)?;
-    let members = resolve_operators(ctx, op.tenant_id(), body.operator_ids.as_deref().unwrap_or(&[])).await?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["name", "operator_ids"])?;
+    let name = Name::parse(body.str("name")?, "name", NAME_MAX)?;
+    let members = resolve_operators(ctx, op.tenant_id(), &body.opt_strings("operator_ids")?.unwrap_or_default()).await?;
     let id = new_id()?;
     let s = &ctx.store;
     let mut statements = vec![s.insert_department_statement(id.as_str(), op.tenant_id(), name.as_str(), false, ctx.now)?];
@@ -103,17 +96,12 @@ pub async fn create(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Res
     json(201, &view(&row, members))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateBody {
-    name: String,
-}
-
 pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     op.role.require_manager()?;
     let row = load(ctx, op, raw_id).await?;
-    let body: UpdateBody = read_json(&mut req).await?;
-    let name = Name::parse(&body.name, "name", NAME_MAX)?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["name"])?;
+    let name = Name::parse(body.str("name")?, "name", NAME_MAX)?;
     let s = &ctx.store;
     s.batch(vec![
         s.rename_department_statement(op.tenant_id(), &row.id, name.as_str())?,
@@ -140,18 +128,13 @@ pub async fn delete(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Respons
     no_content()
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MembersBody {
-    operator_ids: Vec<String>,
-}
-
 /// Replaces the member list.
 pub async fn set_members(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     op.role.require_manager()?;
     let row = load(ctx, op, raw_id).await?;
-    let body: MembersBody = read_json(&mut req).await?;
-    let members = resolve_operators(ctx, op.tenant_id(), &body.operator_ids).await?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["operator_ids"])?;
+    let members = resolve_operators(ctx, op.tenant_id(), &body.strings("operator_ids")?).await?;
     let s = &ctx.store;
     let mut statements = vec![s.delete_department_members_statement(op.tenant_id(), &row.id)?];
     for m in &members {
@@ -162,19 +145,15 @@ pub async fn set_members(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &st
     json(200, &view(&row, members))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MemberBody {
-    operator_id: String,
-}
-
 pub async fn add_member(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     op.role.require_manager()?;
     let row = load(ctx, op, raw_id).await?;
-    let body: MemberBody = read_json(&mut req).await?;
-    let member = resolve_operators(ctx, op.tenant_id(), std::slice::from_ref(&body.operator_id))
+    let body = read_body(&mut req).await?;
+    body.allow(&["operator_id"])?;
+    let operator_id = body.str("operator_id")?.to_string();
+    let member = resolve_operators(ctx, op.tenant_id(), std::slice::from_ref(&operator_id))
         .await
-        .map_err(|_| ApiError::invalid("operator_id", format!("has an unknown operator id {:?}", body.operator_id)))?;
+        .map_err(|_| ApiError::invalid("operator_id", format!("has an unknown operator id {operator_id:?}")))?;
     let s = &ctx.store;
     let mut statements: Vec<_> = member.iter().map(|m| s.add_member_statement(op.tenant_id(), &row.id, m)).collect::<Result<_, _>>()?;
     statements.push(audit_entry(ctx, op, "department.member_added", "department", &row.id, json!({ "operator_id": member }))?);

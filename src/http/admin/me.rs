@@ -1,25 +1,19 @@
 //! The calling operator's own availability. Going `available` lets the router give them chats at once;
 //! going `offline` sends their active chats back to their departments' queues (see docs/routing.md).
 
-use serde::Deserialize;
 use serde_json::json;
 use worker::{Request, Response};
 
 use crate::domain::role::OperatorStatus;
 use crate::http::error::ApiResult;
 use crate::http::session::Operator;
-use crate::http::{json, read_json, room, Ctx};
+use crate::http::{json, read_body, room, Ctx};
 use crate::realtime::inbox::go_offline;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StatusBody {
-    status: String,
-}
-
 pub async fn set_status(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
-    let body: StatusBody = read_json(&mut req).await?;
-    let status = OperatorStatus::parse(&body.status)?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["status"])?;
+    let status = OperatorStatus::parse(body.str("status")?)?;
     let s = &ctx.store;
     if status == OperatorStatus::Offline {
         go_offline(&ctx.env, s, op.tenant_id(), op.id(), ctx.now).await?;

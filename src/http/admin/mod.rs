@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod bot;
 pub mod canned;
 pub mod conversations;
 pub mod departments;
@@ -45,6 +46,10 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
         ["canned-replies"] => methods!(method, "GET, POST"; Get => canned::list_all(ctx, &op), Post => canned::create(req, ctx, &op)),
         ["canned-replies", id] => methods!(method, "PATCH, DELETE"; Patch => canned::update(req, ctx, &op, id), Delete => canned::delete(ctx, &op, id)),
         ["conversations", id, "messages"] => methods!(method, "GET, POST"; Get => conversations::messages(req, ctx, &op, id), Post => conversations::send(req, ctx, &op, id)),
+        ["bot"] => methods!(method, "GET, PUT"; Get => bot::get_flow(ctx, &op), Put => bot::put_flow(req, ctx, &op)),
+        ["faq"] => methods!(method, "GET, POST"; Get => bot::list_faq(ctx, &op), Post => bot::create_faq(req, ctx, &op)),
+        ["faq", "try"] => methods!(method, "POST"; Post => bot::try_faq(req, ctx, &op)),
+        ["faq", id] => methods!(method, "PATCH, DELETE"; Patch => bot::update_faq(req, ctx, &op, id), Delete => bot::delete_faq(ctx, &op, id)),
         ["settings"] => methods!(method, "GET, PATCH"; Get => settings::get(ctx, &op), Patch => settings::update(req, ctx, &op)),
         ["audit-log"] => methods!(method, "GET"; Get => audit::list(req, ctx, &op)),
         _ => Err(ApiError::not_found("route")),

@@ -1,7 +1,6 @@
 //! Operators of the caller's tenant: list, read, create with a role, change role/name/capacity,
 //! deactivate or reactivate, reset a password. Owner-only rules live in `domain::role`.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::Request;
 
@@ -15,7 +14,7 @@ use crate::domain::text::{Name, NAME_MAX};
 use crate::domain::DomainError;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::{stored_role, Operator};
-use crate::http::{json, list as list_response, new_id, path_id, read_json, Ctx};
+use crate::http::{json, list as list_response, new_id, path_id, read_body, Ctx};
 use crate::store::operators::{NewOperator, OperatorRow};
 use crate::store::tenants::TenantRow;
 use crate::store::StoreError;
@@ -72,28 +71,18 @@ pub async fn get(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<worker::Re
     json(200, &operator_view(&row, &departments_of(ctx, op.tenant_id(), &row.id).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateBody {
-    email: String,
-    name: String,
-    role: String,
-    password: String,
-    capacity: Option<i64>,
-    department_ids: Option<Vec<String>>,
-}
-
 pub async fn create(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<worker::Response> {
     op.role.require_manager()?;
-    let body: CreateBody = read_json(&mut req).await?;
-    let email = Email::parse(&body.email)?;
-    let name = Name::parse(&body.name, "name", NAME_MAX)?;
-    let role = Role::parse(&body.role)?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["email", "name", "role", "password", "capacity", "department_ids"])?;
+    let email = Email::parse(body.str("email")?)?;
+    let name = Name::parse(body.str("name")?, "name", NAME_MAX)?;
+    let role = Role::parse(body.str("role")?)?;
     op.role.may_set_role(None, role, false)?;
-    let password = Password::parse(&body.password, "password")?;
-    let capacity = parse_capacity(body.capacity.unwrap_or(DEFAULT_CAPACITY))?;
+    let password = Password::parse(body.str("password")?, "password")?;
+    let capacity = parse_capacity(body.opt_i64("capacity")?.unwrap_or(DEFAULT_CAPACITY))?;
     let s = &ctx.store;
-    let departments = match &body.department_ids {
+    let departments = match &body.opt_strings("department_ids")? {
         Some(ids) => resolve_departments(ctx, op.tenant_id(), ids).await?,
         None => s.default_department(op.tenant_id()).await?.map(|d| vec![d.id]).unwrap_or_default(),
     };
@@ -129,34 +118,27 @@ fn email_taken() -> ApiError {
     ApiError::new(409, "email_taken", "an operator with this email already exists")
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateBody {
-    name: Option<String>,
-    role: Option<String>,
-    capacity: Option<i64>,
-    active: Option<bool>,
-}
-
 pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<worker::Response> {
     op.role.require_manager()?;
     let target = load(ctx, op, raw_id).await?;
-    let body: UpdateBody = read_json(&mut req).await?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["name", "role", "capacity", "active"])?;
+    let (new_name, new_role, new_capacity, active) = (body.opt_str("name")?, body.opt_str("role")?, body.opt_i64("capacity")?, body.opt_bool("active")?);
     let is_self = target.id == op.id();
     let current_role = stored_role(&target)?;
     op.role.may_manage(current_role, is_self)?;
-    let name = match &body.name {
+    let name = match new_name {
         Some(n) => Name::parse(n, "name", NAME_MAX)?.as_str().to_string(),
         None => target.name.clone(),
     };
-    let role = match &body.role {
+    let role = match new_role {
         Some(r) => Role::parse(r)?,
         None => current_role,
     };
     op.role.may_set_role(Some(current_role), role, is_self)?;
-    let capacity = parse_capacity(body.capacity.unwrap_or(target.capacity))?;
+    let capacity = parse_capacity(new_capacity.unwrap_or(target.capacity))?;
     let s = &ctx.store;
-    let deactivating = body.active == Some(false) && target.active == 1;
+    let deactivating = active == Some(false) && target.active == 1;
     if deactivating && is_self {
         return Err(DomainError::conflict("cannot_deactivate_self", "you cannot deactivate your own account").into());
     }
@@ -165,21 +147,15 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) ->
         return Err(DomainError::conflict("last_owner", "a tenant needs at least one active owner").into());
     }
     let mut statements = vec![s.update_operator_statement(op.tenant_id(), &target.id, &name, role.as_str(), capacity, ctx.now)?];
-    if let Some(active) = body.active {
+    if let Some(active) = active {
         statements.push(s.set_operator_active_statement(op.tenant_id(), &target.id, active, ctx.now)?);
         if !active {
             statements.push(s.revoke_operator_sessions_statement(&target.id, ctx.now)?);
         }
     }
-    statements.push(audit_entry(ctx, op, "operator.updated", "operator", &target.id, json!({ "name": body.name, "role": body.role, "capacity": body.capacity, "active": body.active }))?);
+    statements.push(audit_entry(ctx, op, "operator.updated", "operator", &target.id, json!({ "name": new_name, "role": new_role, "capacity": new_capacity, "active": active }))?);
     s.batch(statements).await?;
     get(ctx, op, &target.id).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResetPasswordBody {
-    password: String,
 }
 
 /// An owner or admin sets a new password for someone else; all of that operator's sessions end.
@@ -187,8 +163,9 @@ pub async fn reset_password(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: 
     op.role.require_manager()?;
     let target = load(ctx, op, raw_id).await?;
     op.role.may_manage(stored_role(&target)?, target.id == op.id())?;
-    let body: ResetPasswordBody = read_json(&mut req).await?;
-    let password = Password::parse(&body.password, "password")?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["password"])?;
+    let password = Password::parse(body.str("password")?, "password")?;
     let hash = hash_password(password.as_bytes()).await?.format();
     let s = &ctx.store;
     s.batch(vec![

@@ -1,19 +1,24 @@
 //! Tenant settings: company name, whether visitors must be verified, and the widget's appearance.
 
-use serde::Deserialize;
 use serde_json::json;
 use worker::{Request, Response};
 
 use super::audit_entry;
 use crate::domain::text::{Name, NAME_MAX};
+use crate::domain::hours::{BusinessHours, HoursSpec};
 use crate::domain::widget::{WidgetSettings, WidgetSettingsPatch};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Operator;
-use crate::http::{json, read_json, Ctx};
+use crate::http::{json, read_body, Ctx};
 use crate::store::tenants::TenantRow;
 
 fn view(t: &TenantRow) -> serde_json::Value {
-    json!({ "name": t.name, "require_verified_visitors": t.require_verified == 1, "widget": WidgetSettings::from_stored(&t.widget_settings) })
+    json!({
+        "name": t.name,
+        "require_verified_visitors": t.require_verified == 1,
+        "widget": WidgetSettings::from_stored(&t.widget_settings),
+        "business_hours": t.business_hours.as_deref().and_then(|h| serde_json::from_str::<serde_json::Value>(h).ok()),
+    })
 }
 
 async fn tenant(ctx: &Ctx, op: &Operator) -> ApiResult<TenantRow> {
@@ -24,30 +29,40 @@ pub async fn get(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
     json(200, &view(&tenant(ctx, op).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Patch {
-    name: Option<String>,
-    require_verified_visitors: Option<bool>,
-    widget: Option<WidgetSettingsPatch>,
-}
 
 pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
     op.role.require_manager()?;
     let t = tenant(ctx, op).await?;
-    let body: Patch = read_json(&mut req).await?;
-    let name = match &body.name {
+    let body = read_body(&mut req).await?;
+    body.allow(&["name", "require_verified_visitors", "widget", "business_hours"])?;
+    let new_name = body.opt_str("name")?;
+    let require_verified = body.opt_bool("require_verified_visitors")?;
+    let widget_patch: Option<WidgetSettingsPatch> = body.opt_object("widget")?;
+    // An explicit `null` clears the schedule (always open); an absent field leaves it.
+    let business_hours: Option<Option<HoursSpec>> = if body.has("business_hours") { Some(body.opt_object("business_hours")?) } else { None };
+    let name = match new_name {
         Some(n) => Name::parse(n, "name", NAME_MAX)?.as_str().to_string(),
         None => t.name.clone(),
     };
-    let widget = WidgetSettings::from_stored(&t.widget_settings).apply(body.widget.clone().unwrap_or_default())?;
-    let require = body.require_verified_visitors.unwrap_or(t.require_verified == 1);
+    let widget = WidgetSettings::from_stored(&t.widget_settings).apply(widget_patch.unwrap_or_default())?;
+    let require = require_verified.unwrap_or(t.require_verified == 1);
     let widget_json = serde_json::to_string(&widget).map_err(ApiError::internal)?;
     let s = &ctx.store;
-    s.batch(vec![
+    let mut statements = Vec::new();
+    if let Some(hours) = &business_hours {
+        let stored = match hours {
+            Some(spec) => {
+                BusinessHours::parse(spec)?;
+                Some(serde_json::to_string(spec).map_err(ApiError::internal)?)
+            }
+            None => None,
+        };
+        statements.push(s.set_business_hours_statement(op.tenant_id(), stored.as_deref())?);
+    }
+    statements.extend([
         s.update_tenant_settings_statement(op.tenant_id(), &name, require, &widget_json)?,
-        audit_entry(ctx, op, "settings.updated", "tenant", op.tenant_id(), json!({ "name": body.name, "require_verified_visitors": body.require_verified_visitors, "widget": widget }))?,
-    ])
-    .await?;
+        audit_entry(ctx, op, "settings.updated", "tenant", op.tenant_id(), json!({ "name": new_name, "require_verified_visitors": require_verified, "widget": widget, "business_hours": business_hours.is_some() }))?,
+    ]);
+    s.batch(statements).await?;
     get(ctx, op).await
 }
