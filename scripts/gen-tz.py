@@ -6,7 +6,7 @@ import zoneinfo
 
 ROOT = "/usr/share/zoneinfo"
 rules, names = [], []
-for name in sorted(zoneinfo.available_timezones()):
+for name in sorted(zoneinfo.available_timezones() - {"localtime", "posixrules", "Factory"}):
     path = os.path.join(ROOT, name)
     try:
         data = open(path, "rb").read()
@@ -27,8 +27,12 @@ with open(out, "w") as f:
     f.write("pub const RULES: &[&str] = &[\n")
     for r in rules:
         f.write(f"    {r!r},\n".replace("'", '"'))
-    f.write("];\n\n/// Sorted by name, for binary search.\npub const ZONES: &[(&str, u16)] = &[\n")
-    for n, i in names:
-        f.write(f'    ("{n}", {i}),\n')
+    f.write("];\n\n/// Zone names, sorted, one per line (one string instead of 600 slices keeps the wasm small).\n")
+    f.write('pub const NAMES: &str = "\\\n')
+    for n, _ in names:
+        f.write(f"{n}\\n\\\n")
+    f.write('";\n\n/// For the n-th name, the index of its rule in RULES.\npub const RULE_OF: &[u8] = &[\n')
+    for k in range(0, len(names), 30):
+        f.write("    " + ", ".join(str(i) for _, i in names[k:k+30]) + ",\n")
     f.write("];\n")
 print(f"{len(names)} zones, {len(rules)} distinct rules")

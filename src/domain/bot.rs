@@ -3,7 +3,7 @@
 //! "ask a question". Texts are per locale (the tenant's default locale is required). Validation gives
 //! the exact path of what is wrong; `follow` checks a visitor's menu path against the flow.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -136,12 +136,13 @@ impl Flow {
         if self.nodes.is_empty() || self.nodes.len() > MAX_NODES {
             return Err(invalid("bot.nodes".into(), format!("needs 1 to {MAX_NODES} nodes")));
         }
-        let mut ids = HashSet::new();
+        let mut ids: Vec<&str> = Vec::new();
         for (i, node) in self.nodes.iter().enumerate() {
             check_id(&node.id, format!("bot.nodes[{i}].id"))?;
-            if !ids.insert(node.id.as_str()) {
+            if ids.contains(&node.id.as_str()) {
                 return Err(invalid(format!("bot.nodes[{i}].id"), format!("{:?} is used by another node", node.id)));
             }
+            ids.push(&node.id);
         }
         if self.node(&self.root).is_none() {
             return Err(invalid("bot.root".into(), format!("{:?} is not a node of the flow", self.root)));
@@ -152,13 +153,14 @@ impl Flow {
             if node.choices.is_empty() || node.choices.len() > MAX_CHOICES {
                 return Err(invalid(format!("{at}.choices"), format!("needs 1 to {MAX_CHOICES} choices")));
             }
-            let mut choice_ids = HashSet::new();
+            let mut choice_ids: Vec<&str> = Vec::new();
             for (j, choice) in node.choices.iter().enumerate() {
                 let at = format!("{at}.choices[{j}]");
                 check_id(&choice.id, format!("{at}.id"))?;
-                if !choice_ids.insert(choice.id.as_str()) {
+                if choice_ids.contains(&choice.id.as_str()) {
                     return Err(invalid(format!("{at}.id"), format!("{:?} is used by another choice of this node", choice.id)));
                 }
+                choice_ids.push(&choice.id);
                 check_text(&choice.label, format!("{at}.label"), &self.default_locale, LABEL_MAX)?;
                 match &choice.action {
                     Action::Node { node: target } if self.node(target).is_none() => {
@@ -173,23 +175,24 @@ impl Flow {
         }
         // Every node must be reachable from the root, and from every node an exit must be reachable:
         // loops are fine ("back" links) as long as the visitor can always get out.
-        let mut reachable = HashSet::from([self.root.as_str()]);
+        let mut reachable: Vec<&str> = vec![self.root.as_str()];
         let mut stack = vec![self.root.as_str()];
         while let Some(id) = stack.pop() {
             for choice in self.node(id).map(|n| n.choices.as_slice()).unwrap_or(&[]) {
                 if let Action::Node { node } = &choice.action {
-                    if reachable.insert(node.as_str()) {
+                    if !reachable.contains(&node.as_str()) {
+                        reachable.push(node.as_str());
                         stack.push(node.as_str());
                     }
                 }
             }
         }
-        let mut exits: HashSet<&str> = self.nodes.iter().filter(|n| n.choices.iter().any(|c| !matches!(c.action, Action::Node { .. }))).map(|n| n.id.as_str()).collect();
+        let mut exits: Vec<&str> = self.nodes.iter().filter(|n| n.choices.iter().any(|c| !matches!(c.action, Action::Node { .. }))).map(|n| n.id.as_str()).collect();
         loop {
             let before = exits.len();
             for n in &self.nodes {
-                if n.choices.iter().any(|c| matches!(&c.action, Action::Node { node } if exits.contains(node.as_str()))) {
-                    exits.insert(n.id.as_str());
+                if !exits.contains(&n.id.as_str()) && n.choices.iter().any(|c| matches!(&c.action, Action::Node { node } if exits.contains(&node.as_str()))) {
+                    exits.push(n.id.as_str());
                 }
             }
             if exits.len() == before {
@@ -197,10 +200,10 @@ impl Flow {
             }
         }
         for (i, node) in self.nodes.iter().enumerate() {
-            if !reachable.contains(node.id.as_str()) {
+            if !reachable.contains(&node.id.as_str()) {
                 return Err(invalid(format!("bot.nodes[{i}]"), format!("{:?} cannot be reached from the root", node.id)));
             }
-            if !exits.contains(node.id.as_str()) {
+            if !exits.contains(&node.id.as_str()) {
                 return Err(invalid(format!("bot.nodes[{i}]"), format!("from {:?} no choice ever leads out (to a person, a question or a link): the menu would loop forever", node.id)));
             }
         }

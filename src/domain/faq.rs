@@ -4,8 +4,6 @@
 //! entry contains (words no entry knows count 40%, words the entry lists as keywords 150%); below the
 //! threshold the bot says it does not know and offers a person.
 
-use std::collections::HashMap;
-
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
 pub const CONFIDENCE_THRESHOLD: f64 = 0.4;
@@ -165,11 +163,17 @@ pub struct FaqDoc<'a> {
 }
 
 pub struct FaqIndex {
-    docs: Vec<HashMap<String, f64>>,
+    /// Per entry: (term, weighted frequency), sorted by term.
+    docs: Vec<Vec<(String, f64)>>,
     keywords: Vec<Vec<String>>,
     lengths: Vec<f64>,
     avg_len: f64,
-    df: HashMap<String, usize>,
+    /// (term, number of entries containing it), sorted by term.
+    df: Vec<(String, usize)>,
+}
+
+fn lookup<'a, V>(sorted: &'a [(String, V)], term: &str) -> Option<&'a V> {
+    sorted.binary_search_by(|(t, _)| t.as_str().cmp(term)).ok().map(|i| &sorted[i].1)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -186,22 +190,31 @@ impl FaqIndex {
         let mut docs = Vec::with_capacity(entries.len());
         let keywords = entries.iter().map(|e| tokenize(&e.keywords.join(" "))).collect();
         let mut lengths = Vec::with_capacity(entries.len());
-        let mut df: HashMap<String, usize> = HashMap::new();
+        let mut all_terms: Vec<String> = Vec::new();
         for e in entries {
-            let mut tf: HashMap<String, f64> = HashMap::new();
-            let weighted = [(e.question.to_string(), 2.0), (e.keywords.join(" "), 2.0), (e.answer.to_string(), 1.0)];
-            let mut len = 0.0;
-            for (text, weight) in weighted {
-                for t in tokenize(&text) {
-                    *tf.entry(t).or_insert(0.0) += weight;
-                    len += weight;
+            let mut weighted: Vec<(String, f64)> = Vec::new();
+            for (text, weight) in [(e.question.to_string(), 2.0), (e.keywords.join(" "), 2.0), (e.answer.to_string(), 1.0)] {
+                weighted.extend(tokenize(&text).into_iter().map(|t| (t, weight)));
+            }
+            lengths.push(weighted.iter().map(|(_, w)| w).sum());
+            weighted.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut tf: Vec<(String, f64)> = Vec::new();
+            for (t, w) in weighted {
+                match tf.last_mut() {
+                    Some(last) if last.0 == t => last.1 += w,
+                    _ => tf.push((t, w)),
                 }
             }
-            for t in tf.keys() {
-                *df.entry(t.clone()).or_insert(0) += 1;
-            }
+            all_terms.extend(tf.iter().map(|(t, _)| t.clone()));
             docs.push(tf);
-            lengths.push(len);
+        }
+        all_terms.sort();
+        let mut df: Vec<(String, usize)> = Vec::new();
+        for t in all_terms {
+            match df.last_mut() {
+                Some(last) if last.0 == t => last.1 += 1,
+                _ => df.push((t, 1)),
+            }
         }
         let avg_len = if lengths.is_empty() { 1.0 } else { lengths.iter().sum::<f64>() / lengths.len() as f64 };
         FaqIndex { docs, keywords, lengths, avg_len: avg_len.max(1.0), df }
@@ -209,7 +222,7 @@ impl FaqIndex {
 
     fn idf(&self, term: &str) -> f64 {
         let n = self.docs.len() as f64;
-        let df = *self.df.get(term).unwrap_or(&0) as f64;
+        let df = *lookup(&self.df, term).unwrap_or(&0) as f64;
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
@@ -218,7 +231,7 @@ impl FaqIndex {
         let mut terms = tokenize(query);
         terms.sort();
         terms.dedup();
-        let total_idf: f64 = terms.iter().map(|t| if self.df.contains_key(t) { self.idf(t) } else { UNKNOWN_WEIGHT * self.idf(t) }).sum();
+        let total_idf: f64 = terms.iter().map(|t| if lookup(&self.df, t).is_some() { self.idf(t) } else { UNKNOWN_WEIGHT * self.idf(t) }).sum();
         if terms.is_empty() || total_idf <= 0.0 {
             return Vec::new();
         }
@@ -231,7 +244,7 @@ impl FaqIndex {
                 let mut score = 0.0;
                 let mut matched = 0.0;
                 for t in &terms {
-                    if let Some(f) = tf.get(t) {
+                    if let Some(f) = lookup(tf, t) {
                         let idf = self.idf(t);
                         score += idf * f * (K1 + 1.0) / (f + norm);
                         matched += if self.keywords[i].contains(t) { idf * KEYWORD_BOOST } else { idf };

@@ -19,6 +19,7 @@ pub mod routing;
 pub mod text;
 pub mod token;
 pub mod tz;
+pub mod vecmap;
 #[rustfmt::skip]
 pub mod tz_data;
 pub mod widget;

@@ -2,9 +2,9 @@
 //! department with the fewest active chats below their capacity; ties go to whoever was assigned least
 //! recently, then to the lower id (so the choice is deterministic). Pure: the inbox feeds it a snapshot.
 
-use std::collections::HashMap;
 
 use super::role::OperatorStatus;
+use super::vecmap::VecMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queued {
@@ -28,18 +28,22 @@ pub struct Candidate {
 pub fn plan(queue: &[Queued], operators: &[Candidate]) -> Vec<(String, String)> {
     let mut order: Vec<&Queued> = queue.iter().collect();
     order.sort_by(|a, b| (a.queued_at, &a.id).cmp(&(b.queued_at, &b.id)));
-    let mut load: HashMap<&str, (i64, i64)> = operators.iter().map(|o| (o.id.as_str(), (o.active, o.last_assigned_at))).collect();
+    let mut load: VecMap<&str, (i64, i64)> = VecMap::new();
+    for o in operators {
+        load.insert(o.id.as_str(), (o.active, o.last_assigned_at));
+    }
+    let of = |load: &VecMap<&str, (i64, i64)>, id: &str| load.get(&id).copied().unwrap_or((0, 0));
     let mut tick = operators.iter().map(|o| o.last_assigned_at).max().unwrap_or(0);
     let mut out = Vec::new();
     for conv in order {
         let best = operators
             .iter()
             .filter(|o| o.status == OperatorStatus::Available && o.departments.contains(&conv.department))
-            .filter(|o| load[o.id.as_str()].0 < o.capacity)
-            .min_by(|a, b| (load[a.id.as_str()], &a.id).cmp(&(load[b.id.as_str()], &b.id)));
+            .filter(|o| of(&load, &o.id).0 < o.capacity)
+            .min_by(|a, b| (of(&load, &a.id), &a.id).cmp(&(of(&load, &b.id), &b.id)));
         if let Some(op) = best {
             tick += 1;
-            let entry = load.entry(op.id.as_str()).or_insert((0, 0));
+            let entry = load.slot(op.id.as_str(), || (0, 0));
             *entry = (entry.0 + 1, tick);
             out.push((conv.id.clone(), op.id.clone()));
         }
@@ -51,11 +55,11 @@ pub fn plan(queue: &[Queued], operators: &[Candidate]) -> Vec<(String, String)> 
 pub fn positions(queue: &[Queued]) -> Vec<(String, i64)> {
     let mut order: Vec<&Queued> = queue.iter().collect();
     order.sort_by(|a, b| (a.queued_at, &a.id).cmp(&(b.queued_at, &b.id)));
-    let mut seen: HashMap<&str, i64> = HashMap::new();
+    let mut seen: VecMap<&str, i64> = VecMap::new();
     order
         .into_iter()
         .map(|q| {
-            let n = seen.entry(q.department.as_str()).or_insert(0);
+            let n = seen.slot(q.department.as_str(), || 0);
             *n += 1;
             (q.id.clone(), *n)
         })

@@ -88,7 +88,6 @@ pub const RULES: &[&str] = &[
     "GMT0BST,M3.5.0/1,M10.5.0",
     "EET-2EEST,M3.5.0,M10.5.0/3",
     "MSK-3",
-    "<-00>0",
     "HST10",
     "MET-1MEST,M3.5.0,M10.5.0/3",
     "<+1245>-12:45<+1345>,M9.5.0/2:45,M4.1.0/3:45",
@@ -98,605 +97,627 @@ pub const RULES: &[&str] = &[
     "<+11>-11<+12>,M10.1.0,M4.1.0/3",
 ];
 
-/// Sorted by name, for binary search.
-pub const ZONES: &[(&str, u16)] = &[
-    ("Africa/Abidjan", 0),
-    ("Africa/Accra", 0),
-    ("Africa/Addis_Ababa", 1),
-    ("Africa/Algiers", 2),
-    ("Africa/Asmara", 1),
-    ("Africa/Asmera", 1),
-    ("Africa/Bamako", 0),
-    ("Africa/Bangui", 3),
-    ("Africa/Banjul", 0),
-    ("Africa/Bissau", 0),
-    ("Africa/Blantyre", 4),
-    ("Africa/Brazzaville", 3),
-    ("Africa/Bujumbura", 4),
-    ("Africa/Cairo", 5),
-    ("Africa/Casablanca", 6),
-    ("Africa/Ceuta", 7),
-    ("Africa/Conakry", 0),
-    ("Africa/Dakar", 0),
-    ("Africa/Dar_es_Salaam", 1),
-    ("Africa/Djibouti", 1),
-    ("Africa/Douala", 3),
-    ("Africa/El_Aaiun", 6),
-    ("Africa/Freetown", 0),
-    ("Africa/Gaborone", 4),
-    ("Africa/Harare", 4),
-    ("Africa/Johannesburg", 8),
-    ("Africa/Juba", 4),
-    ("Africa/Kampala", 1),
-    ("Africa/Khartoum", 4),
-    ("Africa/Kigali", 4),
-    ("Africa/Kinshasa", 3),
-    ("Africa/Lagos", 3),
-    ("Africa/Libreville", 3),
-    ("Africa/Lome", 0),
-    ("Africa/Luanda", 3),
-    ("Africa/Lubumbashi", 4),
-    ("Africa/Lusaka", 4),
-    ("Africa/Malabo", 3),
-    ("Africa/Maputo", 4),
-    ("Africa/Maseru", 8),
-    ("Africa/Mbabane", 8),
-    ("Africa/Mogadishu", 1),
-    ("Africa/Monrovia", 0),
-    ("Africa/Nairobi", 1),
-    ("Africa/Ndjamena", 3),
-    ("Africa/Niamey", 3),
-    ("Africa/Nouakchott", 0),
-    ("Africa/Ouagadougou", 0),
-    ("Africa/Porto-Novo", 3),
-    ("Africa/Sao_Tome", 0),
-    ("Africa/Timbuktu", 0),
-    ("Africa/Tripoli", 9),
-    ("Africa/Tunis", 2),
-    ("Africa/Windhoek", 4),
-    ("America/Adak", 10),
-    ("America/Anchorage", 11),
-    ("America/Anguilla", 12),
-    ("America/Antigua", 12),
-    ("America/Araguaina", 13),
-    ("America/Argentina/Buenos_Aires", 13),
-    ("America/Argentina/Catamarca", 13),
-    ("America/Argentina/ComodRivadavia", 13),
-    ("America/Argentina/Cordoba", 13),
-    ("America/Argentina/Jujuy", 13),
-    ("America/Argentina/La_Rioja", 13),
-    ("America/Argentina/Mendoza", 13),
-    ("America/Argentina/Rio_Gallegos", 13),
-    ("America/Argentina/Salta", 13),
-    ("America/Argentina/San_Juan", 13),
-    ("America/Argentina/San_Luis", 13),
-    ("America/Argentina/Tucuman", 13),
-    ("America/Argentina/Ushuaia", 13),
-    ("America/Aruba", 12),
-    ("America/Asuncion", 13),
-    ("America/Atikokan", 14),
-    ("America/Atka", 10),
-    ("America/Bahia", 13),
-    ("America/Bahia_Banderas", 15),
-    ("America/Barbados", 12),
-    ("America/Belem", 13),
-    ("America/Belize", 15),
-    ("America/Blanc-Sablon", 12),
-    ("America/Boa_Vista", 16),
-    ("America/Bogota", 17),
-    ("America/Boise", 18),
-    ("America/Buenos_Aires", 13),
-    ("America/Cambridge_Bay", 18),
-    ("America/Campo_Grande", 16),
-    ("America/Cancun", 14),
-    ("America/Caracas", 16),
-    ("America/Catamarca", 13),
-    ("America/Cayenne", 13),
-    ("America/Cayman", 14),
-    ("America/Chicago", 19),
-    ("America/Chihuahua", 15),
-    ("America/Ciudad_Juarez", 18),
-    ("America/Coral_Harbour", 14),
-    ("America/Cordoba", 13),
-    ("America/Costa_Rica", 15),
-    ("America/Coyhaique", 13),
-    ("America/Creston", 20),
-    ("America/Cuiaba", 16),
-    ("America/Curacao", 12),
-    ("America/Danmarkshavn", 0),
-    ("America/Dawson", 20),
-    ("America/Dawson_Creek", 20),
-    ("America/Denver", 18),
-    ("America/Detroit", 21),
-    ("America/Dominica", 12),
-    ("America/Edmonton", 18),
-    ("America/Eirunepe", 17),
-    ("America/El_Salvador", 15),
-    ("America/Ensenada", 22),
-    ("America/Fort_Nelson", 20),
-    ("America/Fort_Wayne", 21),
-    ("America/Fortaleza", 13),
-    ("America/Glace_Bay", 23),
-    ("America/Godthab", 24),
-    ("America/Goose_Bay", 23),
-    ("America/Grand_Turk", 21),
-    ("America/Grenada", 12),
-    ("America/Guadeloupe", 12),
-    ("America/Guatemala", 15),
-    ("America/Guayaquil", 17),
-    ("America/Guyana", 16),
-    ("America/Halifax", 23),
-    ("America/Havana", 25),
-    ("America/Hermosillo", 20),
-    ("America/Indiana/Indianapolis", 21),
-    ("America/Indiana/Knox", 19),
-    ("America/Indiana/Marengo", 21),
-    ("America/Indiana/Petersburg", 21),
-    ("America/Indiana/Tell_City", 19),
-    ("America/Indiana/Vevay", 21),
-    ("America/Indiana/Vincennes", 21),
-    ("America/Indiana/Winamac", 21),
-    ("America/Indianapolis", 21),
-    ("America/Inuvik", 18),
-    ("America/Iqaluit", 21),
-    ("America/Jamaica", 14),
-    ("America/Jujuy", 13),
-    ("America/Juneau", 11),
-    ("America/Kentucky/Louisville", 21),
-    ("America/Kentucky/Monticello", 21),
-    ("America/Knox_IN", 19),
-    ("America/Kralendijk", 12),
-    ("America/La_Paz", 16),
-    ("America/Lima", 17),
-    ("America/Los_Angeles", 22),
-    ("America/Louisville", 21),
-    ("America/Lower_Princes", 12),
-    ("America/Maceio", 13),
-    ("America/Managua", 15),
-    ("America/Manaus", 16),
-    ("America/Marigot", 12),
-    ("America/Martinique", 12),
-    ("America/Matamoros", 19),
-    ("America/Mazatlan", 20),
-    ("America/Mendoza", 13),
-    ("America/Menominee", 19),
-    ("America/Merida", 15),
-    ("America/Metlakatla", 11),
-    ("America/Mexico_City", 15),
-    ("America/Miquelon", 26),
-    ("America/Moncton", 23),
-    ("America/Monterrey", 15),
-    ("America/Montevideo", 13),
-    ("America/Montreal", 21),
-    ("America/Montserrat", 12),
-    ("America/Nassau", 21),
-    ("America/New_York", 21),
-    ("America/Nipigon", 21),
-    ("America/Nome", 11),
-    ("America/Noronha", 27),
-    ("America/North_Dakota/Beulah", 19),
-    ("America/North_Dakota/Center", 19),
-    ("America/North_Dakota/New_Salem", 19),
-    ("America/Nuuk", 24),
-    ("America/Ojinaga", 19),
-    ("America/Panama", 14),
-    ("America/Pangnirtung", 21),
-    ("America/Paramaribo", 13),
-    ("America/Phoenix", 20),
-    ("America/Port-au-Prince", 21),
-    ("America/Port_of_Spain", 12),
-    ("America/Porto_Acre", 17),
-    ("America/Porto_Velho", 16),
-    ("America/Puerto_Rico", 12),
-    ("America/Punta_Arenas", 13),
-    ("America/Rainy_River", 19),
-    ("America/Rankin_Inlet", 19),
-    ("America/Recife", 13),
-    ("America/Regina", 15),
-    ("America/Resolute", 19),
-    ("America/Rio_Branco", 17),
-    ("America/Rosario", 13),
-    ("America/Santa_Isabel", 22),
-    ("America/Santarem", 13),
-    ("America/Santiago", 28),
-    ("America/Santo_Domingo", 12),
-    ("America/Sao_Paulo", 13),
-    ("America/Scoresbysund", 24),
-    ("America/Shiprock", 18),
-    ("America/Sitka", 11),
-    ("America/St_Barthelemy", 12),
-    ("America/St_Johns", 29),
-    ("America/St_Kitts", 12),
-    ("America/St_Lucia", 12),
-    ("America/St_Thomas", 12),
-    ("America/St_Vincent", 12),
-    ("America/Swift_Current", 15),
-    ("America/Tegucigalpa", 15),
-    ("America/Thule", 23),
-    ("America/Thunder_Bay", 21),
-    ("America/Tijuana", 22),
-    ("America/Toronto", 21),
-    ("America/Tortola", 12),
-    ("America/Vancouver", 22),
-    ("America/Virgin", 12),
-    ("America/Whitehorse", 20),
-    ("America/Winnipeg", 19),
-    ("America/Yakutat", 11),
-    ("America/Yellowknife", 18),
-    ("Antarctica/Casey", 30),
-    ("Antarctica/Davis", 31),
-    ("Antarctica/DumontDUrville", 32),
-    ("Antarctica/Macquarie", 33),
-    ("Antarctica/Mawson", 34),
-    ("Antarctica/McMurdo", 35),
-    ("Antarctica/Palmer", 13),
-    ("Antarctica/Rothera", 13),
-    ("Antarctica/South_Pole", 35),
-    ("Antarctica/Syowa", 36),
-    ("Antarctica/Troll", 37),
-    ("Antarctica/Vostok", 34),
-    ("Arctic/Longyearbyen", 7),
-    ("Asia/Aden", 36),
-    ("Asia/Almaty", 34),
-    ("Asia/Amman", 36),
-    ("Asia/Anadyr", 38),
-    ("Asia/Aqtau", 34),
-    ("Asia/Aqtobe", 34),
-    ("Asia/Ashgabat", 34),
-    ("Asia/Ashkhabad", 34),
-    ("Asia/Atyrau", 34),
-    ("Asia/Baghdad", 36),
-    ("Asia/Bahrain", 36),
-    ("Asia/Baku", 39),
-    ("Asia/Bangkok", 31),
-    ("Asia/Barnaul", 31),
-    ("Asia/Beirut", 40),
-    ("Asia/Bishkek", 41),
-    ("Asia/Brunei", 30),
-    ("Asia/Calcutta", 42),
-    ("Asia/Chita", 43),
-    ("Asia/Choibalsan", 30),
-    ("Asia/Chongqing", 44),
-    ("Asia/Chungking", 44),
-    ("Asia/Colombo", 45),
-    ("Asia/Dacca", 41),
-    ("Asia/Damascus", 36),
-    ("Asia/Dhaka", 41),
-    ("Asia/Dili", 43),
-    ("Asia/Dubai", 39),
-    ("Asia/Dushanbe", 34),
-    ("Asia/Famagusta", 46),
-    ("Asia/Gaza", 47),
-    ("Asia/Harbin", 44),
-    ("Asia/Hebron", 47),
-    ("Asia/Ho_Chi_Minh", 31),
-    ("Asia/Hong_Kong", 48),
-    ("Asia/Hovd", 31),
-    ("Asia/Irkutsk", 30),
-    ("Asia/Istanbul", 36),
-    ("Asia/Jakarta", 49),
-    ("Asia/Jayapura", 50),
-    ("Asia/Jerusalem", 51),
-    ("Asia/Kabul", 52),
-    ("Asia/Kamchatka", 38),
-    ("Asia/Karachi", 53),
-    ("Asia/Kashgar", 41),
-    ("Asia/Kathmandu", 54),
-    ("Asia/Katmandu", 54),
-    ("Asia/Khandyga", 43),
-    ("Asia/Kolkata", 42),
-    ("Asia/Krasnoyarsk", 31),
-    ("Asia/Kuala_Lumpur", 30),
-    ("Asia/Kuching", 30),
-    ("Asia/Kuwait", 36),
-    ("Asia/Macao", 44),
-    ("Asia/Macau", 44),
-    ("Asia/Magadan", 55),
-    ("Asia/Makassar", 56),
-    ("Asia/Manila", 57),
-    ("Asia/Muscat", 39),
-    ("Asia/Nicosia", 46),
-    ("Asia/Novokuznetsk", 31),
-    ("Asia/Novosibirsk", 31),
-    ("Asia/Omsk", 41),
-    ("Asia/Oral", 34),
-    ("Asia/Phnom_Penh", 31),
-    ("Asia/Pontianak", 49),
-    ("Asia/Pyongyang", 58),
-    ("Asia/Qatar", 36),
-    ("Asia/Qostanay", 34),
-    ("Asia/Qyzylorda", 34),
-    ("Asia/Rangoon", 59),
-    ("Asia/Riyadh", 36),
-    ("Asia/Saigon", 31),
-    ("Asia/Sakhalin", 55),
-    ("Asia/Samarkand", 34),
-    ("Asia/Seoul", 58),
-    ("Asia/Shanghai", 44),
-    ("Asia/Singapore", 30),
-    ("Asia/Srednekolymsk", 55),
-    ("Asia/Taipei", 44),
-    ("Asia/Tashkent", 34),
-    ("Asia/Tbilisi", 39),
-    ("Asia/Tehran", 60),
-    ("Asia/Tel_Aviv", 51),
-    ("Asia/Thimbu", 41),
-    ("Asia/Thimphu", 41),
-    ("Asia/Tokyo", 61),
-    ("Asia/Tomsk", 31),
-    ("Asia/Ujung_Pandang", 56),
-    ("Asia/Ulaanbaatar", 30),
-    ("Asia/Ulan_Bator", 30),
-    ("Asia/Urumqi", 41),
-    ("Asia/Ust-Nera", 32),
-    ("Asia/Vientiane", 31),
-    ("Asia/Vladivostok", 32),
-    ("Asia/Yakutsk", 43),
-    ("Asia/Yangon", 59),
-    ("Asia/Yekaterinburg", 34),
-    ("Asia/Yerevan", 39),
-    ("Atlantic/Azores", 62),
-    ("Atlantic/Bermuda", 23),
-    ("Atlantic/Canary", 63),
-    ("Atlantic/Cape_Verde", 64),
-    ("Atlantic/Faeroe", 63),
-    ("Atlantic/Faroe", 63),
-    ("Atlantic/Jan_Mayen", 7),
-    ("Atlantic/Madeira", 63),
-    ("Atlantic/Reykjavik", 0),
-    ("Atlantic/South_Georgia", 27),
-    ("Atlantic/St_Helena", 0),
-    ("Atlantic/Stanley", 13),
-    ("Australia/ACT", 33),
-    ("Australia/Adelaide", 65),
-    ("Australia/Brisbane", 66),
-    ("Australia/Broken_Hill", 65),
-    ("Australia/Canberra", 33),
-    ("Australia/Currie", 33),
-    ("Australia/Darwin", 67),
-    ("Australia/Eucla", 68),
-    ("Australia/Hobart", 33),
-    ("Australia/LHI", 69),
-    ("Australia/Lindeman", 66),
-    ("Australia/Lord_Howe", 69),
-    ("Australia/Melbourne", 33),
-    ("Australia/NSW", 33),
-    ("Australia/North", 67),
-    ("Australia/Perth", 70),
-    ("Australia/Queensland", 66),
-    ("Australia/South", 65),
-    ("Australia/Sydney", 33),
-    ("Australia/Tasmania", 33),
-    ("Australia/Victoria", 33),
-    ("Australia/West", 70),
-    ("Australia/Yancowinna", 65),
-    ("Brazil/Acre", 17),
-    ("Brazil/DeNoronha", 27),
-    ("Brazil/East", 13),
-    ("Brazil/West", 16),
-    ("CET", 7),
-    ("CST6CDT", 19),
-    ("Canada/Atlantic", 23),
-    ("Canada/Central", 19),
-    ("Canada/Eastern", 21),
-    ("Canada/Mountain", 18),
-    ("Canada/Newfoundland", 29),
-    ("Canada/Pacific", 22),
-    ("Canada/Saskatchewan", 15),
-    ("Canada/Yukon", 20),
-    ("Chile/Continental", 28),
-    ("Chile/EasterIsland", 71),
-    ("Cuba", 25),
-    ("EET", 46),
-    ("EST", 14),
-    ("EST5EDT", 21),
-    ("Egypt", 5),
-    ("Eire", 72),
-    ("Etc/GMT", 0),
-    ("Etc/GMT+0", 0),
-    ("Etc/GMT+1", 64),
-    ("Etc/GMT+10", 73),
-    ("Etc/GMT+11", 74),
-    ("Etc/GMT+12", 75),
-    ("Etc/GMT+2", 27),
-    ("Etc/GMT+3", 13),
-    ("Etc/GMT+4", 16),
-    ("Etc/GMT+5", 17),
-    ("Etc/GMT+6", 76),
-    ("Etc/GMT+7", 77),
-    ("Etc/GMT+8", 78),
-    ("Etc/GMT+9", 79),
-    ("Etc/GMT-0", 0),
-    ("Etc/GMT-1", 6),
-    ("Etc/GMT-10", 32),
-    ("Etc/GMT-11", 55),
-    ("Etc/GMT-12", 38),
-    ("Etc/GMT-13", 80),
-    ("Etc/GMT-14", 81),
-    ("Etc/GMT-2", 82),
-    ("Etc/GMT-3", 36),
-    ("Etc/GMT-4", 39),
-    ("Etc/GMT-5", 34),
-    ("Etc/GMT-6", 41),
-    ("Etc/GMT-7", 31),
-    ("Etc/GMT-8", 30),
-    ("Etc/GMT-9", 43),
-    ("Etc/GMT0", 0),
-    ("Etc/Greenwich", 0),
-    ("Etc/UCT", 83),
-    ("Etc/UTC", 83),
-    ("Etc/Universal", 83),
-    ("Etc/Zulu", 83),
-    ("Europe/Amsterdam", 7),
-    ("Europe/Andorra", 7),
-    ("Europe/Astrakhan", 39),
-    ("Europe/Athens", 46),
-    ("Europe/Belfast", 84),
-    ("Europe/Belgrade", 7),
-    ("Europe/Berlin", 7),
-    ("Europe/Bratislava", 7),
-    ("Europe/Brussels", 7),
-    ("Europe/Bucharest", 46),
-    ("Europe/Budapest", 7),
-    ("Europe/Busingen", 7),
-    ("Europe/Chisinau", 85),
-    ("Europe/Copenhagen", 7),
-    ("Europe/Dublin", 72),
-    ("Europe/Gibraltar", 7),
-    ("Europe/Guernsey", 84),
-    ("Europe/Helsinki", 46),
-    ("Europe/Isle_of_Man", 84),
-    ("Europe/Istanbul", 36),
-    ("Europe/Jersey", 84),
-    ("Europe/Kaliningrad", 9),
-    ("Europe/Kiev", 46),
-    ("Europe/Kirov", 86),
-    ("Europe/Kyiv", 46),
-    ("Europe/Lisbon", 63),
-    ("Europe/Ljubljana", 7),
-    ("Europe/London", 84),
-    ("Europe/Luxembourg", 7),
-    ("Europe/Madrid", 7),
-    ("Europe/Malta", 7),
-    ("Europe/Mariehamn", 46),
-    ("Europe/Minsk", 36),
-    ("Europe/Monaco", 7),
-    ("Europe/Moscow", 86),
-    ("Europe/Nicosia", 46),
-    ("Europe/Oslo", 7),
-    ("Europe/Paris", 7),
-    ("Europe/Podgorica", 7),
-    ("Europe/Prague", 7),
-    ("Europe/Riga", 46),
-    ("Europe/Rome", 7),
-    ("Europe/Samara", 39),
-    ("Europe/San_Marino", 7),
-    ("Europe/Sarajevo", 7),
-    ("Europe/Saratov", 39),
-    ("Europe/Simferopol", 86),
-    ("Europe/Skopje", 7),
-    ("Europe/Sofia", 46),
-    ("Europe/Stockholm", 7),
-    ("Europe/Tallinn", 46),
-    ("Europe/Tirane", 7),
-    ("Europe/Tiraspol", 85),
-    ("Europe/Ulyanovsk", 39),
-    ("Europe/Uzhgorod", 46),
-    ("Europe/Vaduz", 7),
-    ("Europe/Vatican", 7),
-    ("Europe/Vienna", 7),
-    ("Europe/Vilnius", 46),
-    ("Europe/Volgograd", 86),
-    ("Europe/Warsaw", 7),
-    ("Europe/Zagreb", 7),
-    ("Europe/Zaporozhye", 46),
-    ("Europe/Zurich", 7),
-    ("Factory", 87),
-    ("GB", 84),
-    ("GB-Eire", 84),
-    ("GMT", 0),
-    ("GMT+0", 0),
-    ("GMT-0", 0),
-    ("GMT0", 0),
-    ("Greenwich", 0),
-    ("HST", 88),
-    ("Hongkong", 48),
-    ("Iceland", 0),
-    ("Indian/Antananarivo", 1),
-    ("Indian/Chagos", 41),
-    ("Indian/Christmas", 31),
-    ("Indian/Cocos", 59),
-    ("Indian/Comoro", 1),
-    ("Indian/Kerguelen", 34),
-    ("Indian/Mahe", 39),
-    ("Indian/Maldives", 34),
-    ("Indian/Mauritius", 39),
-    ("Indian/Mayotte", 1),
-    ("Indian/Reunion", 39),
-    ("Iran", 60),
-    ("Israel", 51),
-    ("Jamaica", 14),
-    ("Japan", 61),
-    ("Kwajalein", 38),
-    ("Libya", 9),
-    ("MET", 89),
-    ("MST", 20),
-    ("MST7MDT", 18),
-    ("Mexico/BajaNorte", 22),
-    ("Mexico/BajaSur", 20),
-    ("Mexico/General", 15),
-    ("NZ", 35),
-    ("NZ-CHAT", 90),
-    ("Navajo", 18),
-    ("PRC", 44),
-    ("PST8PDT", 22),
-    ("Pacific/Apia", 80),
-    ("Pacific/Auckland", 35),
-    ("Pacific/Bougainville", 55),
-    ("Pacific/Chatham", 90),
-    ("Pacific/Chuuk", 32),
-    ("Pacific/Easter", 71),
-    ("Pacific/Efate", 55),
-    ("Pacific/Enderbury", 80),
-    ("Pacific/Fakaofo", 80),
-    ("Pacific/Fiji", 38),
-    ("Pacific/Funafuti", 38),
-    ("Pacific/Galapagos", 76),
-    ("Pacific/Gambier", 79),
-    ("Pacific/Guadalcanal", 55),
-    ("Pacific/Guam", 91),
-    ("Pacific/Honolulu", 88),
-    ("Pacific/Johnston", 88),
-    ("Pacific/Kanton", 80),
-    ("Pacific/Kiritimati", 81),
-    ("Pacific/Kosrae", 55),
-    ("Pacific/Kwajalein", 38),
-    ("Pacific/Majuro", 38),
-    ("Pacific/Marquesas", 92),
-    ("Pacific/Midway", 93),
-    ("Pacific/Nauru", 38),
-    ("Pacific/Niue", 74),
-    ("Pacific/Norfolk", 94),
-    ("Pacific/Noumea", 55),
-    ("Pacific/Pago_Pago", 93),
-    ("Pacific/Palau", 43),
-    ("Pacific/Pitcairn", 78),
-    ("Pacific/Pohnpei", 55),
-    ("Pacific/Ponape", 55),
-    ("Pacific/Port_Moresby", 32),
-    ("Pacific/Rarotonga", 73),
-    ("Pacific/Saipan", 91),
-    ("Pacific/Samoa", 93),
-    ("Pacific/Tahiti", 73),
-    ("Pacific/Tarawa", 38),
-    ("Pacific/Tongatapu", 80),
-    ("Pacific/Truk", 32),
-    ("Pacific/Wake", 38),
-    ("Pacific/Wallis", 38),
-    ("Pacific/Yap", 32),
-    ("Poland", 7),
-    ("Portugal", 63),
-    ("ROC", 44),
-    ("ROK", 58),
-    ("Singapore", 30),
-    ("Turkey", 36),
-    ("UCT", 83),
-    ("US/Alaska", 11),
-    ("US/Aleutian", 10),
-    ("US/Arizona", 20),
-    ("US/Central", 19),
-    ("US/East-Indiana", 21),
-    ("US/Eastern", 21),
-    ("US/Hawaii", 88),
-    ("US/Indiana-Starke", 19),
-    ("US/Michigan", 21),
-    ("US/Mountain", 18),
-    ("US/Pacific", 22),
-    ("US/Samoa", 93),
-    ("UTC", 83),
-    ("Universal", 83),
-    ("W-SU", 86),
-    ("WET", 63),
-    ("Zulu", 83),
-    ("localtime", 83),
+/// Zone names, sorted, one per line (one string instead of 600 slices keeps the wasm small).
+pub const NAMES: &str = "\
+Africa/Abidjan\n\
+Africa/Accra\n\
+Africa/Addis_Ababa\n\
+Africa/Algiers\n\
+Africa/Asmara\n\
+Africa/Asmera\n\
+Africa/Bamako\n\
+Africa/Bangui\n\
+Africa/Banjul\n\
+Africa/Bissau\n\
+Africa/Blantyre\n\
+Africa/Brazzaville\n\
+Africa/Bujumbura\n\
+Africa/Cairo\n\
+Africa/Casablanca\n\
+Africa/Ceuta\n\
+Africa/Conakry\n\
+Africa/Dakar\n\
+Africa/Dar_es_Salaam\n\
+Africa/Djibouti\n\
+Africa/Douala\n\
+Africa/El_Aaiun\n\
+Africa/Freetown\n\
+Africa/Gaborone\n\
+Africa/Harare\n\
+Africa/Johannesburg\n\
+Africa/Juba\n\
+Africa/Kampala\n\
+Africa/Khartoum\n\
+Africa/Kigali\n\
+Africa/Kinshasa\n\
+Africa/Lagos\n\
+Africa/Libreville\n\
+Africa/Lome\n\
+Africa/Luanda\n\
+Africa/Lubumbashi\n\
+Africa/Lusaka\n\
+Africa/Malabo\n\
+Africa/Maputo\n\
+Africa/Maseru\n\
+Africa/Mbabane\n\
+Africa/Mogadishu\n\
+Africa/Monrovia\n\
+Africa/Nairobi\n\
+Africa/Ndjamena\n\
+Africa/Niamey\n\
+Africa/Nouakchott\n\
+Africa/Ouagadougou\n\
+Africa/Porto-Novo\n\
+Africa/Sao_Tome\n\
+Africa/Timbuktu\n\
+Africa/Tripoli\n\
+Africa/Tunis\n\
+Africa/Windhoek\n\
+America/Adak\n\
+America/Anchorage\n\
+America/Anguilla\n\
+America/Antigua\n\
+America/Araguaina\n\
+America/Argentina/Buenos_Aires\n\
+America/Argentina/Catamarca\n\
+America/Argentina/ComodRivadavia\n\
+America/Argentina/Cordoba\n\
+America/Argentina/Jujuy\n\
+America/Argentina/La_Rioja\n\
+America/Argentina/Mendoza\n\
+America/Argentina/Rio_Gallegos\n\
+America/Argentina/Salta\n\
+America/Argentina/San_Juan\n\
+America/Argentina/San_Luis\n\
+America/Argentina/Tucuman\n\
+America/Argentina/Ushuaia\n\
+America/Aruba\n\
+America/Asuncion\n\
+America/Atikokan\n\
+America/Atka\n\
+America/Bahia\n\
+America/Bahia_Banderas\n\
+America/Barbados\n\
+America/Belem\n\
+America/Belize\n\
+America/Blanc-Sablon\n\
+America/Boa_Vista\n\
+America/Bogota\n\
+America/Boise\n\
+America/Buenos_Aires\n\
+America/Cambridge_Bay\n\
+America/Campo_Grande\n\
+America/Cancun\n\
+America/Caracas\n\
+America/Catamarca\n\
+America/Cayenne\n\
+America/Cayman\n\
+America/Chicago\n\
+America/Chihuahua\n\
+America/Ciudad_Juarez\n\
+America/Coral_Harbour\n\
+America/Cordoba\n\
+America/Costa_Rica\n\
+America/Coyhaique\n\
+America/Creston\n\
+America/Cuiaba\n\
+America/Curacao\n\
+America/Danmarkshavn\n\
+America/Dawson\n\
+America/Dawson_Creek\n\
+America/Denver\n\
+America/Detroit\n\
+America/Dominica\n\
+America/Edmonton\n\
+America/Eirunepe\n\
+America/El_Salvador\n\
+America/Ensenada\n\
+America/Fort_Nelson\n\
+America/Fort_Wayne\n\
+America/Fortaleza\n\
+America/Glace_Bay\n\
+America/Godthab\n\
+America/Goose_Bay\n\
+America/Grand_Turk\n\
+America/Grenada\n\
+America/Guadeloupe\n\
+America/Guatemala\n\
+America/Guayaquil\n\
+America/Guyana\n\
+America/Halifax\n\
+America/Havana\n\
+America/Hermosillo\n\
+America/Indiana/Indianapolis\n\
+America/Indiana/Knox\n\
+America/Indiana/Marengo\n\
+America/Indiana/Petersburg\n\
+America/Indiana/Tell_City\n\
+America/Indiana/Vevay\n\
+America/Indiana/Vincennes\n\
+America/Indiana/Winamac\n\
+America/Indianapolis\n\
+America/Inuvik\n\
+America/Iqaluit\n\
+America/Jamaica\n\
+America/Jujuy\n\
+America/Juneau\n\
+America/Kentucky/Louisville\n\
+America/Kentucky/Monticello\n\
+America/Knox_IN\n\
+America/Kralendijk\n\
+America/La_Paz\n\
+America/Lima\n\
+America/Los_Angeles\n\
+America/Louisville\n\
+America/Lower_Princes\n\
+America/Maceio\n\
+America/Managua\n\
+America/Manaus\n\
+America/Marigot\n\
+America/Martinique\n\
+America/Matamoros\n\
+America/Mazatlan\n\
+America/Mendoza\n\
+America/Menominee\n\
+America/Merida\n\
+America/Metlakatla\n\
+America/Mexico_City\n\
+America/Miquelon\n\
+America/Moncton\n\
+America/Monterrey\n\
+America/Montevideo\n\
+America/Montreal\n\
+America/Montserrat\n\
+America/Nassau\n\
+America/New_York\n\
+America/Nipigon\n\
+America/Nome\n\
+America/Noronha\n\
+America/North_Dakota/Beulah\n\
+America/North_Dakota/Center\n\
+America/North_Dakota/New_Salem\n\
+America/Nuuk\n\
+America/Ojinaga\n\
+America/Panama\n\
+America/Pangnirtung\n\
+America/Paramaribo\n\
+America/Phoenix\n\
+America/Port-au-Prince\n\
+America/Port_of_Spain\n\
+America/Porto_Acre\n\
+America/Porto_Velho\n\
+America/Puerto_Rico\n\
+America/Punta_Arenas\n\
+America/Rainy_River\n\
+America/Rankin_Inlet\n\
+America/Recife\n\
+America/Regina\n\
+America/Resolute\n\
+America/Rio_Branco\n\
+America/Rosario\n\
+America/Santa_Isabel\n\
+America/Santarem\n\
+America/Santiago\n\
+America/Santo_Domingo\n\
+America/Sao_Paulo\n\
+America/Scoresbysund\n\
+America/Shiprock\n\
+America/Sitka\n\
+America/St_Barthelemy\n\
+America/St_Johns\n\
+America/St_Kitts\n\
+America/St_Lucia\n\
+America/St_Thomas\n\
+America/St_Vincent\n\
+America/Swift_Current\n\
+America/Tegucigalpa\n\
+America/Thule\n\
+America/Thunder_Bay\n\
+America/Tijuana\n\
+America/Toronto\n\
+America/Tortola\n\
+America/Vancouver\n\
+America/Virgin\n\
+America/Whitehorse\n\
+America/Winnipeg\n\
+America/Yakutat\n\
+America/Yellowknife\n\
+Antarctica/Casey\n\
+Antarctica/Davis\n\
+Antarctica/DumontDUrville\n\
+Antarctica/Macquarie\n\
+Antarctica/Mawson\n\
+Antarctica/McMurdo\n\
+Antarctica/Palmer\n\
+Antarctica/Rothera\n\
+Antarctica/South_Pole\n\
+Antarctica/Syowa\n\
+Antarctica/Troll\n\
+Antarctica/Vostok\n\
+Arctic/Longyearbyen\n\
+Asia/Aden\n\
+Asia/Almaty\n\
+Asia/Amman\n\
+Asia/Anadyr\n\
+Asia/Aqtau\n\
+Asia/Aqtobe\n\
+Asia/Ashgabat\n\
+Asia/Ashkhabad\n\
+Asia/Atyrau\n\
+Asia/Baghdad\n\
+Asia/Bahrain\n\
+Asia/Baku\n\
+Asia/Bangkok\n\
+Asia/Barnaul\n\
+Asia/Beirut\n\
+Asia/Bishkek\n\
+Asia/Brunei\n\
+Asia/Calcutta\n\
+Asia/Chita\n\
+Asia/Choibalsan\n\
+Asia/Chongqing\n\
+Asia/Chungking\n\
+Asia/Colombo\n\
+Asia/Dacca\n\
+Asia/Damascus\n\
+Asia/Dhaka\n\
+Asia/Dili\n\
+Asia/Dubai\n\
+Asia/Dushanbe\n\
+Asia/Famagusta\n\
+Asia/Gaza\n\
+Asia/Harbin\n\
+Asia/Hebron\n\
+Asia/Ho_Chi_Minh\n\
+Asia/Hong_Kong\n\
+Asia/Hovd\n\
+Asia/Irkutsk\n\
+Asia/Istanbul\n\
+Asia/Jakarta\n\
+Asia/Jayapura\n\
+Asia/Jerusalem\n\
+Asia/Kabul\n\
+Asia/Kamchatka\n\
+Asia/Karachi\n\
+Asia/Kashgar\n\
+Asia/Kathmandu\n\
+Asia/Katmandu\n\
+Asia/Khandyga\n\
+Asia/Kolkata\n\
+Asia/Krasnoyarsk\n\
+Asia/Kuala_Lumpur\n\
+Asia/Kuching\n\
+Asia/Kuwait\n\
+Asia/Macao\n\
+Asia/Macau\n\
+Asia/Magadan\n\
+Asia/Makassar\n\
+Asia/Manila\n\
+Asia/Muscat\n\
+Asia/Nicosia\n\
+Asia/Novokuznetsk\n\
+Asia/Novosibirsk\n\
+Asia/Omsk\n\
+Asia/Oral\n\
+Asia/Phnom_Penh\n\
+Asia/Pontianak\n\
+Asia/Pyongyang\n\
+Asia/Qatar\n\
+Asia/Qostanay\n\
+Asia/Qyzylorda\n\
+Asia/Rangoon\n\
+Asia/Riyadh\n\
+Asia/Saigon\n\
+Asia/Sakhalin\n\
+Asia/Samarkand\n\
+Asia/Seoul\n\
+Asia/Shanghai\n\
+Asia/Singapore\n\
+Asia/Srednekolymsk\n\
+Asia/Taipei\n\
+Asia/Tashkent\n\
+Asia/Tbilisi\n\
+Asia/Tehran\n\
+Asia/Tel_Aviv\n\
+Asia/Thimbu\n\
+Asia/Thimphu\n\
+Asia/Tokyo\n\
+Asia/Tomsk\n\
+Asia/Ujung_Pandang\n\
+Asia/Ulaanbaatar\n\
+Asia/Ulan_Bator\n\
+Asia/Urumqi\n\
+Asia/Ust-Nera\n\
+Asia/Vientiane\n\
+Asia/Vladivostok\n\
+Asia/Yakutsk\n\
+Asia/Yangon\n\
+Asia/Yekaterinburg\n\
+Asia/Yerevan\n\
+Atlantic/Azores\n\
+Atlantic/Bermuda\n\
+Atlantic/Canary\n\
+Atlantic/Cape_Verde\n\
+Atlantic/Faeroe\n\
+Atlantic/Faroe\n\
+Atlantic/Jan_Mayen\n\
+Atlantic/Madeira\n\
+Atlantic/Reykjavik\n\
+Atlantic/South_Georgia\n\
+Atlantic/St_Helena\n\
+Atlantic/Stanley\n\
+Australia/ACT\n\
+Australia/Adelaide\n\
+Australia/Brisbane\n\
+Australia/Broken_Hill\n\
+Australia/Canberra\n\
+Australia/Currie\n\
+Australia/Darwin\n\
+Australia/Eucla\n\
+Australia/Hobart\n\
+Australia/LHI\n\
+Australia/Lindeman\n\
+Australia/Lord_Howe\n\
+Australia/Melbourne\n\
+Australia/NSW\n\
+Australia/North\n\
+Australia/Perth\n\
+Australia/Queensland\n\
+Australia/South\n\
+Australia/Sydney\n\
+Australia/Tasmania\n\
+Australia/Victoria\n\
+Australia/West\n\
+Australia/Yancowinna\n\
+Brazil/Acre\n\
+Brazil/DeNoronha\n\
+Brazil/East\n\
+Brazil/West\n\
+CET\n\
+CST6CDT\n\
+Canada/Atlantic\n\
+Canada/Central\n\
+Canada/Eastern\n\
+Canada/Mountain\n\
+Canada/Newfoundland\n\
+Canada/Pacific\n\
+Canada/Saskatchewan\n\
+Canada/Yukon\n\
+Chile/Continental\n\
+Chile/EasterIsland\n\
+Cuba\n\
+EET\n\
+EST\n\
+EST5EDT\n\
+Egypt\n\
+Eire\n\
+Etc/GMT\n\
+Etc/GMT+0\n\
+Etc/GMT+1\n\
+Etc/GMT+10\n\
+Etc/GMT+11\n\
+Etc/GMT+12\n\
+Etc/GMT+2\n\
+Etc/GMT+3\n\
+Etc/GMT+4\n\
+Etc/GMT+5\n\
+Etc/GMT+6\n\
+Etc/GMT+7\n\
+Etc/GMT+8\n\
+Etc/GMT+9\n\
+Etc/GMT-0\n\
+Etc/GMT-1\n\
+Etc/GMT-10\n\
+Etc/GMT-11\n\
+Etc/GMT-12\n\
+Etc/GMT-13\n\
+Etc/GMT-14\n\
+Etc/GMT-2\n\
+Etc/GMT-3\n\
+Etc/GMT-4\n\
+Etc/GMT-5\n\
+Etc/GMT-6\n\
+Etc/GMT-7\n\
+Etc/GMT-8\n\
+Etc/GMT-9\n\
+Etc/GMT0\n\
+Etc/Greenwich\n\
+Etc/UCT\n\
+Etc/UTC\n\
+Etc/Universal\n\
+Etc/Zulu\n\
+Europe/Amsterdam\n\
+Europe/Andorra\n\
+Europe/Astrakhan\n\
+Europe/Athens\n\
+Europe/Belfast\n\
+Europe/Belgrade\n\
+Europe/Berlin\n\
+Europe/Bratislava\n\
+Europe/Brussels\n\
+Europe/Bucharest\n\
+Europe/Budapest\n\
+Europe/Busingen\n\
+Europe/Chisinau\n\
+Europe/Copenhagen\n\
+Europe/Dublin\n\
+Europe/Gibraltar\n\
+Europe/Guernsey\n\
+Europe/Helsinki\n\
+Europe/Isle_of_Man\n\
+Europe/Istanbul\n\
+Europe/Jersey\n\
+Europe/Kaliningrad\n\
+Europe/Kiev\n\
+Europe/Kirov\n\
+Europe/Kyiv\n\
+Europe/Lisbon\n\
+Europe/Ljubljana\n\
+Europe/London\n\
+Europe/Luxembourg\n\
+Europe/Madrid\n\
+Europe/Malta\n\
+Europe/Mariehamn\n\
+Europe/Minsk\n\
+Europe/Monaco\n\
+Europe/Moscow\n\
+Europe/Nicosia\n\
+Europe/Oslo\n\
+Europe/Paris\n\
+Europe/Podgorica\n\
+Europe/Prague\n\
+Europe/Riga\n\
+Europe/Rome\n\
+Europe/Samara\n\
+Europe/San_Marino\n\
+Europe/Sarajevo\n\
+Europe/Saratov\n\
+Europe/Simferopol\n\
+Europe/Skopje\n\
+Europe/Sofia\n\
+Europe/Stockholm\n\
+Europe/Tallinn\n\
+Europe/Tirane\n\
+Europe/Tiraspol\n\
+Europe/Ulyanovsk\n\
+Europe/Uzhgorod\n\
+Europe/Vaduz\n\
+Europe/Vatican\n\
+Europe/Vienna\n\
+Europe/Vilnius\n\
+Europe/Volgograd\n\
+Europe/Warsaw\n\
+Europe/Zagreb\n\
+Europe/Zaporozhye\n\
+Europe/Zurich\n\
+GB\n\
+GB-Eire\n\
+GMT\n\
+GMT+0\n\
+GMT-0\n\
+GMT0\n\
+Greenwich\n\
+HST\n\
+Hongkong\n\
+Iceland\n\
+Indian/Antananarivo\n\
+Indian/Chagos\n\
+Indian/Christmas\n\
+Indian/Cocos\n\
+Indian/Comoro\n\
+Indian/Kerguelen\n\
+Indian/Mahe\n\
+Indian/Maldives\n\
+Indian/Mauritius\n\
+Indian/Mayotte\n\
+Indian/Reunion\n\
+Iran\n\
+Israel\n\
+Jamaica\n\
+Japan\n\
+Kwajalein\n\
+Libya\n\
+MET\n\
+MST\n\
+MST7MDT\n\
+Mexico/BajaNorte\n\
+Mexico/BajaSur\n\
+Mexico/General\n\
+NZ\n\
+NZ-CHAT\n\
+Navajo\n\
+PRC\n\
+PST8PDT\n\
+Pacific/Apia\n\
+Pacific/Auckland\n\
+Pacific/Bougainville\n\
+Pacific/Chatham\n\
+Pacific/Chuuk\n\
+Pacific/Easter\n\
+Pacific/Efate\n\
+Pacific/Enderbury\n\
+Pacific/Fakaofo\n\
+Pacific/Fiji\n\
+Pacific/Funafuti\n\
+Pacific/Galapagos\n\
+Pacific/Gambier\n\
+Pacific/Guadalcanal\n\
+Pacific/Guam\n\
+Pacific/Honolulu\n\
+Pacific/Johnston\n\
+Pacific/Kanton\n\
+Pacific/Kiritimati\n\
+Pacific/Kosrae\n\
+Pacific/Kwajalein\n\
+Pacific/Majuro\n\
+Pacific/Marquesas\n\
+Pacific/Midway\n\
+Pacific/Nauru\n\
+Pacific/Niue\n\
+Pacific/Norfolk\n\
+Pacific/Noumea\n\
+Pacific/Pago_Pago\n\
+Pacific/Palau\n\
+Pacific/Pitcairn\n\
+Pacific/Pohnpei\n\
+Pacific/Ponape\n\
+Pacific/Port_Moresby\n\
+Pacific/Rarotonga\n\
+Pacific/Saipan\n\
+Pacific/Samoa\n\
+Pacific/Tahiti\n\
+Pacific/Tarawa\n\
+Pacific/Tongatapu\n\
+Pacific/Truk\n\
+Pacific/Wake\n\
+Pacific/Wallis\n\
+Pacific/Yap\n\
+Poland\n\
+Portugal\n\
+ROC\n\
+ROK\n\
+Singapore\n\
+Turkey\n\
+UCT\n\
+US/Alaska\n\
+US/Aleutian\n\
+US/Arizona\n\
+US/Central\n\
+US/East-Indiana\n\
+US/Eastern\n\
+US/Hawaii\n\
+US/Indiana-Starke\n\
+US/Michigan\n\
+US/Mountain\n\
+US/Pacific\n\
+US/Samoa\n\
+UTC\n\
+Universal\n\
+W-SU\n\
+WET\n\
+Zulu\n\
+";
+
+/// For the n-th name, the index of its rule in RULES.
+pub const RULE_OF: &[u8] = &[
+    0, 0, 1, 2, 1, 1, 0, 3, 0, 0, 4, 3, 4, 5, 6, 7, 0, 0, 1, 1, 3, 6, 0, 4, 4, 8, 4, 1, 4, 4,
+    3, 3, 3, 0, 3, 4, 4, 3, 4, 8, 8, 1, 0, 1, 3, 3, 0, 0, 3, 0, 0, 9, 2, 4, 10, 11, 12, 12, 13, 13,
+    13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 12, 13, 14, 10, 13, 15, 12, 13, 15, 12, 16, 17, 18, 13, 18, 16, 14, 16,
+    13, 13, 14, 19, 15, 18, 14, 13, 15, 13, 20, 16, 12, 0, 20, 20, 18, 21, 12, 18, 17, 15, 22, 20, 21, 13, 23, 24, 23, 21,
+    12, 12, 15, 17, 16, 23, 25, 20, 21, 19, 21, 21, 19, 21, 21, 21, 21, 18, 21, 14, 13, 11, 21, 21, 19, 12, 16, 17, 22, 21,
+    12, 13, 15, 16, 12, 12, 19, 20, 13, 19, 15, 11, 15, 26, 23, 15, 13, 21, 12, 21, 21, 21, 11, 27, 19, 19, 19, 24, 19, 14,
+    21, 13, 20, 21, 12, 17, 16, 12, 13, 19, 19, 13, 15, 19, 17, 13, 22, 13, 28, 12, 13, 24, 18, 11, 12, 29, 12, 12, 12, 12,
+    15, 15, 23, 21, 22, 21, 12, 22, 12, 20, 19, 11, 18, 30, 31, 32, 33, 34, 35, 13, 13, 35, 36, 37, 34, 7, 36, 34, 36, 38,
+    34, 34, 34, 34, 34, 36, 36, 39, 31, 31, 40, 41, 30, 42, 43, 30, 44, 44, 45, 41, 36, 41, 43, 39, 34, 46, 47, 44, 47, 31,
+    48, 31, 30, 36, 49, 50, 51, 52, 38, 53, 41, 54, 54, 43, 42, 31, 30, 30, 36, 44, 44, 55, 56, 57, 39, 46, 31, 31, 41, 34,
+    31, 49, 58, 36, 34, 34, 59, 36, 31, 55, 34, 58, 44, 30, 55, 44, 34, 39, 60, 51, 41, 41, 61, 31, 56, 30, 30, 41, 32, 31,
+    32, 43, 59, 34, 39, 62, 23, 63, 64, 63, 63, 7, 63, 0, 27, 0, 13, 33, 65, 66, 65, 33, 33, 67, 68, 33, 69, 66, 69, 33,
+    33, 67, 70, 66, 65, 33, 33, 33, 70, 65, 17, 27, 13, 16, 7, 19, 23, 19, 21, 18, 29, 22, 15, 20, 28, 71, 25, 46, 14, 21,
+    5, 72, 0, 0, 64, 73, 74, 75, 27, 13, 16, 17, 76, 77, 78, 79, 0, 6, 32, 55, 38, 80, 81, 82, 36, 39, 34, 41, 31, 30,
+    43, 0, 0, 83, 83, 83, 83, 7, 7, 39, 46, 84, 7, 7, 7, 7, 46, 7, 7, 85, 7, 72, 7, 84, 46, 84, 36, 84, 9, 46,
+    86, 46, 63, 7, 84, 7, 7, 7, 46, 36, 7, 86, 46, 7, 7, 7, 7, 46, 7, 39, 7, 7, 39, 86, 7, 46, 7, 46, 7, 85,
+    39, 46, 7, 7, 7, 46, 86, 7, 7, 46, 7, 84, 84, 0, 0, 0, 0, 0, 87, 48, 0, 1, 41, 31, 59, 1, 34, 39, 34, 39,
+    1, 39, 60, 51, 14, 61, 38, 9, 88, 20, 18, 22, 20, 15, 35, 89, 18, 44, 22, 80, 35, 55, 89, 32, 71, 55, 80, 80, 38, 38,
+    76, 79, 55, 90, 87, 87, 80, 81, 55, 38, 38, 91, 92, 38, 74, 93, 55, 92, 43, 78, 55, 55, 32, 73, 90, 92, 73, 38, 80, 32,
+    38, 38, 32, 7, 63, 44, 58, 30, 36, 83, 11, 10, 20, 19, 21, 21, 87, 19, 21, 18, 22, 92, 83, 83, 86, 63, 83,
 ];

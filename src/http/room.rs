@@ -4,7 +4,7 @@
 use serde_json::Value;
 use worker::{Headers, Method, Request, RequestInit, Response};
 
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::{json_text, Ctx};
 use crate::realtime::conversation::{Identity, RoomCommand, IDENTITY_HEADER};
 
@@ -14,7 +14,7 @@ fn stub(ctx: &Ctx, conversation_id: &str) -> ApiResult<worker::Stub> {
 
 fn identity_headers(who: &Identity) -> ApiResult<Headers> {
     let headers = Headers::new();
-    headers.set(IDENTITY_HEADER, &serde_json::to_string(who).map_err(ApiError::internal)?)?;
+    headers.set(IDENTITY_HEADER, &who.to_json().to_string())?;
     Ok(headers)
 }
 
@@ -50,7 +50,7 @@ pub async fn command(ctx: &Ctx, who: &Identity, command: &RoomCommand) -> ApiRes
     let headers = identity_headers(who)?;
     headers.set("content-type", "application/json")?;
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(serde_json::to_string(command).map_err(ApiError::internal)?.into()));
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(command.to_json().to_string().into()));
     let req = Request::new_with_init("https://room/command", &init)?;
     let mut res = stub(ctx, &who.conversation_id)?.fetch_with_request(req).await?;
     Ok((res.status_code(), res.text().await?))
@@ -76,7 +76,7 @@ pub async fn notify_inbox(ctx: &Ctx, tenant_id: &str, drain: bool) {
 /// Hands an authenticated console socket to the tenant's inbox.
 pub async fn connect_inbox(ctx: &Ctx, who: &crate::realtime::inbox::ConsoleIdentity, cursor: Option<i64>) -> ApiResult<Response> {
     let headers = Headers::new();
-    headers.set(IDENTITY_HEADER, &serde_json::to_string(who).map_err(ApiError::internal)?)?;
+    headers.set(IDENTITY_HEADER, &who.to_json().to_string())?;
     headers.set("upgrade", "websocket")?;
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_headers(headers);

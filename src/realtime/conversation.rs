@@ -5,13 +5,12 @@
 //! Everything it needs after hibernation or eviction comes back from socket attachments and D1.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{
     durable_object, DurableObject, Env, Request, Response, ResponseBuilder, Result, State, WebSocket, WebSocketIncomingMessage,
@@ -20,6 +19,7 @@ use worker::{
 
 use super::protocol::{ack_frame, error_frame, event_frame, parse_client_frame, ClientFrame, FrameError, PING, PONG, SUBPROTOCOL, TYPING_TTL_MS};
 use crate::domain::conversation::{transition, Command, ConversationState, Status, Target};
+use crate::domain::vecmap::VecMap;
 use crate::domain::message::{classify_send, content_hash, ClientMsgId, MessageText, SendOutcome};
 use crate::store::events::{EventRow, NewEvent};
 use crate::store::Store;
@@ -31,7 +31,7 @@ const MAX_BATCH: usize = 64;
 const REPLAY_PAGE: i64 = 500;
 
 /// Who is on the other end of a socket or a REST send, as established by the Worker.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Identity {
     /// `visitor` or `operator`.
     pub kind: String,
@@ -41,7 +41,26 @@ pub struct Identity {
     pub conversation_id: String,
 }
 
+fn string(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
 impl Identity {
+    // Encoded by hand (not derived): these few fields do not justify serde code in the wasm.
+    pub fn to_json(&self) -> Value {
+        json!({ "kind": self.kind, "id": self.id, "name": self.name, "tenant_id": self.tenant_id, "conversation_id": self.conversation_id })
+    }
+
+    pub fn from_json(v: &Value) -> Option<Identity> {
+        Some(Identity {
+            kind: string(v, "kind")?,
+            id: string(v, "id")?,
+            name: string(v, "name"),
+            tenant_id: string(v, "tenant_id")?,
+            conversation_id: string(v, "conversation_id")?,
+        })
+    }
+
     fn author(&self) -> Value {
         json!({ "type": self.kind, "id": self.id, "name": self.name })
     }
@@ -59,7 +78,7 @@ impl Identity {
 }
 
 /// A state change asked of the room (by the Worker for a person, or by the inbox's router).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct RoomCommand {
     /// handoff, auto_assign, takeover, assign, transfer, close, reopen, release, queue_position
     pub command: String,
@@ -75,13 +94,47 @@ pub struct RoomCommand {
     pub payload: Option<Value>,
 }
 
-/// What each socket carries in its attachment, so it survives hibernation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+impl RoomCommand {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "command": self.command, "operator_id": self.operator_id, "operator_name": self.operator_name,
+            "department_id": self.department_id, "department_name": self.department_name,
+            "require_assignee": self.require_assignee, "position": self.position, "text": self.text, "payload": self.payload,
+        })
+    }
+
+    pub fn from_json(v: &Value) -> Option<RoomCommand> {
+        Some(RoomCommand {
+            command: string(v, "command")?,
+            operator_id: string(v, "operator_id"),
+            operator_name: string(v, "operator_name"),
+            department_id: string(v, "department_id"),
+            department_name: string(v, "department_name"),
+            require_assignee: string(v, "require_assignee"),
+            position: v.get("position").and_then(Value::as_i64),
+            text: string(v, "text"),
+            payload: v.get("payload").filter(|p| !p.is_null()).cloned(),
+        })
+    }
+}
+
+/// What each socket carries in its attachment (as JSON text), so it survives hibernation.
+#[derive(Debug, Clone)]
 struct SocketMeta {
     sid: String,
     who: Identity,
     /// False until the socket's replay is done; live events are not sent before that.
     ready: bool,
+}
+
+impl SocketMeta {
+    fn encode(&self) -> String {
+        json!({ "sid": self.sid, "who": self.who.to_json(), "ready": self.ready }).to_string()
+    }
+    fn decode(text: &str) -> Option<SocketMeta> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        Some(SocketMeta { sid: string(&v, "sid")?, who: Identity::from_json(v.get("who")?)?, ready: v.get("ready")?.as_bool()? })
+    }
 }
 
 struct Peer {
@@ -160,9 +213,9 @@ struct Inner {
     running: bool,
     /// Built from the runtime's socket list on first use after a wake-up.
     peers: Option<Vec<Peer>>,
-    buckets: HashMap<String, Bucket>,
+    buckets: VecMap<String, Bucket>,
     /// Highest read receipt stored per reader (kind:id), to skip repeats.
-    last_read: HashMap<String, i64>,
+    last_read: VecMap<String, i64>,
     last_seq: Option<i64>,
 }
 
@@ -189,7 +242,7 @@ impl DurableObject for ConversationRoom {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let who: Identity = match req.headers().get(IDENTITY_HEADER)?.and_then(|h| serde_json::from_str(&h).ok()) {
+        let who = match req.headers().get(IDENTITY_HEADER)?.and_then(|h| serde_json::from_str::<Value>(&h).ok()).and_then(|v| Identity::from_json(&v)) {
             Some(who) => who,
             None => return json_response(400, &json!({"error": {"code": "bad_request", "message": "missing identity"}})),
         };
@@ -203,9 +256,9 @@ impl DurableObject for ConversationRoom {
                 self.rest_send(who, &body).await
             }
             "/command" => {
-                let command: RoomCommand = match req.json().await {
-                    Ok(c) => c,
-                    Err(_) => return json_response(400, &json!({"error": {"code": "bad_request", "message": "malformed command"}})),
+                let body: Value = req.json().await.unwrap_or(Value::Null);
+                let Some(command) = RoomCommand::from_json(&body) else {
+                    return json_response(400, &json!({"error": {"code": "bad_request", "message": "malformed command"}}));
                 };
                 let slot = Rc::new(Slot::default());
                 self.enqueue(Op::Command { who, command, slot: slot.clone() }).await;
@@ -329,7 +382,7 @@ impl ConversationRoom {
         }
         let sid = crate::crypto::new_uuid().map_err(|e| worker::Error::RustError(e.0))?.to_string();
         let meta = SocketMeta { sid, who, ready: false };
-        server.serialize_attachment(&meta)?;
+        server.serialize_attachment(meta.encode())?;
         self.peers_mut(|peers| peers.push(Peer { ws: server.clone(), meta }));
         self.enqueue(Op::Join { ws: server, after_seq, hello: true }).await;
         let mut response = ResponseBuilder::new().with_status(101).with_websocket(pair.client).empty();
@@ -744,7 +797,7 @@ impl ConversationRoom {
                 .state
                 .get_websockets()
                 .into_iter()
-                .filter_map(|ws| ws.deserialize_attachment::<SocketMeta>().ok().flatten().map(|meta| Peer { ws, meta }))
+                .filter_map(|ws| ws.deserialize_attachment::<String>().ok().flatten().and_then(|t| SocketMeta::decode(&t)).map(|meta| Peer { ws, meta }))
                 .collect();
             self.inner.borrow_mut().peers = Some(peers);
         }
@@ -768,17 +821,17 @@ impl ConversationRoom {
             })
         });
         if let Some(meta) = meta {
-            let _ = ws.serialize_attachment(&meta);
+            let _ = ws.serialize_attachment(meta.encode());
         }
     }
 
     /// Per-socket token bucket; rates come from ROOM_RATE_PER_SEC and ROOM_RATE_BURST.
     fn take_token(&self, sid: &str) -> bool {
-        let rate = self.env.var("ROOM_RATE_PER_SEC").ok().and_then(|v| v.to_string().parse::<f64>().ok()).unwrap_or(10.0);
-        let burst = self.env.var("ROOM_RATE_BURST").ok().and_then(|v| v.to_string().parse::<f64>().ok()).unwrap_or(30.0);
+        let setting = |name: &str, default: u32| self.env.var(name).ok().and_then(|v| v.to_string().parse::<u32>().ok()).unwrap_or(default) as f64;
+        let (rate, burst) = (setting("ROOM_RATE_PER_SEC", 10), setting("ROOM_RATE_BURST", 30));
         let now = worker::Date::now().as_millis() as f64;
         let mut inner = self.inner.borrow_mut();
-        let bucket = inner.buckets.entry(sid.to_string()).or_insert(Bucket { tokens: burst, at_ms: now });
+        let bucket = inner.buckets.slot(sid.to_string(), || Bucket { tokens: burst, at_ms: now });
         bucket.tokens = (bucket.tokens + (now - bucket.at_ms) / 1000.0 * rate).min(burst);
         bucket.at_ms = now;
         if bucket.tokens >= 1.0 {

@@ -5,9 +5,8 @@
 //! chats go back to the front of their department's queue.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{
     durable_object, DurableObject, Env, Method, Request, RequestInit, Response, ResponseBuilder, Result, State, WebSocket,
@@ -18,6 +17,7 @@ use super::conversation::{Identity, RoomCommand, IDENTITY_HEADER};
 use super::protocol::{error_frame, PING, PONG, SUBPROTOCOL};
 use crate::domain::role::OperatorStatus;
 use crate::domain::routing::{plan, positions, Candidate, Queued};
+use crate::domain::vecmap::VecMap;
 use crate::store::Store;
 
 const CHANGE_PAGE: i64 = 1000;
@@ -25,7 +25,7 @@ const SUMMARY_CHUNK: usize = 90;
 const DEFAULT_OFFLINE_GRACE_MS: i64 = 60_000;
 
 /// The operator behind a console socket, as authenticated by the Worker.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ConsoleIdentity {
     pub operator_id: String,
     pub name: String,
@@ -33,12 +33,33 @@ pub struct ConsoleIdentity {
     pub tenant_id: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+impl ConsoleIdentity {
+    pub fn to_json(&self) -> Value {
+        json!({ "operator_id": self.operator_id, "name": self.name, "role": self.role, "tenant_id": self.tenant_id })
+    }
+    pub fn from_json(v: &Value) -> Option<ConsoleIdentity> {
+        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        Some(ConsoleIdentity { operator_id: s("operator_id")?, name: s("name")?, role: s("role")?, tenant_id: s("tenant_id")? })
+    }
+}
+
+/// A console socket's attachment (as JSON text).
+#[derive(Debug, Clone)]
 struct ConsoleMeta {
     sid: String,
     who: ConsoleIdentity,
     /// The feed position this socket has been sent up to; `None` until its join is done.
     cursor: Option<i64>,
+}
+
+impl ConsoleMeta {
+    fn encode(&self) -> String {
+        json!({ "sid": self.sid, "who": self.who.to_json(), "cursor": self.cursor }).to_string()
+    }
+    fn decode(text: &str) -> Option<ConsoleMeta> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        Some(ConsoleMeta { sid: v.get("sid")?.as_str()?.to_string(), who: ConsoleIdentity::from_json(v.get("who")?)?, cursor: v.get("cursor").and_then(Value::as_i64) })
+    }
 }
 
 enum InboxOp {
@@ -53,7 +74,7 @@ struct Inner {
     peers: Option<Vec<(WebSocket, ConsoleMeta)>>,
     tenant_id: Option<String>,
     /// Last queue position told to each waiting conversation.
-    positions: HashMap<String, i64>,
+    positions: VecMap<String, i64>,
 }
 
 #[durable_object]
@@ -109,9 +130,9 @@ pub async fn inbox_delta(store: &Store, tenant_id: &str, operator_id: &str, curs
 async fn room_command(env: &Env, tenant_id: &str, conversation_id: &str, command: &RoomCommand) -> Result<u16> {
     let who = Identity { kind: "system".into(), id: "router".into(), name: Some("Router".into()), tenant_id: tenant_id.into(), conversation_id: conversation_id.into() };
     let headers = worker::Headers::new();
-    headers.set(IDENTITY_HEADER, &serde_json::to_string(&who).map_err(|e| worker::Error::RustError(e.to_string()))?)?;
+    headers.set(IDENTITY_HEADER, &who.to_json().to_string())?;
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(serde_json::to_string(command).map_err(|e| worker::Error::RustError(e.to_string()))?.into()));
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(command.to_json().to_string().into()));
     let req = Request::new_with_init("https://room/command", &init)?;
     let stub = env.durable_object("CONVERSATION")?.id_from_name(conversation_id)?.get_stub()?;
     Ok(stub.fetch_with_request(req).await?.status_code())
@@ -125,7 +146,7 @@ impl DurableObject for TenantInbox {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         match req.path().as_str() {
             "/connect" => {
-                let Some(who) = req.headers().get(IDENTITY_HEADER)?.and_then(|h| serde_json::from_str::<ConsoleIdentity>(&h).ok()) else {
+                let Some(who) = req.headers().get(IDENTITY_HEADER)?.and_then(|h| serde_json::from_str::<Value>(&h).ok()).and_then(|v| ConsoleIdentity::from_json(&v)) else {
                     return Response::error("missing identity", 400);
                 };
                 let cursor = req.url()?.query_pairs().find(|(k, _)| k == "cursor").and_then(|(_, v)| v.parse::<i64>().ok()).filter(|n| *n >= 0);
@@ -197,8 +218,8 @@ impl DurableObject for TenantInbox {
         let Some(tenant_id) = self.tenant().await else { return Response::empty() };
         let store = Store::open(&self.env)?;
         let now = now_ms();
-        let pending: HashMap<String, i64> = self.state.storage().get("offline_pending").await.ok().flatten().unwrap_or_default();
-        let mut remaining = HashMap::new();
+        let pending: Vec<(String, i64)> = self.state.storage().get("offline_pending").await.ok().flatten().unwrap_or_default();
+        let mut remaining: Vec<(String, i64)> = Vec::new();
         let mut changed = false;
         for (operator_id, deadline) in pending {
             let online = self.peers().iter().any(|p| p.1.who.operator_id == operator_id);
@@ -206,14 +227,14 @@ impl DurableObject for TenantInbox {
                 continue;
             }
             if deadline > now {
-                remaining.insert(operator_id, deadline);
+                remaining.push((operator_id, deadline));
                 continue;
             }
             if go_offline(&self.env, &store, &tenant_id, &operator_id, now).await.is_ok() {
                 changed = true;
             }
         }
-        if let Some(next) = remaining.values().min() {
+        if let Some(next) = remaining.iter().map(|(_, d)| d).min() {
             self.state.storage().set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&(*next as f64).into()))).await?;
         }
         self.state.storage().put("offline_pending", &remaining).await?;
@@ -268,14 +289,15 @@ impl TenantInbox {
             self.state.set_websocket_auto_response(&pair);
         }
         // Coming back within the grace period cancels going offline.
-        let mut pending: HashMap<String, i64> = self.state.storage().get("offline_pending").await.ok().flatten().unwrap_or_default();
-        if pending.remove(&who.operator_id).is_some() {
+        let mut pending: Vec<(String, i64)> = self.state.storage().get("offline_pending").await.ok().flatten().unwrap_or_default();
+        if pending.iter().any(|(id, _)| *id == who.operator_id) {
+            pending.retain(|(id, _)| *id != who.operator_id);
             self.state.storage().put("offline_pending", &pending).await?;
         }
         let sid = crate::crypto::new_uuid().map_err(|e| worker::Error::RustError(e.0))?.to_string();
         let first = !self.peers().iter().any(|p| p.1.who.operator_id == who.operator_id);
         let meta = ConsoleMeta { sid, who: who.clone(), cursor: None };
-        server.serialize_attachment(&meta)?;
+        server.serialize_attachment(meta.encode())?;
         self.with_peers(|peers| peers.push((server.clone(), meta)));
         if first {
             self.broadcast(&json!({ "type": "presence", "operator_id": who.operator_id, "online": true }).to_string(), Some(&who.operator_id));
@@ -296,8 +318,9 @@ impl TenantInbox {
         self.broadcast(&json!({ "type": "presence", "operator_id": meta.who.operator_id, "online": false }).to_string(), None);
         let grace = self.env.var("INBOX_OFFLINE_GRACE_MS").ok().and_then(|v| v.to_string().parse::<i64>().ok()).unwrap_or(DEFAULT_OFFLINE_GRACE_MS);
         let deadline = now_ms() + grace;
-        let mut pending: HashMap<String, i64> = self.state.storage().get("offline_pending").await.ok().flatten().unwrap_or_default();
-        pending.insert(meta.who.operator_id.clone(), deadline);
+        let mut pending: Vec<(String, i64)> = self.state.storage().get("offline_pending").await.ok().flatten().unwrap_or_default();
+        pending.retain(|(id, _)| *id != meta.who.operator_id);
+        pending.push((meta.who.operator_id.clone(), deadline));
         self.state.storage().put("offline_pending", &pending).await?;
         let current = self.state.storage().get_alarm().await?;
         if current.is_none_or(|at| at > deadline) {
@@ -382,11 +405,11 @@ impl TenantInbox {
         let Some(tenant) = self.tenant().await else { return };
         let Ok(store) = Store::open(&self.env) else { return };
         let Ok(latest) = store.latest_cursor(&tenant).await else { return };
-        let mut cache: HashMap<(String, i64), Value> = HashMap::new();
+        let mut cache: VecMap<(String, i64), Value> = VecMap::new();
         for (ws, meta) in self.peers() {
             let Some(cursor) = meta.cursor.filter(|c| *c < latest) else { continue };
             let key = (meta.who.operator_id.clone(), cursor);
-            if !cache.contains_key(&key) {
+            if cache.get(&key).is_none() {
                 match inbox_delta(&store, &tenant, &meta.who.operator_id, cursor).await {
                     Ok(mut delta) => {
                         delta["type"] = json!("changes");
@@ -454,7 +477,7 @@ impl TenantInbox {
                 .state
                 .get_websockets()
                 .into_iter()
-                .filter_map(|ws| ws.deserialize_attachment::<ConsoleMeta>().ok().flatten().map(|m| (ws, m)))
+                .filter_map(|ws| ws.deserialize_attachment::<String>().ok().flatten().and_then(|t| ConsoleMeta::decode(&t)).map(|m| (ws, m)))
                 .collect();
             self.inner.borrow_mut().peers = Some(peers);
         }
@@ -474,7 +497,7 @@ impl TenantInbox {
             })
         });
         if let Some(meta) = meta {
-            let _ = ws.serialize_attachment(&meta);
+            let _ = ws.serialize_attachment(meta.encode());
         }
     }
 
