@@ -24,6 +24,14 @@ function hashPassword(password) {
 }
 const q = (s) => `'${String(s).replaceAll("'", "''")}'`;
 
+const FAQ = [
+  ['How long does shipping take?', 'Orders arrive in 3–5 business days.', ['delivery', 'days', 'arrive']],
+  ['What is your return policy?', 'You can return unused items within 30 days.', ['return', 'refund', 'send back']],
+  ['How do I reset my password?', "Use 'Forgot password' on the sign-in page.", ['password', 'login', 'forgot']],
+  ['配送にはどのくらいかかりますか？', 'ご注文から3〜5営業日でお届けします。', ['配送', '日数', '届く']],
+  ['返品はできますか？', '未使用の商品はお届けから30日以内であれば返品できます。', ['返品', '返金']],
+];
+
 export function seedSql(now = Date.now()) {
   const { tenant, department, owner, agent, key } = DEMO;
   const operator = (o, role) =>
@@ -34,6 +42,8 @@ export function seedSql(now = Date.now()) {
     operator(owner, 'owner'),
     operator(agent, 'agent'),
     ...[owner, agent].map((o) => `INSERT OR IGNORE INTO department_members (department_id, operator_id, tenant_id) VALUES (${q(department.id)}, ${q(o.id)}, ${q(tenant.id)});`),
+    ...FAQ.map(([question, answer, keywords], i) =>
+      `INSERT OR IGNORE INTO faq_entries (id, tenant_id, question, answer, keywords, created_at, updated_at) VALUES ('6f1c1b52-0d55-4c36-9b64-2c1b7f0d01${String(i).padStart(2, '0')}', ${q(tenant.id)}, ${q(question)}, ${q(answer)}, ${q(JSON.stringify(keywords))}, ${now}, ${now});`),
     `INSERT OR IGNORE INTO api_keys (id, tenant_id, publishable_key, label, allowed_origins, created_at) VALUES (${q(key.id)}, ${q(tenant.id)}, ${q(key.value)}, 'Local demo', ${q(JSON.stringify(key.origins))}, ${now});`,
   ].join('\n');
 }
