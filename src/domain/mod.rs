@@ -16,9 +16,11 @@ pub mod origin;
 pub mod password;
 pub mod role;
 pub mod routing;
+pub mod target;
 pub mod text;
 pub mod token;
 pub mod tz;
+pub mod upload;
 pub mod vecmap;
 #[rustfmt::skip]
 pub mod tz_data;

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod files;
 pub mod room;
 pub mod session;
 pub mod widget;
@@ -14,6 +15,7 @@ use serde::Serialize;
 use worker::{Env, Method, Request, Response};
 
 use crate::domain::ids::Id;
+use crate::domain::target::Target;
 use crate::store::Store;
 use error::{ApiError, ApiResult};
 
@@ -65,10 +67,14 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     }
 }
 
+/// A query parameter of the request (parsed without a URL crate, see `domain::target`).
+pub fn query(req: &Request, name: &str) -> Option<String> {
+    Target::parse(&req.inner().url()).get(name).map(str::to_string)
+}
+
 async fn route(req: Request, env: Env) -> ApiResult<Response> {
-    let url = req.url()?;
-    let path = url.path().to_string();
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let owned = Target::parse(&req.inner().url()).segments();
+    let segments: Vec<&str> = owned.iter().map(String::as_str).collect();
     let method = req.method();
 
     if let ["admin", ..] = segments.as_slice() {
@@ -83,6 +89,7 @@ async fn route(req: Request, env: Env) -> ApiResult<Response> {
         ["api", "widget", rest @ ..] => widget::route(req, &ctx, method, rest).await,
         ["ws", "conversations", id] => methods!(method, "GET"; Get => ws::conversation_socket(req, &ctx, id)),
         ["ws", "inbox"] => methods!(method, "GET"; Get => ws::inbox_socket(req, &ctx)),
+        ["files", key @ ..] if key.len() == 5 => methods!(method, "GET"; Get => files::download(req, &ctx, key)),
         _ => Err(ApiError::not_found("route")),
     }
 }
@@ -91,10 +98,9 @@ async fn admin_shell(env: &Env, req: &Request) -> ApiResult<Response> {
     if req.method() != Method::Get && req.method() != Method::Head {
         return Err(ApiError::method_not_allowed("GET"));
     }
-    let mut url = req.url()?;
-    url.set_path("/admin/");
-    url.set_query(None);
-    Ok(env.assets("ASSETS")?.fetch(url.to_string(), None).await?)
+    let url = req.inner().url();
+    let origin_end = url.find("://").and_then(|i| url[i + 3..].find('/').map(|j| i + 3 + j)).unwrap_or(url.len());
+    Ok(env.assets("ASSETS")?.fetch(format!("{}/admin/", &url[..origin_end]), None).await?)
 }
 
 /// A JSON response from already serialised text, with the headers every API answer carries.

@@ -45,6 +45,7 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
             ["session"] => methods!(method, "POST"; Post => session(req, ctx, &site)),
             ["conversations"] => methods!(method, "GET, POST"; Get => list_conversations(req, ctx, &site), Post => create_conversation(req, ctx, &site)),
             ["conversations", id, "handoff"] => methods!(method, "POST"; Post => handoff(req, ctx, &site, id)),
+            ["conversations", id, "attachments"] => methods!(method, "POST"; Post => attach(req, ctx, &site, id)),
             ["conversations", id, "contact"] => methods!(method, "POST"; Post => contact(req, ctx, &site, id)),
             ["conversations", id, "messages"] => {
                 methods!(method, "GET, POST"; Get => messages(req, ctx, &site, id), Post => send_message(req, ctx, &site, id))
@@ -72,7 +73,7 @@ fn preflight() -> ApiResult<Response> {
 }
 
 async fn site(req: &Request, ctx: &Ctx) -> ApiResult<Site> {
-    let raw = req.url()?.query_pairs().find(|(k, _)| k == "key").map(|(_, v)| v.into_owned()).unwrap_or_default();
+    let raw = super::query(req, "key").unwrap_or_default();
     let key = PublishableKey::parse(&raw).map_err(|_| ApiError::new(401, "invalid_key", "pass the publishable key as ?key=pk_…"))?;
     let row = ctx.store.api_key_by_publishable(key.as_str()).await?.ok_or_else(|| ApiError::new(401, "invalid_key", "this chat key does not exist"))?;
     if row.revoked_at.is_some() {
@@ -101,7 +102,7 @@ fn identity(visitor: &VisitorRow, conversation_id: &str) -> Identity {
 
 /// The locale for a visitor: `?locale=` or the body's, else Accept-Language, else the tenant's default.
 fn visitor_locale(req: &Request, explicit: Option<&str>, default_locale: &str) -> ApiResult<String> {
-    let query = req.url()?.query_pairs().find(|(k, _)| k == "locale").map(|(_, v)| v.into_owned());
+    let query = super::query(req, "locale");
     let header = req.headers().get("accept-language")?;
     Ok(locale_for(explicit.or(query.as_deref()).or(header.as_deref()), default_locale))
 }
@@ -288,8 +289,8 @@ async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiRes
 }
 
 fn int_param(req: &Request, name: &str) -> ApiResult<Option<i64>> {
-    match req.url()?.query_pairs().find(|(k, _)| k == name) {
-        Some((_, v)) => v.parse::<i64>().ok().filter(|n| *n >= 0).map(Some).ok_or_else(|| ApiError::invalid(name, "must be a non-negative integer")),
+    match super::query(req, name) {
+        Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).map(Some).ok_or_else(|| ApiError::invalid(name, "must be a non-negative integer")),
         None => Ok(None),
     }
 }
@@ -303,7 +304,9 @@ async fn messages(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResu
     let limit = int_param(&req, "limit")?.unwrap_or(MESSAGES_DEFAULT_LIMIT).clamp(1, MESSAGES_MAX_LIMIT);
     let rows = ctx.store.events_after(&conversation.id, after, limit, false).await?;
     let next = if rows.len() as i64 == limit { rows.last().map(|r| r.seq.to_string()) } else { None };
-    list(&rows.iter().map(|r| r.to_json()).collect::<Vec<_>>(), next)
+    let mut events: Vec<Value> = rows.iter().map(|r| r.to_json()).collect();
+    super::files::sign_all(ctx, &mut events)?;
+    list(&events, next)
 }
 
 /// The REST twin of the socket `send`: same room, same idempotency.
@@ -411,4 +414,12 @@ async fn contact(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
 async fn faq_ask(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
     let body = read_body(&mut req).await?;
     super::admin::bot::answer(ctx, &site.key.tenant_id, &body).await
+}
+
+/// A visitor's upload into their own conversation.
+async fn attach(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
+    let v = visitor(&req, ctx, site).await?;
+    let id = path_id(raw_id, "conversation")?;
+    let conversation = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
+    super::files::upload(req, ctx, &identity(&v, &conversation.id), &conversation).await
 }

@@ -16,8 +16,8 @@ pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiRe
     let token = subprotocol_token(&req)?;
     let token = token.as_str();
     let conversation_id = path_id(raw_id, "conversation")?;
-    let after_seq = match req.url()?.query_pairs().find(|(k, _)| k == "after_seq") {
-        Some((_, v)) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| ApiError::invalid("after_seq", "must be a sequence number"))?),
+    let after_seq = match super::query(&req, "after_seq") {
+        Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| ApiError::invalid("after_seq", "must be a sequence number"))?),
         None => None,
     };
     let secret = super::session::jwt_secret(ctx)?;
@@ -43,7 +43,7 @@ pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiRe
             ctx.store.conversation_in_tenant(op.tenant_id(), conversation_id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
             let mut who = super::admin::conversations::operator_identity(&op, conversation_id.as_str());
             // Owners and admins may watch without joining: no presence, no sends.
-            if req.url()?.query_pairs().any(|(k, v)| k == "mode" && v == "monitor") {
+            if super::query(&req, "mode").as_deref() == Some("monitor") {
                 op.role.require_manager()?;
                 who.kind = "monitor".into();
             }
@@ -75,8 +75,8 @@ fn subprotocol_token(req: &Request) -> ApiResult<String> {
 pub async fn inbox_socket(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let token = subprotocol_token(&req)?;
     let op = authenticate_token(&token, ctx).await?;
-    let cursor = match req.url()?.query_pairs().find(|(k, _)| k == "cursor") {
-        Some((_, v)) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| ApiError::invalid("cursor", "must be an inbox cursor"))?),
+    let cursor = match super::query(&req, "cursor") {
+        Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| ApiError::invalid("cursor", "must be an inbox cursor"))?),
         None => None,
     };
     let who = crate::realtime::inbox::ConsoleIdentity { operator_id: op.row.id.clone(), name: op.row.name.clone(), role: op.row.role.clone(), tenant_id: op.row.tenant_id.clone() };

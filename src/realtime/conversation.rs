@@ -17,7 +17,7 @@ use worker::{
     WebSocketPair, WebSocketRequestResponsePair,
 };
 
-use super::protocol::{ack_frame, error_frame, event_frame, parse_client_frame, ClientFrame, FrameError, PING, PONG, SUBPROTOCOL, TYPING_TTL_MS};
+use super::protocol::{ack_frame, error_frame, event_frame, parse_client_frame, sign_attachment, ClientFrame, FrameError, PING, PONG, SUBPROTOCOL, TYPING_TTL_MS};
 use crate::domain::conversation::{transition, Command, ConversationState, Status, Target};
 use crate::domain::vecmap::VecMap;
 use crate::domain::message::{classify_send, content_hash, ClientMsgId, MessageText, SendOutcome};
@@ -246,9 +246,10 @@ impl DurableObject for ConversationRoom {
             Some(who) => who,
             None => return json_response(400, &json!({"error": {"code": "bad_request", "message": "missing identity"}})),
         };
-        match req.path().as_str() {
+        let target = crate::domain::target::Target::parse(&req.inner().url());
+        match target.path.as_str() {
             "/connect" => {
-                let after_seq = req.url()?.query_pairs().find(|(k, _)| k == "after_seq").and_then(|(_, v)| v.parse::<i64>().ok()).filter(|n| *n >= 0);
+                let after_seq = target.get("after_seq").and_then(|v| v.parse::<i64>().ok()).filter(|n| *n >= 0);
                 self.open_socket(who, after_seq).await
             }
             "/send" => {
@@ -402,6 +403,32 @@ impl ConversationRoom {
             (_, Some(Err(e))) => return json_response(422, &json!({"error": {"code": "invalid_field", "field": "text", "message": e.to_string()}})),
             (_, None) => return json_response(422, &json!({"error": {"code": "invalid_field", "field": "text", "message": "text is required"}})),
         };
+        if let Some(attachment) = body.get("attachment").filter(|a| a.is_object()) {
+            let Ok(client_msg_id) = ClientMsgId::parse(body.get("client_msg_id").and_then(Value::as_str).unwrap_or("")) else {
+                return json_response(422, &json!({"error": {"code": "invalid_field", "field": "client_msg_id", "message": "client_msg_id is required"}}));
+            };
+            let caption = body.get("text").and_then(Value::as_str).filter(|t| !t.trim().is_empty()).map(str::to_string);
+            // Same id, same file (name, size, type) and caption: the same event.
+            let fingerprint = format!("{}|{}|{}|{}", attachment["name"], attachment["size"], attachment["kind"], caption.as_deref().unwrap_or(""));
+            let slot = Rc::new(Slot::default());
+            let draft = Draft {
+                who: who.clone(),
+                author: (who.kind.clone(), Some(who.id.clone()), who.name.clone()),
+                private: false,
+                kind: "attachment",
+                client_msg_id: client_msg_id.as_str().to_string(),
+                preview: Some(caption.clone().unwrap_or_else(|| format!("📎 {}", attachment["name"].as_str().unwrap_or("file")))),
+                text: caption,
+                data: Some(attachment.to_string()),
+                hash: content_hash("attachment", &who.kind, &who.id, &fingerprint),
+                reply: Reply::Rest(slot.clone()),
+            };
+            self.enqueue(Op::Send(draft)).await;
+            return match SlotFuture(slot).await {
+                Ok((event, duplicate)) => json_response(if duplicate { 200 } else { 201 }, &json!({ "event": event, "duplicate": duplicate })),
+                Err(e) => json_response(if e.code == "client_msg_id_conflict" { 409 } else { 503 }, &json!({"error": {"code": e.code, "message": e.message}})),
+            };
+        }
         let private = body.get("private").and_then(Value::as_bool).unwrap_or(false);
         if private && who.kind == "visitor" {
             return json_response(422, &json!({"error": {"code": "invalid_field", "field": "private", "message": "only operators write private notes"}}));
@@ -510,6 +537,7 @@ impl ConversationRoom {
         };
         self.notify_inbox(&tenant_id, false);
         let peers = self.snapshot_peers();
+        let files_secret = self.files_secret();
         for (i, d) in drafts.into_iter().enumerate() {
             let inserted = results.get(2 * i).map(|r| r.changes()).unwrap_or(0) == 1;
             let row = results.get(2 * i + 1).and_then(|r| r.rows::<EventRow>().pop());
@@ -521,7 +549,10 @@ impl ConversationRoom {
                 let mut inner = self.inner.borrow_mut();
                 inner.last_seq = Some(inner.last_seq.unwrap_or(0).max(row.seq));
             }
-            let event = row.to_json();
+            let mut event = row.to_json();
+            if let Some(secret) = &files_secret {
+                sign_attachment(&mut event, secret, now / 1000);
+            }
             match classify_send(inserted, &row.content_hash, &d.hash) {
                 SendOutcome::Created => {
                     let sender_sid = match &d.reply {
@@ -713,8 +744,13 @@ impl ConversationRoom {
                     }
                 };
                 let Some(last) = rows.last().map(|r| r.seq) else { break };
+                let secret = self.files_secret();
                 for row in rows.iter().filter(|r| r.seq <= last_seq) {
-                    let _ = ws.send_with_str(event_frame(&row.to_json()));
+                    let mut event = row.to_json();
+                    if let Some(secret) = &secret {
+                        sign_attachment(&mut event, secret, now_ms() / 1000);
+                    }
+                    let _ = ws.send_with_str(event_frame(&event));
                 }
                 after = last;
             }
@@ -823,6 +859,12 @@ impl ConversationRoom {
         if let Some(meta) = meta {
             let _ = ws.serialize_attachment(meta.encode());
         }
+    }
+
+    /// The key that signs attachment URLs (none configured: events go out without URLs).
+    fn files_secret(&self) -> Option<Vec<u8>> {
+        let s = self.env.secret("FILES_SECRET").map(|s| s.to_string()).or_else(|_| self.env.var("FILES_SECRET").map(|v| v.to_string())).ok()?;
+        (s.len() >= 32).then(|| s.into_bytes())
     }
 
     /// Per-socket token bucket; rates come from ROOM_RATE_PER_SEC and ROOM_RATE_BURST.

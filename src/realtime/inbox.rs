@@ -144,12 +144,13 @@ impl DurableObject for TenantInbox {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        match req.path().as_str() {
+        let target = crate::domain::target::Target::parse(&req.inner().url());
+        match target.path.as_str() {
             "/connect" => {
                 let Some(who) = req.headers().get(IDENTITY_HEADER)?.and_then(|h| serde_json::from_str::<Value>(&h).ok()).and_then(|v| ConsoleIdentity::from_json(&v)) else {
                     return Response::error("missing identity", 400);
                 };
-                let cursor = req.url()?.query_pairs().find(|(k, _)| k == "cursor").and_then(|(_, v)| v.parse::<i64>().ok()).filter(|n| *n >= 0);
+                let cursor = target.get("cursor").and_then(|v| v.parse::<i64>().ok()).filter(|n| *n >= 0);
                 self.remember_tenant(&who.tenant_id).await?;
                 self.open_socket(who, cursor).await
             }

@@ -91,6 +91,17 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
     })
 }
 
+/// Gives an attachment event a fresh, short-lived signed download URL (relative to the Worker's origin).
+pub fn sign_attachment(event: &mut Value, secret: &[u8], now_secs: i64) {
+    if event["type"] != "attachment" {
+        return;
+    }
+    let Some(key) = event["data"]["key"].as_str().map(str::to_string) else { return };
+    let exp = now_secs + crate::domain::upload::URL_TTL_SECS;
+    let sig = crate::domain::upload::sign_file(secret, &key, exp);
+    event["data"]["url"] = json!(format!("/files/{key}?exp={exp}&sig={sig}"));
+}
+
 pub fn error_frame(code: &str, message: &str, client_msg_id: Option<&str>) -> String {
     let mut v = json!({ "type": "error", "code": code, "message": message });
     if let Some(id) = client_msg_id {
@@ -162,6 +173,19 @@ mod tests {
         assert_eq!(code(&deep_within_size), "malformed_frame", "serde_json's recursion limit refuses it");
         let deep_obj = format!(r#"{{"type":"send","client_msg_id":"m","text":{}1{}}}"#, "[".repeat(5_000), "]".repeat(5_000));
         assert_eq!(code(&deep_obj), "malformed_frame");
+    }
+
+    #[test]
+    fn attachment_events_get_a_signed_url_and_others_do_not() {
+        let mut ev = json!({"type": "attachment", "data": {"key": "t/a/c/b/1"}});
+        sign_attachment(&mut ev, b"s", 100);
+        let url = ev["data"]["url"].as_str().unwrap().to_string();
+        assert!(url.starts_with("/files/t/a/c/b/1?exp=3700&sig="));
+        let sig = url.rsplit('=').next().unwrap();
+        assert!(crate::domain::upload::verify_file(b"s", "t/a/c/b/1", 3700, sig, 100));
+        let mut msg = json!({"type": "message", "data": {"key": "x"}});
+        sign_attachment(&mut msg, b"s", 100);
+        assert!(msg["data"].get("url").is_none());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! it returns or does. Every function that reads tenant data takes the tenant id and filters by it.
 
 pub mod api_keys;
+pub mod attachments;
 pub mod audit;
 pub mod bot;
 pub mod canned;
@@ -13,6 +14,7 @@ pub mod operators;
 pub mod sessions;
 pub mod settings;
 pub mod tenants;
+pub mod uploads;
 pub mod visitors;
 pub mod throttle;
 

@@ -10,9 +10,8 @@ const PAGE: i64 = 50;
 
 pub async fn list(req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
     op.role.require_manager()?;
-    let url = req.url()?;
-    let before = match url.query_pairs().find(|(k, _)| k == "cursor") {
-        Some((_, v)) => Some(v.parse::<i64>().map_err(|_| ApiError::invalid("cursor", "must be a cursor from a previous page"))?),
+    let before = match crate::http::query(&req, "cursor") {
+        Some(v) => Some(v.parse::<i64>().map_err(|_| ApiError::invalid("cursor", "must be a cursor from a previous page"))?),
         None => None,
     };
     let rows = ctx.store.audit_entries_for_tenant(op.tenant_id(), before, PAGE).await?;

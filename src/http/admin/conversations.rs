@@ -36,8 +36,8 @@ pub fn operator_identity(op: &Operator, conversation_id: &str) -> Identity {
 }
 
 fn int_param(req: &Request, name: &str) -> ApiResult<Option<i64>> {
-    match req.url()?.query_pairs().find(|(k, _)| k == name) {
-        Some((_, v)) => v.parse::<i64>().ok().filter(|n| *n >= 0).map(Some).ok_or_else(|| ApiError::invalid(name, "must be a non-negative integer")),
+    match crate::http::query(req, name) {
+        Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).map(Some).ok_or_else(|| ApiError::invalid(name, "must be a non-negative integer")),
         None => Ok(None),
     }
 }
@@ -48,7 +48,9 @@ pub async fn messages(req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> A
     let limit = int_param(&req, "limit")?.unwrap_or(MESSAGES_DEFAULT_LIMIT).clamp(1, MESSAGES_MAX_LIMIT);
     let rows = ctx.store.events_after(&conversation.id, after, limit, true).await?;
     let next = if rows.len() as i64 == limit { rows.last().map(|r| r.seq.to_string()) } else { None };
-    list(&rows.iter().map(|r| r.to_json()).collect::<Vec<_>>(), next)
+    let mut events: Vec<serde_json::Value> = rows.iter().map(|r| r.to_json()).collect();
+    crate::http::files::sign_all(ctx, &mut events)?;
+    list(&events, next)
 }
 
 pub async fn send(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
@@ -61,7 +63,7 @@ pub async fn send(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> A
 }
 
 fn query(req: &Request, name: &str) -> ApiResult<Option<String>> {
-    Ok(req.url()?.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).filter(|v| !v.is_empty()))
+    Ok(crate::http::query(req, name).filter(|v| !v.is_empty()))
 }
 
 /// The inbox list: filters, newest activity first, cursor pagination, the total count and the feed
@@ -230,4 +232,25 @@ pub async fn read(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> A
     crate::http::room::notify_inbox(ctx, op.tenant_id(), false).await;
     let summary = s.conversation_summaries(op.tenant_id(), op.id(), std::slice::from_ref(&conversation.id)).await?;
     json(200, &json!({ "conversation": summary.first().map(|s| s.to_json()) }))
+}
+
+pub async fn attach(req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
+    let conversation = load(ctx, op, raw_id).await?;
+    crate::http::files::upload(req, ctx, &operator_identity(op, &conversation.id), &conversation).await
+}
+
+/// Deletes a conversation and all its data, files in R2 included (owners and admins).
+pub async fn delete(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
+    op.role.require_manager()?;
+    let conversation = load(ctx, op, raw_id).await?;
+    let files = crate::http::files::delete_conversation_files(ctx, op.tenant_id(), &conversation.id).await?;
+    ctx.store.delete_conversation_data(op.tenant_id(), &conversation.id).await?;
+    let s = &ctx.store;
+    s.batch(vec![
+        s.inbox_change_statement(op.tenant_id(), Some(&conversation.id), None, ctx.now)?,
+        crate::http::admin::audit_entry(ctx, op, "conversation.deleted", "conversation", &conversation.id, json!({ "files": files }))?,
+    ])
+    .await?;
+    room::notify_inbox(ctx, op.tenant_id(), false).await;
+    crate::http::no_content()
 }

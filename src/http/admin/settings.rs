@@ -6,6 +6,7 @@ use worker::{Request, Response};
 use super::audit_entry;
 use crate::domain::text::{Name, NAME_MAX};
 use crate::domain::hours::{BusinessHours, HoursSpec};
+use crate::domain::upload::{FileKind, DEFAULT_MAX_BYTES};
 use crate::domain::widget::{WidgetSettings, WidgetSettingsPatch};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Operator;
@@ -34,7 +35,7 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Res
     op.role.require_manager()?;
     let t = tenant(ctx, op).await?;
     let body = read_body(&mut req).await?;
-    body.allow(&["name", "require_verified_visitors", "widget", "business_hours"])?;
+    body.allow(&["name", "require_verified_visitors", "widget", "business_hours", "uploads"])?;
     let new_name = body.opt_str("name")?;
     let require_verified = body.opt_bool("require_verified_visitors")?;
     let widget_patch: Option<WidgetSettingsPatch> = body.opt_object("widget")?;
@@ -49,6 +50,23 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Res
     let widget_json = serde_json::to_string(&widget).map_err(ApiError::internal)?;
     let s = &ctx.store;
     let mut statements = Vec::new();
+    if let Some(uploads) = body.opt_object::<serde_json::Value>("uploads")? {
+        let max = match uploads.get("max_bytes") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(v.as_i64().filter(|n| (1024..=DEFAULT_MAX_BYTES).contains(n)).ok_or_else(|| ApiError::invalid("uploads.max_bytes", format!("must be between 1024 and {DEFAULT_MAX_BYTES}")))?),
+        };
+        let kinds = match uploads.get("types") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => {
+                let list: Vec<String> = v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
+                if list.is_empty() || list.iter().any(|k| FileKind::parse(k).is_none()) {
+                    return Err(ApiError::invalid("uploads.types", "must list some of png, jpeg, gif, webp, pdf"));
+                }
+                Some(serde_json::to_string(&list).map_err(ApiError::internal)?)
+            }
+        };
+        statements.push(s.set_upload_limits_statement(op.tenant_id(), max, kinds.as_deref())?);
+    }
     if let Some(hours) = &business_hours {
         let stored = match hours {
             Some(spec) => {
