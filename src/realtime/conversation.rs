@@ -392,17 +392,6 @@ impl ConversationRoom {
     }
 
     async fn rest_send(&self, who: Identity, body: &Value) -> Result<Response> {
-        let parsed = (|| {
-            let id = ClientMsgId::parse(body.get("client_msg_id")?.as_str()?).ok()?;
-            Some(id)
-        })();
-        let text = body.get("text").and_then(Value::as_str).map(MessageText::parse);
-        let (client_msg_id, text) = match (parsed, text) {
-            (Some(id), Some(Ok(text))) => (id, text),
-            (None, _) => return json_response(422, &json!({"error": {"code": "invalid_field", "field": "client_msg_id", "message": "client_msg_id must be 1 to 64 letters, digits, '-', '_', '.' or ':'"}})),
-            (_, Some(Err(e))) => return json_response(422, &json!({"error": {"code": "invalid_field", "field": "text", "message": e.to_string()}})),
-            (_, None) => return json_response(422, &json!({"error": {"code": "invalid_field", "field": "text", "message": "text is required"}})),
-        };
         if let Some(attachment) = body.get("attachment").filter(|a| a.is_object()) {
             let Ok(client_msg_id) = ClientMsgId::parse(body.get("client_msg_id").and_then(Value::as_str).unwrap_or("")) else {
                 return json_response(422, &json!({"error": {"code": "invalid_field", "field": "client_msg_id", "message": "client_msg_id is required"}}));
@@ -429,6 +418,17 @@ impl ConversationRoom {
                 Err(e) => json_response(if e.code == "client_msg_id_conflict" { 409 } else { 503 }, &json!({"error": {"code": e.code, "message": e.message}})),
             };
         }
+        let parsed = (|| {
+            let id = ClientMsgId::parse(body.get("client_msg_id")?.as_str()?).ok()?;
+            Some(id)
+        })();
+        let text = body.get("text").and_then(Value::as_str).map(MessageText::parse);
+        let (client_msg_id, text) = match (parsed, text) {
+            (Some(id), Some(Ok(text))) => (id, text),
+            (None, _) => return json_response(422, &json!({"error": {"code": "invalid_field", "field": "client_msg_id", "message": "client_msg_id must be 1 to 64 letters, digits, '-', '_', '.' or ':'"}})),
+            (_, Some(Err(e))) => return json_response(422, &json!({"error": {"code": "invalid_field", "field": "text", "message": e.to_string()}})),
+            (_, None) => return json_response(422, &json!({"error": {"code": "invalid_field", "field": "text", "message": "text is required"}})),
+        };
         let private = body.get("private").and_then(Value::as_bool).unwrap_or(false);
         if private && who.kind == "visitor" {
             return json_response(422, &json!({"error": {"code": "invalid_field", "field": "private", "message": "only operators write private notes"}}));

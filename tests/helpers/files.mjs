@@ -1,0 +1,34 @@
+// Sample files of each accepted type (tiny but real), hostile files, and a look into local R2.
+import { createHmac } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FILES_SECRET } from './worker.mjs';
+
+export const SAMPLES = {
+  png: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64'),
+  jpeg: Buffer.from('/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/yQALCAABAAEBAREA/8wABgAQEAX/2gAIAQEAAD8A0s8g/9k=', 'base64'),
+  gif: Buffer.from('R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs=', 'base64'),
+  webp: Buffer.from('UklGRiQAAABXRUJQVlA4IBgAAAAwAQCdASoBAAEAAwA0JaQAA3AA/vuUAAA=', 'base64'),
+  pdf: Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'),
+};
+
+export const MIME = { png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', pdf: 'application/pdf' };
+
+export const HOSTILE = {
+  svg: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(document.cookie)</script></svg>'),
+  html: Buffer.from('<!doctype html><html><body><script>alert(1)</script></body></html>'),
+  polyglot: Buffer.from('GIF89a/*\x01\x01\x00\x00\x00*/=1;alert(document.domain);//', 'latin1'),
+  exe: Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00', 'latin1'), Buffer.alloc(200)]),
+};
+
+/** Files stored in the local R2 bucket of a state folder. */
+export function r2BlobCount(state) {
+  const dir = join(state, 'v3', 'r2', 'edgechat-uploads', 'blobs');
+  return existsSync(dir) ? readdirSync(dir).length : 0;
+}
+
+/** A download URL for any key and expiry, signed with the test secret (or a wrong one). */
+export function signedUrl(key, exp, secret = FILES_SECRET) {
+  const sig = createHmac('sha256', secret).update(`${key}\n${exp}`).digest('hex');
+  return `/files/${key}?exp=${exp}&sig=${sig}`;
+}
