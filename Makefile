@@ -32,14 +32,16 @@ tools:
 tools-browser:
 	@scripts/tools.sh browser
 
-build: tools build/index.js dist/.built
+build: tools build/.built dist/.built
 
-build/index.js: $(RUST_SOURCES)
+# The stamp is written last, so an interrupted build (e.g. wrangler dev stopped mid-way) is redone.
+build/.built: $(RUST_SOURCES)
+	@rm -f build/.built
 	worker-build --release
 	@# worker-build keeps the wasm name section for stack traces; production does not need 150 KB of
 	@# names. A second, converging -Oz pass over the bindgen output saves a few more kilobytes.
 	$(WASM_OPT_BIN) build/index_bg.wasm -Oz --converge --strip-debug --strip-producers $(WASM_FEATURES) -o build/index_bg.wasm
-	@touch build/index.js
+	@touch build/.built
 
 dist/.built: $(ASSET_SOURCES) package-lock.json
 	$(BIN)/tsc -p tsconfig.json

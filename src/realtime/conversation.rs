@@ -5,7 +5,6 @@
 //! Everything it needs after hibernation or eviction comes back from socket attachments and D1.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -209,8 +208,7 @@ struct Bucket {
 
 #[derive(Default)]
 struct Inner {
-    queue: VecDeque<Op>,
-    running: bool,
+    pump: super::Pump<Op>,
     /// Built from the runtime's socket list on first use after a wake-up.
     peers: Option<Vec<Peer>>,
     buckets: VecMap<String, Bucket>,
@@ -413,10 +411,7 @@ impl ConversationRoom {
                 reply: Reply::Rest(slot.clone()),
             };
             self.enqueue(Op::Send(draft)).await;
-            return match SlotFuture(slot).await {
-                Ok((event, duplicate)) => json_response(if duplicate { 200 } else { 201 }, &json!({ "event": event, "duplicate": duplicate })),
-                Err(e) => json_response(if e.code == "client_msg_id_conflict" { 409 } else { 503 }, &json!({"error": {"code": e.code, "message": e.message}})),
-            };
+            return sent_response(SlotFuture(slot).await);
         }
         let parsed = (|| {
             let id = ClientMsgId::parse(body.get("client_msg_id")?.as_str()?).ok()?;
@@ -435,24 +430,16 @@ impl ConversationRoom {
         }
         let slot = Rc::new(Slot::default());
         self.enqueue(Op::Send(message_draft(&who, &client_msg_id, &text, private, Reply::Rest(slot.clone())))).await;
-        match SlotFuture(slot).await {
-            Ok((event, duplicate)) => json_response(if duplicate { 200 } else { 201 }, &json!({ "event": event, "duplicate": duplicate })),
-            Err(e) => {
-                let status = if e.code == "client_msg_id_conflict" { 409 } else { 503 };
-                json_response(status, &json!({"error": {"code": e.code, "message": e.message}}))
-            }
-        }
+        sent_response(SlotFuture(slot).await)
     }
 
     /// Queues an operation and, unless another handler is already doing so, runs the queue dry.
     async fn enqueue(&self, op: Op) {
-        self.inner.borrow_mut().queue.push_back(op);
-        if self.inner.borrow().running {
+        if !self.inner.borrow_mut().pump.push(op) {
             return;
         }
-        self.inner.borrow_mut().running = true;
         loop {
-            let ops: Vec<Op> = self.inner.borrow_mut().queue.drain(..).collect();
+            let ops = self.inner.borrow_mut().pump.take();
             if ops.is_empty() {
                 break;
             }
@@ -489,7 +476,6 @@ impl ConversationRoom {
                 self.commit(sends, Vec::new()).await;
             }
         }
-        self.inner.borrow_mut().running = false;
     }
 
     /// Writes a batch in one D1 transaction (with `extra` statements of a state change), then acks each
@@ -561,7 +547,7 @@ impl ConversationRoom {
                     };
                     if d.author.0 == "visitor" && d.kind == "message" {
                         let question = d.text.clone().unwrap_or_default();
-                        self.inner.borrow_mut().queue.push_back(Op::Bot { who: d.who.clone(), question });
+                        self.inner.borrow_mut().pump.push_back(Op::Bot { who: d.who.clone(), question });
                     }
                     reply_ok(d.reply, &d.client_msg_id, &event, false);
                     let frame = event_frame(&event);
@@ -882,6 +868,14 @@ impl ConversationRoom {
         } else {
             false
         }
+    }
+}
+
+/// The REST answer to a send: 201 stored now, 200 stored before (same id and content), 409 conflict.
+fn sent_response(result: std::result::Result<(Value, bool), FrameError>) -> Result<Response> {
+    match result {
+        Ok((event, duplicate)) => json_response(if duplicate { 200 } else { 201 }, &json!({ "event": event, "duplicate": duplicate })),
+        Err(e) => json_response(if e.code == "client_msg_id_conflict" { 409 } else { 503 }, &json!({"error": {"code": e.code, "message": e.message}})),
     }
 }
 

@@ -5,7 +5,6 @@
 //! chats go back to the front of their department's queue.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 
 use serde_json::{json, Value};
 use worker::{
@@ -69,8 +68,7 @@ enum InboxOp {
 
 #[derive(Default)]
 struct Inner {
-    queue: VecDeque<InboxOp>,
-    running: bool,
+    pump: super::Pump<InboxOp>,
     peers: Option<Vec<(WebSocket, ConsoleMeta)>>,
     tenant_id: Option<String>,
     /// Last queue position told to each waiting conversation.
@@ -331,13 +329,11 @@ impl TenantInbox {
     }
 
     async fn enqueue(&self, op: InboxOp) {
-        self.inner.borrow_mut().queue.push_back(op);
-        if self.inner.borrow().running {
+        if !self.inner.borrow_mut().pump.push(op) {
             return;
         }
-        self.inner.borrow_mut().running = true;
         loop {
-            let ops: Vec<InboxOp> = self.inner.borrow_mut().queue.drain(..).collect();
+            let ops = self.inner.borrow_mut().pump.take();
             if ops.is_empty() {
                 break;
             }
@@ -359,7 +355,6 @@ impl TenantInbox {
                 self.push_changes().await;
             }
         }
-        self.inner.borrow_mut().running = false;
     }
 
     async fn join(&self, ws: WebSocket, cursor: Option<i64>) {
