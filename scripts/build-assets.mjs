@@ -8,7 +8,8 @@ mkdirSync(`${dist}admin`, { recursive: true });
 mkdirSync(`${dist}demo`, { recursive: true });
 
 const common = { bundle: true, minify: true, legalComments: 'none', target: 'es2020', logLevel: 'warning' };
-await esbuild.build({ ...common, entryPoints: ['widget/src/loader.ts'], outfile: `${dist}widget.js`, format: 'iife' });
+await esbuild.build({ ...common, entryPoints: ['widget/src/loader.ts'], outfile: `${dist}widget.js`, format: 'iife', target: 'es2020' });
+await esbuild.build({ ...common, entryPoints: ['widget/src/app.ts'], outfile: `${dist}widget-app.js`, format: 'esm', target: 'es2020' });
 await esbuild.build({ ...common, entryPoints: ['admin/src/main.ts'], outfile: `${dist}admin/app.js`, format: 'esm' });
 copyFileSync('admin/index.html', `${dist}admin/index.html`);
 copyFileSync('admin/style.css', `${dist}admin/style.css`);
@@ -27,5 +28,9 @@ writeFileSync(`${dist}_headers`, `/admin/*
   X-Content-Type-Options: nosniff
 /widget.js
   Cache-Control: public, max-age=300
+  X-Content-Type-Options: nosniff
+/widget-app.js
+  Cache-Control: public, max-age=300
+  Access-Control-Allow-Origin: *
   X-Content-Type-Options: nosniff
 `);

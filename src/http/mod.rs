@@ -88,6 +88,7 @@ async fn route(req: Request, env: Env) -> ApiResult<Response> {
         ["api", "admin", rest @ ..] => admin::route(req, &ctx, method, rest).await,
         ["api", "widget", rest @ ..] => widget::route(req, &ctx, method, rest).await,
         ["ws", "conversations", id] => methods!(method, "GET"; Get => ws::conversation_socket(req, &ctx, id)),
+        ["widget", "frame"] => methods!(method, "GET"; Get => widget::frame(req, &ctx)),
         ["ws", "inbox"] => methods!(method, "GET"; Get => ws::inbox_socket(req, &ctx)),
         ["files", key @ ..] if key.len() == 5 => methods!(method, "GET"; Get => files::download(req, &ctx, key)),
         _ => Err(ApiError::not_found("route")),

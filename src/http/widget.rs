@@ -80,7 +80,11 @@ async fn site(req: &Request, ctx: &Ctx) -> ApiResult<Site> {
         return Err(ApiError::new(401, "key_revoked", "this chat key has been revoked"));
     }
     let origin = req.headers().get("origin")?.unwrap_or_default();
-    if !origin_allowed(&row.origins(), &origin) {
+    // The hosted frame page (`/widget/frame`) calls from the Worker's own origin; where it may be
+    // embedded is enforced by its frame-ancestors policy instead.
+    let fetch_site = req.headers().get("sec-fetch-site")?.unwrap_or_default();
+    let same_origin = (!origin.is_empty() && req.inner().url().starts_with(&format!("{origin}/"))) || (origin.is_empty() && fetch_site == "same-origin");
+    if !same_origin && !origin_allowed(&row.origins(), &origin) {
         return Err(ApiError::new(403, "origin_not_allowed", format!("the origin {origin:?} is not allowed for this chat key; add it to the key's allowed origins")));
     }
     Ok(Site { key: row, origin })
@@ -422,4 +426,28 @@ async fn attach(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult
     let id = path_id(raw_id, "conversation")?;
     let conversation = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
     super::files::upload(req, ctx, &identity(&v, &conversation.id), &conversation).await
+}
+
+/// `GET /widget/frame?key=pk_…`: the chat as a page of its own, for sites that prefer an iframe. Only
+/// the key's allowed origins may frame it (`frame-ancestors`).
+pub async fn frame(req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    let raw = super::query(&req, "key").unwrap_or_default();
+    let key = PublishableKey::parse(&raw).map_err(|_| ApiError::new(401, "invalid_key", "pass the publishable key as ?key=pk_…"))?;
+    let row = ctx.store.api_key_by_publishable(key.as_str()).await?.filter(|k| k.revoked_at.is_none()).ok_or_else(|| ApiError::new(401, "invalid_key", "this chat key does not exist or was revoked"))?;
+    let locale = super::query(&req, "locale").filter(|l| l.len() == 2 && l.chars().all(|c| c.is_ascii_lowercase()));
+    let html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>Chat</title></head><body><script src=\"/widget.js\" data-key=\"{}\" data-mode=\"frame\"{} async></script></body></html>",
+        key.as_str(),
+        locale.map(|l| format!(" data-locale=\"{l}\"")).unwrap_or_default()
+    );
+    let mut res = Response::ok(html)?;
+    let h = res.headers_mut();
+    h.set("content-type", "text/html; charset=utf-8")?;
+    h.set("content-security-policy", &format!(
+        "default-src 'none'; script-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'unsafe-inline'; frame-ancestors {}",
+        row.origins().join(" ")
+    ))?;
+    h.set("x-content-type-options", "nosniff")?;
+    h.set("cache-control", "no-store")?;
+    Ok(res)
 }

@@ -1,9 +1,9 @@
-// Browser checks of what the foundation serves: the widget embedded by a host page on another origin,
-// and the console's sign-in, session restore and sign-out, in real headless Chromium.
+// Browser checks of the console's sign-in, session restore and sign-out, in real headless Chromium.
+// (The widget has its own browser tests in widget.test.mjs.)
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { client, signup } from '../helpers/api.mjs';
-import { ARTIFACTS, hostPage, launchBrowser } from '../helpers/browser.mjs';
+import { ARTIFACTS, launchBrowser } from '../helpers/browser.mjs';
 import { startWorker } from '../helpers/worker.mjs';
 
 let worker;
@@ -17,29 +17,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await worker?.stop();
-});
-
-test('host_page_on_another_origin_embeds_the_widget_with_one_line', async () => {
-  const host = await hostPage(`<!doctype html><html><body><h1>Shop</h1>
-    <script src="${worker.url}/widget.js" data-key="pk_demolocal0000000000000000" async></script></body></html>`);
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  try {
-    await page.goto(host.url);
-    const launcher = page.locator('edge-chat').locator('button[aria-label="Open chat"]');
-    await launcher.waitFor();
-    assert.deepEqual(await page.evaluate(() => Object.keys(window).filter((k) => k.startsWith('EdgeChat'))), ['EdgeChat']);
-    await launcher.click();
-    await page.locator('edge-chat').getByRole('dialog', { name: 'Chat' }).waitFor();
-    await page.screenshot({ path: `${ARTIFACTS}foundation-widget-open.png` });
-    await page.evaluate(() => window.EdgeChat.close());
-    await page.locator('edge-chat').getByRole('dialog').waitFor({ state: 'hidden' });
-    assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-    await host.close();
-  }
 });
 
 test('console_signs_in_restores_the_session_on_reload_and_signs_out', async () => {

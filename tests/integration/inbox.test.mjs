@@ -190,6 +190,7 @@ describe('the console feed', () => {
     const live = await inbox.frame((f) => f.type === 'changes' && f.conversations.some((c) => c.id === early.conv.id && c.unread_count === 2), 'live change');
     assert.ok(live.cursor > hello.cursor);
     const read = await api('POST', `/api/admin/conversations/${early.conv.id}/read`, { token: owner.token, body: { seq: 2 } });
+    assert.equal(read.status, 200, `${read.text}\n${worker.logs().slice(-3000)}`);
     assert.equal(read.body.conversation.unread_count, 0);
     const seen = await inbox.frame((f) => f.type === 'changes' && f.conversations.some((c) => c.id === early.conv.id && c.unread_count === 0), 'read reflected');
     await inbox.close();

@@ -1,92 +1,95 @@
-// The embeddable widget's loader: <script src="https://YOUR-WORKER/widget.js" data-key="pk_..." async>.
-// This first version is the shell the full widget grows into: one custom element in Shadow DOM, a
-// launcher and a panel, `window.EdgeChat` as the only global, and nothing running until it is opened.
+// The snippet's only script: <script src="https://YOUR-WORKER/widget.js" data-key="pk_..." async>.
+// It defines <edge-chat> (Shadow DOM), draws the launcher and `window.EdgeChat`, and loads the chat
+// itself (widget-app.js) only when the visitor opens it or already has a conversation going.
 
-type Listener = () => void;
-
-interface EdgeChatApi {
+type Fn = (data?: unknown) => void;
+export interface Host {
+  base: string;
+  key: string;
+  locale?: string;
+  color: string;
+  left: boolean;
+  frame: boolean;
+  root: ShadowRoot;
+  launcher: HTMLButtonElement;
+  emit(event: string, data?: unknown): void;
+  identity?: Record<string, string>;
+}
+interface App {
   open(): void;
   close(): void;
-  on(event: 'open' | 'close', fn: Listener): void;
+  identify(id: Record<string, string>): void;
 }
 
 const script = document.currentScript as HTMLScriptElement | null;
-const data = script?.dataset ?? {};
-const color = /^#[0-9a-fA-F]{3,8}$/.test(data.color ?? '') ? (data.color as string) : '#2563eb';
-const left = data.position === 'left';
+const d = script?.dataset ?? {};
+const base = new URL(script?.src ?? location.href).origin;
+const color = /^#[0-9a-f]{6}$/i.test(d.color ?? '') ? d.color! : '#2563eb';
+const left = d.position === 'left';
+const frame = d.mode === 'frame';
+const listeners: Record<string, Fn[]> = {};
 
-const STYLE = `:host{all:initial;position:fixed;bottom:20px;${left ? 'left' : 'right'}:20px;z-index:2147483000;font:15px/1.4 system-ui,sans-serif;color:#111}
-button{font:inherit;cursor:pointer}
-.l{width:56px;height:56px;border-radius:50%;border:0;background:${color};color:#fff;box-shadow:0 4px 14px #0003;font-size:24px}
-.p{position:absolute;bottom:70px;${left ? 'left' : 'right'}:0;width:320px;max-width:calc(100vw - 40px);background:#fff;border-radius:12px;box-shadow:0 8px 30px #0003;overflow:hidden}
-.h{background:${color};color:#fff;padding:14px 16px;display:flex;justify-content:space-between;align-items:center}
-.h button{background:none;border:0;color:#fff;font-size:20px}
-.b{padding:16px}
-[hidden]{display:none}`;
+// Everything is positioned and styled inside the shadow root: a host page's rules (even `* {all:
+// unset !important}`) reach only the <edge-chat> element itself, never what is drawn here.
+const css = `:host{all:initial}
+*{box-sizing:border-box}button{font:inherit;cursor:pointer}
+.l,.p{position:fixed;z-index:2147483000;font:15px/1.4 system-ui,sans-serif;color:#111;text-align:left;--c:${color}}
+.l{bottom:20px;${left ? 'left' : 'right'}:20px;width:56px;height:56px;border-radius:50%;border:0;background:var(--c);color:#fff;box-shadow:0 4px 14px #0003;font-size:24px}
+.b{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;line-height:20px;text-align:center;padding:0 5px}
+[hidden]{display:none!important}`;
 
-class EdgeChatElement extends HTMLElement {
-  private root?: ShadowRoot;
-  private panel?: HTMLElement;
-  private listeners: Record<string, Listener[]> = { open: [], close: [] };
+let app: App | undefined;
+let loading: Promise<App> | undefined;
+let host: Host;
 
+class EdgeChat extends HTMLElement {
   connectedCallback(): void {
-    if (this.root) return;
-    const root = (this.root = this.attachShadow({ mode: 'open' }));
+    if (this.shadowRoot) return;
+    const root = this.attachShadow({ mode: 'open' });
     const style = document.createElement('style');
-    style.textContent = STYLE;
+    style.textContent = css;
     const launcher = document.createElement('button');
     launcher.className = 'l';
     launcher.setAttribute('aria-label', 'Open chat');
     launcher.textContent = '💬';
-    launcher.addEventListener('click', () => (this.panel && !this.panel.hidden ? this.close() : this.open()));
+    const badge = document.createElement('span');
+    badge.className = 'b';
+    badge.hidden = true;
+    launcher.append(badge);
+    launcher.onclick = () => void load().then((a) => a.open());
+    if (frame) launcher.hidden = true;
     root.append(style, launcher);
-  }
-
-  private build(): HTMLElement {
-    const panel = document.createElement('section');
-    panel.className = 'p';
-    panel.setAttribute('role', 'dialog');
-    panel.setAttribute('aria-label', 'Chat');
-    const header = document.createElement('div');
-    header.className = 'h';
-    const title = document.createElement('strong');
-    title.textContent = 'Chat with us';
-    const close = document.createElement('button');
-    close.setAttribute('aria-label', 'Close chat');
-    close.textContent = '×';
-    close.addEventListener('click', () => this.close());
-    header.append(title, close);
-    const body = document.createElement('div');
-    body.className = 'b';
-    body.textContent = 'Hi! Leave us a message and our team will get back to you.';
-    panel.append(header, body);
-    this.root?.append(panel);
-    return panel;
-  }
-
-  open(): void {
-    this.panel ??= this.build();
-    this.panel.hidden = false;
-    this.listeners.open.forEach((fn) => fn());
-  }
-
-  close(): void {
-    if (this.panel && !this.panel.hidden) {
-      this.panel.hidden = true;
-      this.listeners.close.forEach((fn) => fn());
-    }
-  }
-
-  on(event: 'open' | 'close', fn: Listener): void {
-    this.listeners[event]?.push(fn);
+    host = { base, key: d.key ?? '', locale: d.locale, color, left, frame, root, launcher, emit: (e, x) => listeners[e]?.forEach((f) => f(x)) };
+    // A conversation in progress (or the frame page) loads the chat right away, to show unread replies.
+    if (frame || localStorage.getItem(`ec:${host.key}:conv`)) void load().then((a) => frame && a.open());
+    // Check the key once the page is idle: a key that does not work here hides the launcher and says why.
+    const fail = (why: string) => {
+      launcher.hidden = true;
+      console.error(`EdgeChat: this page cannot use chat key ${host.key || '(none)'} (${why}); check the key and its allowed origins.`);
+    };
+    (window.requestIdleCallback ?? setTimeout)(() =>
+      fetch(`${base}/api/widget/config?key=${encodeURIComponent(host.key)}`).then((r) => r.ok || fail(`HTTP ${r.status}`), () => fail('blocked: origin not allowed')),
+    );
   }
 }
 
+function load(): Promise<App> {
+  if (app) return Promise.resolve(app);
+  loading ??= import(`${base}/widget-app.js`).then((m: { mount(h: Host): App }) => (app = m.mount(host)));
+  return loading;
+}
+
 if (!customElements.get('edge-chat')) {
-  customElements.define('edge-chat', EdgeChatElement);
-  const el = document.createElement('edge-chat') as EdgeChatElement;
-  el.dataset.key = data.key ?? '';
-  document.body.append(el);
-  const api: EdgeChatApi = { open: () => el.open(), close: () => el.close(), on: (e, fn) => el.on(e, fn) };
-  (window as unknown as { EdgeChat: EdgeChatApi }).EdgeChat = api;
+  customElements.define('edge-chat', EdgeChat);
+  const el = document.createElement('edge-chat');
+  (document.body ?? document.documentElement).append(el);
+  (window as unknown as { EdgeChat: unknown }).EdgeChat = {
+    open: () => void load().then((a) => a.open()),
+    close: () => app?.close(),
+    identify: (id: Record<string, string>) => {
+      host.identity = id;
+      app?.identify(id);
+    },
+    on: (event: string, fn: Fn) => void (listeners[event] ??= []).push(fn),
+  };
 }
