@@ -57,10 +57,10 @@ test-unit:
 	cargo test --lib --quiet
 
 test-integration:
-	node --test --test-concurrency=1 tests/integration/
+	node --test --test-concurrency=1 --test-timeout=180000 tests/integration/
 
 test-browser:
-	node --test --test-concurrency=1 tests/e2e/
+	node --test --test-concurrency=1 --test-timeout=180000 tests/e2e/
 
 deploy-check:
 	$(BIN)/wrangler deploy --dry-run --outdir build/dry-run > build/dry-run.log 2>&1 || (cat build/dry-run.log; exit 1)

@@ -73,6 +73,18 @@ pub async fn notify_inbox(ctx: &Ctx, tenant_id: &str, drain: bool) {
     }
 }
 
+/// Closes an operator's console sockets (their conversation sockets end at their next frame).
+pub async fn revoke_operator_sockets(ctx: &Ctx, tenant_id: &str, operator_id: &str) {
+    let Ok(stub) = inbox_stub(ctx, tenant_id) else { return };
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(serde_json::json!({ "operator_id": operator_id }).to_string().into()));
+    if let Ok(req) = Request::new_with_init("https://inbox/revoke", &init) {
+        if let Err(e) = stub.fetch_with_request(req).await {
+            worker::console_error!("inbox revoke failed: {e}");
+        }
+    }
+}
+
 /// Hands an authenticated console socket to the tenant's inbox.
 pub async fn connect_inbox(ctx: &Ctx, who: &crate::realtime::inbox::ConsoleIdentity, cursor: Option<i64>) -> ApiResult<Response> {
     let headers = Headers::new();

@@ -101,7 +101,7 @@ async fn visitor(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<VisitorRow>
 }
 
 fn identity(visitor: &VisitorRow, conversation_id: &str) -> Identity {
-    Identity { kind: "visitor".into(), id: visitor.id.clone(), name: visitor.name.clone(), tenant_id: visitor.tenant_id.clone(), conversation_id: conversation_id.into() }
+    Identity { kind: "visitor".into(), id: visitor.id.clone(), name: visitor.name.clone(), tenant_id: visitor.tenant_id.clone(), conversation_id: conversation_id.into(), ver: None }
 }
 
 /// The locale for a visitor: `?locale=` or the body's, else Accept-Language, else the tenant's default.

@@ -36,7 +36,7 @@ pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiRe
                 .conversation_of_visitor(&claims.tid, &visitor.id, conversation_id.as_str())
                 .await?
                 .ok_or_else(|| ApiError::not_found("conversation"))?;
-            Identity { kind: "visitor".into(), id: visitor.id, name: visitor.name, tenant_id: claims.tid, conversation_id: conversation_id.to_string() }
+            Identity { kind: "visitor".into(), id: visitor.id, name: visitor.name, tenant_id: claims.tid, conversation_id: conversation_id.to_string(), ver: None }
         }
         Err(_) => {
             let op = authenticate_token(token, ctx).await?;

@@ -38,6 +38,9 @@ pub struct Identity {
     pub name: Option<String>,
     pub tenant_id: String,
     pub conversation_id: String,
+    /// For operators: their token version when the socket opened; a newer one (password changed,
+    /// deactivated) ends the socket at its next frame.
+    pub ver: Option<i64>,
 }
 
 fn string(v: &Value, key: &str) -> Option<String> {
@@ -47,7 +50,7 @@ fn string(v: &Value, key: &str) -> Option<String> {
 impl Identity {
     // Encoded by hand (not derived): these few fields do not justify serde code in the wasm.
     pub fn to_json(&self) -> Value {
-        json!({ "kind": self.kind, "id": self.id, "name": self.name, "tenant_id": self.tenant_id, "conversation_id": self.conversation_id })
+        json!({ "kind": self.kind, "id": self.id, "name": self.name, "tenant_id": self.tenant_id, "conversation_id": self.conversation_id, "ver": self.ver })
     }
 
     pub fn from_json(v: &Value) -> Option<Identity> {
@@ -57,6 +60,7 @@ impl Identity {
             name: string(v, "name"),
             tenant_id: string(v, "tenant_id")?,
             conversation_id: string(v, "conversation_id")?,
+            ver: v.get("ver").and_then(Value::as_i64),
         })
     }
 
@@ -302,6 +306,12 @@ impl DurableObject for ConversationRoom {
                 return Ok(());
             }
         };
+        if meta.who.ver.is_some() && !matches!(frame, ClientFrame::Ping) && !self.operator_still_valid(&meta.who).await {
+            let _ = ws.send_with_str(error_frame("session_revoked", "this session has ended; sign in again", None));
+            let _ = ws.close(Some(4001), Some("session revoked"));
+            self.drop_peer(&ws);
+            return Ok(());
+        }
         match frame {
             ClientFrame::Send { .. } | ClientFrame::Typing { .. } | ClientFrame::Read { .. } if !meta.who.participates() => {
                 let _ = ws.send_with_str(error_frame("read_only", "monitoring sockets only watch", None));
@@ -844,6 +854,17 @@ impl ConversationRoom {
         });
         if let Some(meta) = meta {
             let _ = ws.serialize_attachment(meta.encode());
+        }
+    }
+
+    /// Whether an operator's socket still speaks for them: the account is active and its token
+    /// version is the one the socket opened with (a password change or deactivation bumps it).
+    async fn operator_still_valid(&self, who: &Identity) -> bool {
+        let Ok(store) = Store::open(&self.env) else { return false };
+        match store.operator_in_tenant(&who.tenant_id, &who.id).await {
+            Ok(Some(op)) => op.active == 1 && Some(op.token_version) == who.ver,
+            Ok(None) => false,
+            Err(_) => true,
         }
     }
 

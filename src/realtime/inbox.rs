@@ -126,7 +126,7 @@ pub async fn inbox_delta(store: &Store, tenant_id: &str, operator_id: &str, curs
 
 /// Asks a conversation's room to run a command as the router.
 async fn room_command(env: &Env, tenant_id: &str, conversation_id: &str, command: &RoomCommand) -> Result<u16> {
-    let who = Identity { kind: "system".into(), id: "router".into(), name: Some("Router".into()), tenant_id: tenant_id.into(), conversation_id: conversation_id.into() };
+    let who = Identity { kind: "system".into(), id: "router".into(), name: Some("Router".into()), tenant_id: tenant_id.into(), conversation_id: conversation_id.into(), ver: None };
     let headers = worker::Headers::new();
     headers.set(IDENTITY_HEADER, &who.to_json().to_string())?;
     let mut init = RequestInit::new();
@@ -151,6 +151,17 @@ impl DurableObject for TenantInbox {
                 let cursor = target.get("cursor").and_then(|v| v.parse::<i64>().ok()).filter(|n| *n >= 0);
                 self.remember_tenant(&who.tenant_id).await?;
                 self.open_socket(who, cursor).await
+            }
+            "/revoke" => {
+                // A password change or deactivation ends the operator's console sockets at once.
+                let body: Value = req.json().await.unwrap_or(Value::Null);
+                let operator = body.get("operator_id").and_then(Value::as_str).unwrap_or_default().to_string();
+                for (ws, meta) in self.peers().into_iter().filter(|p| p.1.who.operator_id == operator) {
+                    let _ = ws.send_with_str(error_frame("session_revoked", "this session has ended; sign in again", None));
+                    let _ = ws.close(Some(4001), Some("session revoked"));
+                    self.with_peers(|peers| peers.retain(|p| p.1.sid != meta.sid));
+                }
+                Ok(Response::empty()?.with_status(204))
             }
             "/changed" => {
                 let body: Value = req.json().await.unwrap_or(Value::Null);

@@ -296,6 +296,31 @@ describe('rules', () => {
     await Promise.all([inboxA.close(), chatB.socket.close(), own.socket.close()]);
   });
 
+  test('a_password_change_or_deactivation_closes_the_operators_open_sockets', async () => {
+    const { owner, w, agents } = await team({ agents: 2, available: false });
+    const [a, b] = agents;
+    const chat = await visitorChat(w);
+    for (const [agent, end] of [
+      [a, () => api('POST', '/api/auth/password', { token: a.token, body: { current_password: 'correct horse battery', new_password: 'a new long password' } })],
+      [b, () => api('PATCH', `/api/admin/operators/${b.operator.id}`, { token: owner.token, body: { active: false } })],
+    ]) {
+      const inbox = await openInbox(worker.url, agent.token);
+      await inbox.frame((f) => f.type === 'hello', 'hello');
+      const room = await openSocket(worker.url, chat.conv.id, agent.token);
+      await room.frame((f) => f.type === 'hello', 'hello');
+      room.sendMessage('before');
+      await room.frame((f) => f.type === 'ack', 'works before');
+      assert.equal((await end()).status, 200);
+      assert.equal(await inbox.closed, 4001, 'the console socket is closed at once');
+      room.sendMessage('after');
+      assert.equal((await room.frame((f) => f.type === 'error', 'refused')).code, 'session_revoked');
+      assert.equal(await room.closed, 4001, 'the conversation socket is closed at its next frame');
+    }
+    const history = (await api('GET', `/api/admin/conversations/${chat.conv.id}/messages`, { token: owner.token })).body.results;
+    assert.deepEqual(history.filter((e) => e.author.type === 'operator' && e.type === 'message').map((e) => e.text), ['before', 'before']);
+    await chat.socket.close();
+  });
+
   test('canned_replies_crud_with_agents_read_only', async () => {
     const { owner, agents } = await team({ agents: 1, available: false });
     const created = await api('POST', '/api/admin/canned-replies', { token: owner.token, body: { shortcut: '/hours', text: 'We are open 9–17.' } });

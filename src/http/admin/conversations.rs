@@ -32,6 +32,7 @@ pub fn operator_identity(op: &Operator, conversation_id: &str) -> Identity {
         name: Some(op.row.name.clone()),
         tenant_id: op.row.tenant_id.clone(),
         conversation_id: conversation_id.into(),
+        ver: Some(op.row.token_version),
     }
 }
 

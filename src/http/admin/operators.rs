@@ -155,6 +155,9 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) ->
     }
     statements.push(audit_entry(ctx, op, "operator.updated", "operator", &target.id, json!({ "name": new_name, "role": new_role, "capacity": new_capacity, "active": active }))?);
     s.batch(statements).await?;
+    if deactivating {
+        crate::http::room::revoke_operator_sockets(ctx, op.tenant_id(), &target.id).await;
+    }
     get(ctx, op, &target.id).await
 }
 
@@ -174,5 +177,6 @@ pub async fn reset_password(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: 
         audit_entry(ctx, op, "operator.password_reset", "operator", &target.id, json!({}))?,
     ])
     .await?;
+    crate::http::room::revoke_operator_sockets(ctx, op.tenant_id(), &target.id).await;
     crate::http::no_content()
 }
