@@ -70,14 +70,10 @@ async fn read_limited(req: &Request, max: i64) -> ApiResult<Vec<u8>> {
     }
 }
 
-fn query(req: &Request, name: &str) -> ApiResult<Option<String>> {
-    Ok(super::query(req, name))
-}
-
 /// Stores an upload and adds its event; `who` is the already-authorised visitor or operator.
 pub async fn upload(req: Request, ctx: &Ctx, who: &Identity, conversation: &ConversationRow) -> ApiResult<Response> {
-    let client_msg_id = ClientMsgId::parse(&query(&req, "client_msg_id")?.unwrap_or_default())?;
-    let caption = query(&req, "caption")?.filter(|c| !c.trim().is_empty());
+    let client_msg_id = ClientMsgId::parse(&super::query(&req, "client_msg_id").unwrap_or_default())?;
+    let caption = super::query(&req, "caption").filter(|c| !c.trim().is_empty());
     if let Some(c) = &caption {
         crate::domain::message::MessageText::parse(c).map_err(|e| e.at("caption"))?;
     }
@@ -97,7 +93,7 @@ pub async fn upload(req: Request, ctx: &Ctx, who: &Identity, conversation: &Conv
     let kind: FileKind = sniff(&bytes)
         .filter(|k| allowed.iter().any(|a| a == k.name()))
         .ok_or_else(|| ApiError::new(415, "unsupported_file_type", format!("this file type is not accepted; send {} (checked from the file's content)", allowed.join(", "))))?;
-    let name = sanitize_name(&query(&req, "name")?.unwrap_or_default(), kind)?;
+    let name = sanitize_name(&super::query(&req, "name").unwrap_or_default(), kind)?;
     let id = new_id()?;
     let key = format!("t/{}/c/{}/{}", conversation.tenant_id, conversation.id, id);
     let size = bytes.len() as i64;
@@ -146,8 +142,8 @@ fn disposition(kind: FileKind, name: &str) -> String {
 /// `GET /files/{key}?exp=&sig=`: streams the object if the signature is valid for exactly this key.
 pub async fn download(req: Request, ctx: &Ctx, key_parts: &[&str]) -> ApiResult<Response> {
     let key = key_parts.join("/");
-    let exp = query(&req, "exp")?.and_then(|e| e.parse::<i64>().ok()).unwrap_or(0);
-    let sig = query(&req, "sig")?.unwrap_or_default();
+    let exp = super::query(&req, "exp").and_then(|e| e.parse::<i64>().ok()).unwrap_or(0);
+    let sig = super::query(&req, "sig").unwrap_or_default();
     let denied = || ApiError::new(403, "invalid_signature", "this file link is invalid or has expired; reload the conversation for a fresh one");
     if !verify_file(&files_secret(ctx)?, &key, exp, &sig, ctx.now_secs()) {
         return Err(denied());

@@ -72,6 +72,14 @@ pub fn query(req: &Request, name: &str) -> Option<String> {
     Target::parse(&req.inner().url()).get(name).map(str::to_string)
 }
 
+/// A non-negative integer query parameter (`after_seq`, `limit`); anything else is a 422.
+pub fn int_param(req: &Request, name: &str) -> ApiResult<Option<i64>> {
+    match query(req, name) {
+        Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).map(Some).ok_or_else(|| ApiError::invalid(name, "must be a non-negative integer")),
+        None => Ok(None),
+    }
+}
+
 async fn route(req: Request, env: Env) -> ApiResult<Response> {
     let owned = Target::parse(&req.inner().url()).segments();
     let segments: Vec<&str> = owned.iter().map(String::as_str).collect();

@@ -7,7 +7,7 @@ use worker::{Method, Request, Response};
 
 use super::error::{ApiError, ApiResult};
 use super::session::{bearer_token, jwt_secret};
-use super::{json, list, methods, new_id, path_id, read_body, room, Ctx};
+use super::{int_param, json, list, methods, new_id, path_id, read_body, room, Ctx};
 use crate::domain::email::Email;
 use crate::domain::hmac::verify_hmac_hex;
 use crate::domain::keys::PublishableKey;
@@ -292,12 +292,6 @@ async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiRes
     json(if created { 201 } else { 200 }, &body_out)
 }
 
-fn int_param(req: &Request, name: &str) -> ApiResult<Option<i64>> {
-    match super::query(req, name) {
-        Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).map(Some).ok_or_else(|| ApiError::invalid(name, "must be a non-negative integer")),
-        None => Ok(None),
-    }
-}
 
 /// History after `after_seq`, in order, `limit` at a time; `next_cursor` is the `after_seq` of the next page.
 async fn messages(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {

@@ -183,6 +183,8 @@ test('phone_sized_viewport_gets_a_full_height_sheet_with_16px_inputs', async () 
     await v.chat.getByRole('button', { name: 'Open chat' }).click();
     const panel = v.chat.getByRole('dialog');
     await v.chat.getByText('Hi! How can we help you today?').waitFor();
+    // Measure the sheet once its opening animation (a short slide) has finished.
+    await panel.evaluate((p) => Promise.all(p.getAnimations().map((a) => a.finished)));
     const box = await panel.boundingBox();
     assert.deepEqual([box.width, box.height], [390, 844], 'full screen');
     assert.equal(await v.chat.getByRole('textbox').evaluate((t) => getComputedStyle(t).fontSize), '16px', 'no iOS zoom');

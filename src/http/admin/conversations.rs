@@ -8,7 +8,7 @@ use crate::domain::ids::Id;
 use crate::domain::role::Role;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Operator;
-use crate::http::{json, list, path_id, read_body, room, Ctx};
+use crate::http::{int_param, json, list, path_id, read_body, room, Ctx};
 use crate::realtime::conversation::{Identity, RoomCommand};
 use crate::realtime::inbox::inbox_delta;
 use crate::store::conversations::ConversationRow;
@@ -36,12 +36,6 @@ pub fn operator_identity(op: &Operator, conversation_id: &str) -> Identity {
     }
 }
 
-fn int_param(req: &Request, name: &str) -> ApiResult<Option<i64>> {
-    match crate::http::query(req, name) {
-        Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).map(Some).ok_or_else(|| ApiError::invalid(name, "must be a non-negative integer")),
-        None => Ok(None),
-    }
-}
 
 pub async fn messages(req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     let conversation = load(ctx, op, raw_id).await?;
