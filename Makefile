@@ -14,11 +14,11 @@ export WASM_OPT_BIN := $(BIN)/wasm-opt
 export WRANGLER_SEND_METRICS := false
 
 RUST_SOURCES := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
-ASSET_SOURCES := scripts/build-assets.mjs tsconfig.json $(shell find widget admin -type f -not -name '*.md')
+ASSET_SOURCES := scripts/build-assets.mjs scripts/gen-api-types.mjs docs/openapi.json tsconfig.json $(shell find widget admin -type f -not -name '*.md' -not -name '*.gen.ts')
 WASM_FEATURES := --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory \
                  --enable-multivalue --enable-reference-types --enable-exception-handling
 
-.PHONY: help tools tools-browser build dev test test-unit test-integration test-browser deploy-check sizes bench clean
+.PHONY: openapi help tools tools-browser build dev test test-unit test-integration test-browser deploy-check sizes bench clean
 
 help:
 	@echo "make dev    build, migrate, seed the demo tenant and serve on http://localhost:$(PORT)"
@@ -44,6 +44,7 @@ build/.built: $(RUST_SOURCES)
 	@touch build/.built
 
 dist/.built: $(ASSET_SOURCES) package-lock.json
+	node scripts/gen-api-types.mjs
 	$(BIN)/tsc -p tsconfig.json
 	node scripts/build-assets.mjs
 	@touch dist/.built
@@ -65,6 +66,9 @@ test-browser:
 deploy-check:
 	$(BIN)/wrangler deploy --dry-run --outdir build/dry-run > build/dry-run.log 2>&1 || (cat build/dry-run.log; exit 1)
 	@grep -E "Total Upload" build/dry-run.log
+
+openapi:
+	UPDATE_OPENAPI=1 cargo test --lib --quiet openapi
 
 sizes:
 	@node scripts/sizes.mjs

@@ -4,6 +4,8 @@
 pub mod crypto;
 pub mod domain;
 pub mod http;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod openapi;
 pub mod realtime;
 pub mod store;
 

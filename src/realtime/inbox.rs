@@ -379,16 +379,16 @@ impl TenantInbox {
                 return;
             }
         };
-        if cursor.is_none() {
-            let operators = store.operators_for_tenant(&tenant).await.unwrap_or_default();
-            let online: Vec<String> = self.peers().iter().map(|p| p.1.who.operator_id.clone()).collect();
-            let views: Vec<Value> = operators
-                .iter()
-                .filter(|o| o.active == 1)
-                .map(|o| json!({ "id": o.id, "name": o.name, "status": o.status, "capacity": o.capacity, "online": online.contains(&o.id) }))
-                .collect();
-            let _ = ws.send_with_str(json!({ "type": "hello", "cursor": latest, "operators": views }).to_string());
-        }
+        // Every connection starts with `hello` (colleagues and their presence); one that resumes from a
+        // cursor then gets the `changes` it missed.
+        let operators = store.operators_for_tenant(&tenant).await.unwrap_or_default();
+        let online: Vec<String> = self.peers().iter().map(|p| p.1.who.operator_id.clone()).collect();
+        let views: Vec<Value> = operators
+            .iter()
+            .filter(|o| o.active == 1)
+            .map(|o| json!({ "id": o.id, "name": o.name, "status": o.status, "capacity": o.capacity, "online": online.contains(&o.id) }))
+            .collect();
+        let _ = ws.send_with_str(json!({ "type": "hello", "cursor": latest, "operators": views }).to_string());
         let mut sent = latest;
         if let Some(from) = cursor {
             match inbox_delta(&store, &tenant, &meta.who.operator_id, from).await {

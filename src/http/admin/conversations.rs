@@ -122,6 +122,9 @@ pub async fn detail(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Respons
         "external_id": visitor.external_id, "created_at": visitor.created_at, "last_seen_at": visitor.last_seen_at,
     });
     body["other_conversations"] = json!(others);
+    // The bot menu steps the visitor took before writing (`[{node, choice, label}]`), and their language.
+    body["menu_path"] = conversation.menu_path.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or(serde_json::Value::Null);
+    body["locale"] = json!(conversation.locale);
     json(200, &body)
 }
 
