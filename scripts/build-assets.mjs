@@ -10,7 +10,10 @@ mkdirSync(`${dist}demo`, { recursive: true });
 const common = { bundle: true, minify: true, legalComments: 'none', target: 'es2020', logLevel: 'warning' };
 await esbuild.build({ ...common, entryPoints: ['widget/src/loader.ts'], outfile: `${dist}widget.js`, format: 'iife', target: 'es2020' });
 await esbuild.build({ ...common, entryPoints: ['widget/src/app.ts'], outfile: `${dist}widget-app.js`, format: 'esm', target: 'es2020' });
-await esbuild.build({ ...common, entryPoints: ['admin/src/main.ts'], outfile: `${dist}admin/app.js`, format: 'esm' });
+await esbuild.build({ ...common, entryPoints: ['admin/src/main.tsx'], outfile: `${dist}admin/app.js`, format: 'esm', target: 'es2022' });
+// The OpenAPI document (generated from the Rust code by src/openapi.rs) is served as /api/openapi.json.
+mkdirSync(`${dist}api`, { recursive: true });
+copyFileSync('docs/openapi.json', `${dist}api/openapi.json`);
 copyFileSync('admin/index.html', `${dist}admin/index.html`);
 copyFileSync('admin/style.css', `${dist}admin/style.css`);
 copyFileSync('widget/demo/index.html', `${dist}demo/index.html`);

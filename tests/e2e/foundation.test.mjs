@@ -35,14 +35,17 @@ test('console_signs_in_restores_the_session_on_reload_and_signs_out', async () =
     await page.getByRole('alert').filter({ hasText: 'wrong' }).waitFor();
     await page.getByLabel('Password').fill(owner.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#whoami').waitFor();
-    assert.equal(await page.locator('h1').textContent(), 'Console <b>Co</b>', 'typed HTML is shown as text');
-    assert.match(await page.locator('#whoami').textContent(), /<img src=x onerror=alert\(1\)>/);
-    assert.match(await page.locator('pre').first().textContent(), /<script src="http:\/\/127\.0\.0\.1:\d+\/widget\.js" data-key="pk_[0-9a-f]{32}" async><\/script>/);
+    await page.locator('.top .who').waitFor();
+    assert.equal(await page.locator('.top .who').textContent(), '<img src=x onerror=alert(1)>', 'typed HTML is shown as text');
+    await page.goto(`${worker.url}/admin/settings/keys`);
+    assert.match(await page.locator('pre.snippet').first().textContent(), /<script src="http:\/\/127\.0\.0\.1:\d+\/widget\.js" data-key="pk_[0-9a-f]{32}" async><\/script>/);
+    await page.goto(`${worker.url}/admin/settings/appearance`);
+    assert.equal(await page.locator('input[name=company]').inputValue(), 'Console <b>Co</b>');
+    assert.equal(await page.locator('.sp-head').textContent(), 'Console <b>Co</b>');
     await page.screenshot({ path: `${ARTIFACTS}foundation-console.png` });
 
     await page.reload();
-    await page.locator('#whoami').waitFor();
+    await page.locator('.top .who').waitFor();
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('You are signed out.').waitFor();

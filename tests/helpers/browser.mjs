@@ -29,3 +29,46 @@ export async function hostPage(html) {
   const { port } = server.address();
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
 }
+
+/**
+ * A TCP proxy in front of the Worker, so a test can cut the browser's network for real: `cut()` resets
+ * every open connection (WebSockets included) and refuses new ones until `restore()`.
+ */
+export async function tcpProxy(targetPort) {
+  const { createServer: createTcpServer, connect } = await import('node:net');
+  const open = new Set();
+  let up = true;
+  const server = createTcpServer((client) => {
+    if (!up) return client.destroy();
+    const upstream = connect(targetPort, '127.0.0.1');
+    const pair = [client, upstream];
+    const end = () => {
+      for (const s of pair) {
+        s.destroy();
+        open.delete(s);
+      }
+    };
+    for (const s of pair) {
+      open.add(s);
+      s.on('error', end);
+      s.on('close', end);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    cut() {
+      up = false;
+      for (const s of open) s.resetAndDestroy?.() ?? s.destroy();
+      open.clear();
+    },
+    restore() {
+      up = true;
+    },
+    close: () => new Promise((resolve) => {
+      for (const s of open) s.destroy();
+      server.close(resolve);
+    }),
+  };
+}

@@ -1,0 +1,155 @@
+// The console's texts in English and Japanese. `t` only takes keys that exist in English, and the
+// Japanese table must have every one of them (tsc checks both), so no screen shows a raw key.
+import { signal } from '@preact/signals';
+
+const en = {
+  // auth
+  signInTitle: 'Sign in to EdgeChat', signIn: 'Sign in', createAccount: 'Create your account', company: 'Company', yourName: 'Your name',
+  email: 'Email', password: 'Password', haveAccount: 'Already have an account? Sign in', noAccount: 'New here? Create an account',
+  signedOut: 'You are signed out.', signOut: 'Sign out', loading: 'Loading…', language: 'Language',
+  // shell
+  inbox: 'Inbox', settings: 'Settings', queueLength: 'Waiting in the queue', reconnecting: 'Reconnecting…',
+  enableSound: 'Sound is blocked by the browser — click to enable', myStatus: 'My status', available: 'Available', busy: 'Busy', offline: 'Offline',
+  // inbox
+  conversations: 'Conversations', tab_bot: 'Bot', tab_queued: 'Queued', tab_mine: 'Mine', tab_open: 'All open', tab_closed: 'Closed',
+  unread: 'Unread messages', search: 'Search', searchPlaceholder: 'Search messages, names, emails…', department: 'Department',
+  allDepartments: 'All departments', assignee: 'Assignee', anyone: 'Anyone', unassigned: 'Unassigned', noResults: 'Nothing found.',
+  emptyTab: 'Nothing here right now.', visitor: 'Visitor', verified: 'Verified', unverified: 'Not verified',
+  status_bot: 'With the bot', status_queued: 'Queued', status_active: 'Active', status_closed: 'Closed',
+  pickConversation: 'Pick a conversation on the left.',
+  shortcutsHelp: 'Shortcuts: Alt+↓ / Alt+↑ next / previous conversation · Alt+C focus the reply box · Enter send · Shift+Enter new line · /shortcut canned reply',
+  newQueued: 'New chat waiting', assignedToYou: 'A chat was assigned to you',
+  // conversation
+  bot: 'Bot', privateNote: 'Private note', seen: 'Seen', takeOver: 'Take over', assignOrTransfer: 'Assign or transfer', operators: 'Operators',
+  departments: 'Departments', move: 'Move', close: 'Close', reopen: 'Reopen', visitorDetails: 'Visitor', anonymousVisitor: 'Anonymous visitor',
+  online: 'Online', away: 'Away', identity: 'Identity', firstSeen: 'First seen', menuPath: 'Bot menu path', noMenuPath: 'Did not use the menu.',
+  otherConversations: 'Other conversations', none: 'None', cannedReplies: 'Canned replies', message: 'Message', notePlaceholder: 'A private note only operators see…',
+  replyPlaceholder: 'Reply… (/ for canned replies)', uploading: 'Uploading…', attach: 'Attach', enterHint: 'Enter to send, Shift+Enter for a new line',
+  addNote: 'Add note', send: 'Send', back: 'Back', details: 'Details', retry: 'Retry', discard: 'Discard', sending: 'Sending…', isTyping: 'is typing…',
+  closedNote: 'This conversation is closed. Reopen it to reply.',
+  ev_handoff: 'Asked for a person', ev_assigned: 'Assigned', ev_transferred: 'Transferred', ev_closed: 'Closed', ev_reopened: 'Reopened',
+  ev_released: 'Released to the queue', ev_queue: 'Queue position changed', ev_menu: 'Menu choice', ev_contact: 'Left contact details',
+  // settings
+  sec_bot: 'Bot flow', sec_faq: 'FAQ', sec_hours: 'Business hours', sec_appearance: 'Widget appearance', sec_keys: 'API keys',
+  sec_identity: 'Identity secret', sec_operators: 'Operators', sec_departments: 'Departments', sec_canned: 'Canned replies', sec_account: 'My account',
+  saved: 'Saved.', done: 'Done.', deleted: 'Deleted.', save: 'Save', add: 'Add', cancel: 'Cancel', edit: 'Edit', delete: 'Delete', remove: 'Remove',
+  create: 'Create', rename: 'Rename', preview: 'Preview', restart: 'Start over',
+  previewHandoff: 'a person', previewAsk: 'the visitor types a question', editLanguage: 'Editing texts in', defaultLanguage: 'Default language',
+  autoReply: 'The bot answers questions (FAQ)', welcome: 'Welcome message', firstNode: 'First menu', node: 'Menu', nodeText: 'Text',
+  choiceLabel: 'Choice', action: 'Leads to', target: 'Target', act_node: 'Another menu', act_handoff: 'A person', act_url: 'A link', act_ask: 'Ask a question',
+  defaultDepartment: 'Default department', newChoice: 'New choice', addChoice: 'Add a choice', removeNode: 'Remove this menu', newNodeText: 'What can we help you with?', addNode: 'Add a menu',
+  tryQuestion: 'Try a question', ask: 'Ask', botWouldAnswer: 'The bot would answer:', botWouldNotAnswer: 'The bot is not confident; it would offer a person.',
+  confidence: 'confidence', editEntry: 'Edit entry', newEntry: 'New entry', question: 'Question', answer: 'Answer', keywords: 'Keywords (comma separated)',
+  alwaysOpen: 'No business hours are set: the team is treated as always open.', setHours: 'Set business hours', timezone: 'Time zone',
+  day_mon: 'Monday', day_tue: 'Tuesday', day_wed: 'Wednesday', day_thu: 'Thursday', day_fri: 'Friday', day_sat: 'Saturday', day_sun: 'Sunday',
+  closedDay: 'Closed', addInterval: 'hours', holidays: 'Holidays (one date per line, YYYY-MM-DD)', makeAlwaysOpen: 'Always open',
+  companyName: 'Company name', color: 'Color', position: 'Position', right: 'Bottom right', left: 'Bottom left', greeting: 'Greeting',
+  requireVerified: 'Only verified visitors may chat', newKey: 'New key', label: 'Label', allowedOrigins: 'Allowed origins (one per line)',
+  originsHelp: 'Exact scheme, host and port, e.g. https://www.example.com; the only wildcard is the port: http://localhost:*',
+  keyCreated: 'Key created.', active: 'Active', revoked: 'Revoked', copySnippet: 'Copy snippet', copied: 'Copied', revoke: 'Revoke',
+  revokeConfirm: 'Revoke this key? Widgets using it stop at once.', keyRevoked: 'Key revoked.',
+  identityHelp: 'Verified visitors: your server signs the visitor id with this secret (HMAC-SHA256), so nobody can pose as one of your users.',
+  secretConfigured: 'A secret is configured', secretMissing: 'No secret yet.', secretOnce: 'Copy it now: it is shown only this once.',
+  rotate: 'Rotate', createSecret: 'Create a secret', rotateConfirm: 'Rotate the secret? The old one stops working at once.',
+  newOperator: 'New operator', name: 'Name', initialPassword: 'Initial password', role: 'Role', role_owner: 'Owner', role_admin: 'Admin', role_agent: 'Agent',
+  capacity: 'Capacity', status: 'Status', deactivated: 'Deactivated', deactivate: 'Deactivate', reactivate: 'Reactivate', resetPassword: 'Reset password',
+  deactivateConfirm: 'Deactivate this operator? Their sessions end at once.', newPasswordFor: 'New password for {name} (10+ characters)',
+  passwordReset: 'Password reset.', operatorCreated: 'Operator created.', newDepartment: 'New department', departmentCreated: 'Department created.',
+  default: 'Default', deleteConfirm: 'Delete it?', shortcut: 'Shortcut', replyText: 'Text',
+  cannedHelp: 'Type /shortcut in the reply box to insert a canned reply.', preferences: 'Preferences',
+  soundToggle: 'Play a sound for new and assigned chats', notificationsOn: 'Desktop notifications are on.',
+  notificationsDenied: 'Desktop notifications are blocked in this browser’s site settings.', notificationsUnsupported: 'This browser has no desktop notifications.',
+  enableNotifications: 'Enable desktop notifications', changePassword: 'Change password', currentPassword: 'Current password', newPassword: 'New password (10+ characters)',
+  passwordChanged: 'Password changed; your other sessions were signed out.',
+};
+
+export type Key = keyof typeof en;
+
+const ja: Record<Key, string> = {
+  signInTitle: 'EdgeChat にサインイン', signIn: 'サインイン', createAccount: 'アカウントを作成', company: '会社名', yourName: 'お名前',
+  email: 'メールアドレス', password: 'パスワード', haveAccount: 'アカウントをお持ちの方はサインイン', noAccount: '初めての方はアカウントを作成',
+  signedOut: 'サインアウトしました。', signOut: 'サインアウト', loading: '読み込み中…', language: '言語',
+  inbox: '受信箱', settings: '設定', queueLength: '待機中', reconnecting: '再接続中…',
+  enableSound: 'ブラウザが音声をブロックしています — クリックして有効化', myStatus: '自分のステータス', available: '対応可能', busy: '取り込み中', offline: 'オフライン',
+  conversations: '会話', tab_bot: 'ボット', tab_queued: '待機中', tab_mine: '自分', tab_open: '対応中すべて', tab_closed: '完了',
+  unread: '未読メッセージ', search: '検索', searchPlaceholder: 'メッセージ・名前・メールを検索…', department: '部署',
+  allDepartments: 'すべての部署', assignee: '担当者', anyone: '全員', unassigned: '未割り当て', noResults: '見つかりませんでした。',
+  emptyTab: '現在ありません。', visitor: '訪問者', verified: '本人確認済み', unverified: '未確認',
+  status_bot: 'ボット対応中', status_queued: '待機中', status_active: '対応中', status_closed: '完了',
+  pickConversation: '左の一覧から会話を選んでください。',
+  shortcutsHelp: 'ショートカット: Alt+↓ / Alt+↑ 次・前の会話 · Alt+C 返信欄へ · Enter 送信 · Shift+Enter 改行 · /ショートカット 定型文',
+  newQueued: '新しいチャットが待機中です', assignedToYou: 'チャットが割り当てられました',
+  bot: 'ボット', privateNote: '社内メモ', seen: '既読', takeOver: '引き継ぐ', assignOrTransfer: '割り当て・転送', operators: 'オペレーター',
+  departments: '部署', move: '移動', close: '完了にする', reopen: '再開', visitorDetails: '訪問者', anonymousVisitor: '匿名の訪問者',
+  online: 'オンライン', away: '離席', identity: '本人確認', firstSeen: '初回訪問', menuPath: 'ボットメニューの経路', noMenuPath: 'メニューは使われていません。',
+  otherConversations: 'ほかの会話', none: 'なし', cannedReplies: '定型文', message: 'メッセージ', notePlaceholder: 'オペレーターだけが見られる社内メモ…',
+  replyPlaceholder: '返信…（/ で定型文）', uploading: 'アップロード中…', attach: '添付', enterHint: 'Enter で送信、Shift+Enter で改行',
+  addNote: 'メモを追加', send: '送信', back: '戻る', details: '詳細', retry: '再送', discard: '破棄', sending: '送信中…', isTyping: 'が入力中…',
+  closedNote: 'この会話は完了しています。返信するには再開してください。',
+  ev_handoff: '担当者を希望', ev_assigned: '割り当て', ev_transferred: '転送', ev_closed: '完了', ev_reopened: '再開',
+  ev_released: '待機列に戻されました', ev_queue: '待ち順が変わりました', ev_menu: 'メニュー選択', ev_contact: '連絡先を残しました',
+  sec_bot: 'ボットフロー', sec_faq: 'よくある質問', sec_hours: '営業時間', sec_appearance: 'ウィジェットの外観', sec_keys: 'API キー',
+  sec_identity: '本人確認シークレット', sec_operators: 'オペレーター', sec_departments: '部署', sec_canned: '定型文', sec_account: 'アカウント',
+  saved: '保存しました。', done: '完了しました。', deleted: '削除しました。', save: '保存', add: '追加', cancel: 'キャンセル', edit: '編集', delete: '削除', remove: '削除',
+  create: '作成', rename: '名前を変更', preview: 'プレビュー', restart: '最初から',
+  previewHandoff: '担当者', previewAsk: '訪問者が質問を入力', editLanguage: '編集する言語', defaultLanguage: '既定の言語',
+  autoReply: 'ボットが質問に回答する（FAQ）', welcome: 'ようこそメッセージ', firstNode: '最初のメニュー', node: 'メニュー', nodeText: '本文',
+  choiceLabel: '選択肢', action: '遷移先', target: '対象', act_node: '別のメニュー', act_handoff: '担当者', act_url: 'リンク', act_ask: '質問する',
+  defaultDepartment: '既定の部署', newChoice: '新しい選択肢', addChoice: '選択肢を追加', removeNode: 'このメニューを削除', newNodeText: 'どのようなご用件ですか？', addNode: 'メニューを追加',
+  tryQuestion: '質問を試す', ask: '質問', botWouldAnswer: 'ボットの回答:', botWouldNotAnswer: '確信度が低いため、ボットは担当者への接続を提案します。',
+  confidence: '確信度', editEntry: '項目を編集', newEntry: '新しい項目', question: '質問', answer: '回答', keywords: 'キーワード（カンマ区切り）',
+  alwaysOpen: '営業時間が未設定のため、常に営業中として扱われます。', setHours: '営業時間を設定', timezone: 'タイムゾーン',
+  day_mon: '月曜日', day_tue: '火曜日', day_wed: '水曜日', day_thu: '木曜日', day_fri: '金曜日', day_sat: '土曜日', day_sun: '日曜日',
+  closedDay: '休業', addInterval: '時間帯', holidays: '休業日（1 行に 1 日、YYYY-MM-DD）', makeAlwaysOpen: '常に営業',
+  companyName: '会社名', color: '色', position: '位置', right: '右下', left: '左下', greeting: 'あいさつ',
+  requireVerified: '本人確認済みの訪問者のみチャット可能', newKey: '新しいキー', label: 'ラベル', allowedOrigins: '許可するオリジン（1 行に 1 つ）',
+  originsHelp: 'スキーム・ホスト・ポートが完全一致（例: https://www.example.com）。ワイルドカードはポートのみ: http://localhost:*',
+  keyCreated: 'キーを作成しました。', active: '有効', revoked: '無効化済み', copySnippet: 'スニペットをコピー', copied: 'コピーしました', revoke: '無効化',
+  revokeConfirm: 'このキーを無効化しますか？ 使用中のウィジェットはすぐに停止します。', keyRevoked: 'キーを無効化しました。',
+  identityHelp: '本人確認済み訪問者: 御社のサーバーがこのシークレットで訪問者 ID に署名（HMAC-SHA256）するため、なりすましができません。',
+  secretConfigured: 'シークレットは設定済みです', secretMissing: 'シークレットはまだありません。', secretOnce: '今すぐコピーしてください。表示はこの 1 回だけです。',
+  rotate: '再発行', createSecret: 'シークレットを作成', rotateConfirm: 'シークレットを再発行しますか？ 古いものはすぐに使えなくなります。',
+  newOperator: '新しいオペレーター', name: '名前', initialPassword: '初期パスワード', role: '権限', role_owner: 'オーナー', role_admin: '管理者', role_agent: 'エージェント',
+  capacity: '同時対応数', status: 'ステータス', deactivated: '無効', deactivate: '無効化', reactivate: '有効化', resetPassword: 'パスワード再設定',
+  deactivateConfirm: 'このオペレーターを無効化しますか？ セッションはすぐに終了します。', newPasswordFor: '{name} の新しいパスワード（10 文字以上）',
+  passwordReset: 'パスワードを再設定しました。', operatorCreated: 'オペレーターを作成しました。', newDepartment: '新しい部署', departmentCreated: '部署を作成しました。',
+  default: '既定', deleteConfirm: '削除しますか？', shortcut: 'ショートカット', replyText: '本文',
+  cannedHelp: '返信欄で /ショートカット と入力すると定型文を挿入できます。', preferences: '表示と通知',
+  soundToggle: '新しいチャット・割り当て時に音を鳴らす', notificationsOn: 'デスクトップ通知は有効です。',
+  notificationsDenied: 'このブラウザのサイト設定でデスクトップ通知がブロックされています。', notificationsUnsupported: 'このブラウザはデスクトップ通知に対応していません。',
+  enableNotifications: 'デスクトップ通知を有効にする', changePassword: 'パスワードを変更', currentPassword: '現在のパスワード', newPassword: '新しいパスワード（10 文字以上）',
+  passwordChanged: 'パスワードを変更しました。ほかのセッションはサインアウトされました。',
+};
+
+export type Lang = 'en' | 'ja';
+const TABLES: Record<Lang, Record<Key, string>> = { en, ja };
+const stored = localStorage.getItem('ec:lang');
+export const lang = signal<Lang>(stored === 'ja' || stored === 'en' ? stored : navigator.language.toLowerCase().startsWith('ja') ? 'ja' : 'en');
+
+export function setLang(l: Lang): void {
+  lang.value = l;
+  localStorage.setItem('ec:lang', l);
+}
+
+export function t(key: Key): string {
+  return TABLES[lang.value][key] ?? en[key];
+}
+
+/** A text for a key made at run time (event types from the server); `fallback` when there is none. */
+export function tOr(key: string, fallback: string): string {
+  return key in en ? t(key as Key) : fallback;
+}
+
+export function clock(ms: number): string {
+  return new Date(ms).toLocaleTimeString(lang.value, { hour: '2-digit', minute: '2-digit' });
+}
+
+export function ago(ms: number): string {
+  const s = Math.round((ms - Date.now()) / 1000);
+  const rtf = new Intl.RelativeTimeFormat(lang.value, { numeric: 'auto', style: 'narrow' });
+  const a = Math.abs(s);
+  if (a < 45) return rtf.format(0, 'second');
+  if (a < 3600) return rtf.format(Math.round(s / 60), 'minute');
+  if (a < 86400) return rtf.format(Math.round(s / 3600), 'hour');
+  return rtf.format(Math.round(s / 86400), 'day');
+}
