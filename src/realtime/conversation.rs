@@ -532,6 +532,8 @@ impl ConversationRoom {
             }
         };
         self.notify_inbox(&tenant_id, false);
+        // Only a conversation still with the bot gets bot turns (no extra read for live chats).
+        let with_bot = results.get(2 * drafts.len()).and_then(|r| r.rows::<crate::store::events::StatusRow>().pop()).is_some_and(|s| s.0 == "bot");
         let peers = self.snapshot_peers();
         let files_secret = self.files_secret();
         for (i, d) in drafts.into_iter().enumerate() {
@@ -555,7 +557,7 @@ impl ConversationRoom {
                         Reply::Socket { sid, .. } => Some(sid.clone()),
                         Reply::Rest(_) | Reply::Nobody => None,
                     };
-                    if d.author.0 == "visitor" && d.kind == "message" {
+                    if with_bot && d.author.0 == "visitor" && d.kind == "message" {
                         let question = d.text.clone().unwrap_or_default();
                         self.inner.borrow_mut().pump.push_back(Op::Bot { who: d.who.clone(), question });
                     }

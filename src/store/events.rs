@@ -94,6 +94,8 @@ impl Store {
     }
 
     /// Keeps the conversation's summary in step with its stream, in the same transaction.
+    /// Also answers the conversation's status (one row with `status`), so the room knows after each
+    /// commit whether the bot is the one to answer, without another read.
     pub fn summarize_conversation_statement(&self, conversation_id: &str, preview: Option<&str>, now: i64) -> StoreResult<D1PreparedStatement> {
         self.stmt(
             "UPDATE conversations SET
@@ -101,7 +103,7 @@ impl Store {
                last_message_preview = COALESCE(?2, last_message_preview),
                last_message_at = CASE WHEN ?2 IS NULL THEN last_message_at ELSE ?3 END,
                updated_at = ?3
-             WHERE id = ?1",
+             WHERE id = ?1 RETURNING status",
             &[text(conversation_id), opt_text(preview), int(now)],
         )
     }
@@ -124,5 +126,14 @@ impl Store {
 impl FromRow for EventRow {
     fn from_row(r: &Row) -> Self {
         EventRow { seq: r.i64("seq"), kind: r.str("type"), author_type: r.str("author_type"), author_id: r.opt_str("author_id"), author_name: r.opt_str("author_name"), client_msg_id: r.str("client_msg_id"), text: r.opt_str("text"), data: r.opt_str("data"), content_hash: r.str("content_hash"), private: r.i64("private"), created_at: r.i64("created_at") }
+    }
+}
+
+/// The `status` a `RETURNING status` statement answers.
+pub struct StatusRow(pub String);
+
+impl super::FromRow for StatusRow {
+    fn from_row(row: &super::Row) -> Self {
+        StatusRow(row.str("status"))
     }
 }

@@ -229,7 +229,8 @@ test('after_the_sockets_drop_the_console_shows_every_missed_message_once_with_ri
     await c.page.waitForFunction((id) => location.pathname === `/admin/c/${id}`, one.conversation.id);
     await c.page.keyboard.press('Alt+KeyC');
     assert.equal(await c.page.evaluate(() => document.activeElement?.className), 'composer');
-    assert.deepEqual(c.problems, []);
+    // Failed connections during the cut are expected; nothing else may go wrong.
+    assert.deepEqual(c.problems.filter((p) => !/net::ERR_CONNECTION_(RESET|REFUSED|CLOSED)|WebSocket connection to/.test(p)), []);
   } finally {
     await c.context.close();
     await proxy.close();

@@ -31,15 +31,17 @@ export function applyMigrations(state) {
 }
 
 /**
- * @param {{ state?: string, vars?: Record<string,string>, port?: number }} [options]
- * @returns {Promise<{ url: string, port: number, state: string, logs: () => string, stop: () => Promise<void>, kill: () => Promise<void> }>}
+ * @param {{ state?: string, vars?: Record<string,string>, port?: number, config?: string }} [options]
+ *   `config`: another wrangler.toml (the benchmark baseline); it gets no D1 migrations.
+ * @returns {Promise<{ url: string, port: number, state: string, pid: number, logs: () => string, stop: () => Promise<void>, kill: () => Promise<void> }>}
  */
 export async function startWorker(options = {}) {
   const state = options.state ?? mkdtempSync(join(tmpdir(), 'edgechat-state-'));
-  if (!options.state) applyMigrations(state);
+  if (!options.state && !options.config) applyMigrations(state);
   const port = options.port ?? (await freePort());
   const vars = { JWT_SECRET, FILES_SECRET, ...(options.vars ?? {}) };
   const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn'];
+  if (options.config) args.push('--config', options.config);
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const child = spawn(WRANGLER, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -72,6 +74,7 @@ export async function startWorker(options = {}) {
     url,
     port,
     state,
+    pid: child.pid,
     logs: () => output,
     stop: () => signalGroup('SIGTERM'),
     /** Hard stop of wrangler and workerd (no clean shutdown), for durability tests. */

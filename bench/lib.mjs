@@ -1,0 +1,95 @@
+// Shared bits of the benchmarks: percentiles, CPU pinning of workerd, its resident memory, and the
+// load generator's own CPU use (to tell when the client, not the server, is the limit).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+
+export function pct(sorted, p) {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** min / median / p99 / max of a list of milliseconds, rounded to 0.1 ms. */
+export function summary(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const r = (v) => (Number.isFinite(v) ? Math.round(v * 10) / 10 : null);
+  return { n: s.length, min_ms: r(s[0]), median_ms: r(pct(s, 50)), p99_ms: r(pct(s, 99)), max_ms: r(s.at(-1)) };
+}
+
+function children() {
+  const map = new Map();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+      map.set(Number(pid), { ppid, comm });
+    } catch {
+      /* gone */
+    }
+  }
+  return map;
+}
+
+/** The workerd processes started under `rootPid` (wrangler dev's process group). */
+export function workerdPids(rootPid) {
+  const all = children();
+  const found = [];
+  const walk = (pid) => {
+    for (const [child, info] of all) {
+      if (info.ppid !== pid) continue;
+      if (info.comm.startsWith('workerd')) found.push(child);
+      walk(child);
+    }
+  };
+  walk(rootPid);
+  return found;
+}
+
+export const cores = cpus().length;
+/** The CPU workerd is pinned to and the one the load generator runs on, when the machine has two or more. */
+export const SERVER_CPU = '0';
+export const CLIENT_CPU = cores >= 3 ? `2-${cores - 1}` : '1';
+
+/** Pins every thread of the Worker's workerd processes to SERVER_CPU; returns what was pinned. */
+export function pinServer(rootPid) {
+  if (cores < 2) return [];
+  const pids = workerdPids(rootPid);
+  for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', cores >= 3 ? '0-1' : SERVER_CPU, String(pid)], { stdio: 'ignore' });
+  return pids;
+}
+
+/** Resident memory of the workerd processes in MiB. */
+export function rssMiB(rootPid) {
+  let kib = 0;
+  for (const pid of workerdPids(rootPid)) {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (m) kib += Number(m[1]);
+  }
+  return Math.round((kib / 1024) * 10) / 10;
+}
+
+/** Measures this process's CPU use over a phase: `const stop = clientCpu(); …; stop()` → percent of one core. */
+export function clientCpu() {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  return () => {
+    const c = process.cpuUsage(c0);
+    return Math.round(((c.user + c.system) / 1000 / (performance.now() - t0)) * 100);
+  };
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time. */
+export async function pool(items, limit, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  }));
+  return out;
+}
