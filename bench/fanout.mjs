@@ -1,27 +1,17 @@
 // Scenario 1, room fan-out: one live conversation (taken over by an operator), 1 visitor sending + N
-// operator sockets receiving. Offered rates
-// climb step by step until the p99 of send → delivered (at the receivers) passes 250 ms or the room no
-// longer keeps up; the highest rate it sustained is then run again at 50% for p50/p99. The same client
-// drives EdgeChat and the plain JavaScript baseline (bench/baseline/), which speak the same frames.
+// operator sockets receiving. Offered rates climb step by step until the p99 of send → delivered (at
+// the receivers) passes 250 ms or the room no longer keeps up; the highest rate it sustained is then
+// run again at 50% for p50/p99. The same client drives EdgeChat and the plain JavaScript baseline
+// (bench/baseline/), which speak the same frames.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
 import { client, signup } from '../tests/helpers/api.mjs';
 import { makeKey, newConversation, newVisitor, quietBot, SITE_ORIGIN, widgetClient } from '../tests/helpers/chat.mjs';
-import { clientCpu, pct } from './lib.mjs';
+import { clientCpu, openRaw as open, pct } from './lib.mjs';
 
 const LADDER = [100, 200, 400, 700, 1000, 1400, 2000, 2800, 4000, 5600, 8000];
 const STEP_SECONDS = 3;
 const P99_LIMIT_MS = 250;
-
-function open(url, protocols, origin) {
-  const ws = new WebSocket(url, protocols, origin ? { origin } : {});
-  return new Promise((resolve, reject) => {
-    ws.once('message', () => resolve(ws)); // the first frame is hello
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_q, res) => reject(new Error(`upgrade refused ${res.statusCode}`)));
-  });
-}
 
 /** How to make a room with one sender and n receivers, for EdgeChat or for the baseline. */
 export async function edgechatRooms(baseUrl) {

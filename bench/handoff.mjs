@@ -5,8 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { addOperator, client, signup } from '../tests/helpers/api.mjs';
 import { makeKey, newConversation, newVisitor, openSocket, quietBot, SITE_ORIGIN, widgetClient } from '../tests/helpers/chat.mjs';
 import { startWorker } from '../tests/helpers/worker.mjs';
+import { summary } from './lib.mjs';
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 export async function handoffToAssignment({ url, count = 100 }) {
   const api = client(url);
@@ -30,8 +30,8 @@ export async function handoffToAssignment({ url, count = 100 }) {
     // Keep the agent below capacity: close the chat so the next handoff is routed the same way.
     await api('POST', `/api/admin/conversations/${conv.id}/close`, { token: agent.token });
   }
-  samples.sort((a, b) => a - b);
-  return { count, min_ms: +samples[0].toFixed(1), median_ms: +pct(samples, 50).toFixed(1), p99_ms: +pct(samples, 99).toFixed(1), max_ms: +samples.at(-1).toFixed(1) };
+  const { n, ...figures } = summary(samples);
+  return { count: n, ...figures };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
 
 export function pct(sorted, p) {
   if (!sorted.length) return NaN;
@@ -79,6 +80,16 @@ export function clientCpu() {
     const c = process.cpuUsage(c0);
     return Math.round(((c.user + c.system) / 1000 / (performance.now() - t0)) * 100);
   };
+}
+
+/** Opens a raw socket (ws, no frame bookkeeping) and resolves once its first frame (`hello`) arrived. */
+export function openRaw(url, protocols, origin) {
+  const ws = new WebSocket(url, protocols, origin ? { origin } : {});
+  return new Promise((resolve, reject) => {
+    ws.once('message', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_q, res) => reject(new Error(`upgrade refused ${res.statusCode}`)));
+  });
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */

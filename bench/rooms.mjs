@@ -7,19 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { client, signup } from '../tests/helpers/api.mjs';
-import { makeKey, quietBot, SITE_ORIGIN, widgetClient } from '../tests/helpers/chat.mjs';
-import { clientCpu, pool, rssMiB, summary } from './lib.mjs';
+import { makeKey, newConversation, newVisitor, quietBot, SITE_ORIGIN, widgetClient } from '../tests/helpers/chat.mjs';
+import { clientCpu, openRaw as open, pool, rssMiB, summary } from './lib.mjs';
 
 const ID = /"client_msg_id":"([^"]+)"/;
-
-function open(url, protocols, origin) {
-  const ws = new WebSocket(url, protocols, origin ? { origin } : {});
-  return new Promise((resolve, reject) => {
-    ws.once('message', () => resolve(ws));
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_q, res) => reject(new Error(`upgrade refused ${res.statusCode}`)));
-  });
-}
 
 export async function prepareRooms(baseUrl, count) {
   const api = client(baseUrl);
@@ -27,10 +18,9 @@ export async function prepareRooms(baseUrl, count) {
   await quietBot(api, owner);
   const w = widgetClient(baseUrl, (await makeKey(api, owner)).key);
   const rooms = await pool(Array.from({ length: count }), 16, async () => {
-    const s = await w('POST', '/session', { body: {} });
-    const c = await w('POST', '/conversations', { token: s.body.token, body: { message: { client_msg_id: randomUUID(), text: 'hello' } } });
-    if (c.status !== 201) throw new Error(`conversation: ${c.status} ${c.text}`);
-    return { id: c.body.conversation.id, visitorToken: s.body.token };
+    const v = await newVisitor(w);
+    const c = await newConversation(w, v, { message: { client_msg_id: randomUUID(), text: 'hello' } });
+    return { id: c.id, visitorToken: v.token };
   });
   return { owner, rooms };
 }

@@ -4,8 +4,8 @@
 // bench/results/latest.json. Loopback only; every phase is bounded in time and connections.
 //   BENCH_QUICK=1 make bench   shorter phases (for a smoke run)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { writeFileSync } from 'node:fs';
+import { sizeRows } from '../scripts/sizes.mjs';
 import { startWorker } from '../tests/helpers/worker.mjs';
 import { baselineRooms, edgechatRooms, fanout } from './fanout.mjs';
 import { handoffToAssignment } from './handoff.mjs';
@@ -26,15 +26,7 @@ const log = (...a) => console.log(...a);
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 
 // 6. Size.
-const gz = (...files) => files.reduce((n, f) => n + gzipSync(readFileSync(f), { level: 9 }).length, 0);
-const raw = (...files) => files.reduce((n, f) => n + readFileSync(f).length, 0);
-const sizes = [
-  { item: 'worker bundle (wasm + JS)', raw: raw('build/index_bg.wasm', 'build/index.js'), gzipped: gz('build/index_bg.wasm', 'build/index.js'), budget: 400 * 1024 },
-  { item: 'widget JS+CSS (all of it)', raw: raw('dist/widget.js', 'dist/widget-app.js'), gzipped: gz('dist/widget.js', 'dist/widget-app.js'), budget: 8 * 1024 },
-  { item: 'widget before the first click', raw: raw('dist/widget.js'), gzipped: gz('dist/widget.js'), budget: 3 * 1024 },
-  { item: 'console JS', raw: raw('dist/admin/app.js'), gzipped: gz('dist/admin/app.js'), budget: null },
-  { item: 'console JS+CSS', raw: raw('dist/admin/app.js', 'dist/admin/style.css'), gzipped: gz('dist/admin/app.js', 'dist/admin/style.css'), budget: null },
-];
+const sizes = sizeRows();
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 log(`Machine: ${cores} CPUs; workerd pinned to CPU 0, load generator to CPU ${CLIENT_CPU}${cores < 2 ? ' (not pinned: one CPU)' : ''}; ${execFileSync('node_modules/.bin/wrangler', ['--version']).toString().trim().split('\n').pop()}`);
 log('\n6. Size (gzip -9)');

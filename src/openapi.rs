@@ -134,31 +134,32 @@ fn schemas() -> Map<String, Value> {
         ("data?", any_object()), ("private?", boolean()),
     ]));
     add("VisitorSummary", obj(&[("id", string()), ("name", nullable(string())), ("email", nullable(string())), ("verified", boolean())]));
-    add("Conversation", obj(&[
-        ("id", string()), ("status", conversation_status()), ("department_id", nullable(string())), ("assignee_id", nullable(string())),
-        ("last_seq", int()), ("last_message_preview", nullable(string())), ("last_message_at", nullable(int())),
-        ("queued_at", nullable(int())), ("queue_position", nullable(int())), ("unread_count", int()),
-        ("created_at", int()), ("updated_at", int()), ("visitor", r("VisitorSummary")),
+    // The inbox summary (`store::inbox` `to_json`); the detail is the same with a fuller visitor and more.
+    let summary = |visitor: Value| {
+        vec![
+            ("id", string()), ("status", conversation_status()), ("department_id", nullable(string())), ("assignee_id", nullable(string())),
+            ("last_seq", int()), ("last_message_preview", nullable(string())), ("last_message_at", nullable(int())),
+            ("queued_at", nullable(int())), ("queue_position", nullable(int())), ("unread_count", int()),
+            ("created_at", int()), ("updated_at", int()), ("visitor", visitor),
+        ]
+    };
+    add("Conversation", obj(&summary(r("VisitorSummary"))));
+    let mut detail_fields = summary(obj(&[
+        ("id", string()), ("name", nullable(string())), ("email", nullable(string())), ("verified", boolean()),
+        ("external_id", nullable(string())), ("created_at", int()), ("last_seen_at", nullable(int())),
     ]));
-    let mut detail = obj(&[
-        ("id", string()), ("status", conversation_status()), ("department_id", nullable(string())), ("assignee_id", nullable(string())),
-        ("last_seq", int()), ("last_message_preview", nullable(string())), ("last_message_at", nullable(int())),
-        ("queued_at", nullable(int())), ("queue_position", nullable(int())), ("unread_count", int()),
-        ("created_at", int()), ("updated_at", int()),
-        ("visitor", obj(&[
-            ("id", string()), ("name", nullable(string())), ("email", nullable(string())), ("verified", boolean()),
-            ("external_id", nullable(string())), ("created_at", int()), ("last_seen_at", nullable(int())),
-        ])),
+    detail_fields.extend([
         ("other_conversations", array(obj(&[("id", string()), ("status", conversation_status()), ("created_at", int()), ("last_message_preview", nullable(string()))]))),
         ("menu_path", nullable(array(obj(&[("node", string()), ("choice", string()), ("label", string())])))),
         ("locale", nullable(string())),
     ]);
+    let mut detail = obj(&detail_fields);
     detail["description"] = json!("A conversation with its visitor's details, their other conversations and the bot menu path they took.");
     add("ConversationDetail", detail);
-    add("OperatorPresence", obj(&[("id", string()), ("name", string()), ("status", statuses()), ("capacity", int()), ("online?", boolean())]));
+    add("OperatorPresence", obj(&[("id", string()), ("name", string()), ("status", statuses()), ("capacity", int()), ("active?", boolean()), ("online?", boolean())]));
     add("ConversationList", obj(&[
         ("count", int()), ("results", array(r("Conversation"))), ("next_cursor", nullable(string())), ("cursor", int()),
-        ("operators?", array(any_object())),
+        ("operators?", array(r("OperatorPresence"))),
     ]));
     add("StateChange", obj(&[("conversation", nullable(r("Conversation"))), ("event", any_object())]));
     add("SendResult", obj(&[("event", r("Event")), ("duplicate?", boolean())]));
@@ -206,6 +207,7 @@ fn op(method: &'static str, path: &'static str, tag: &'static str, summary: &'st
 fn operations() -> Vec<Op> {
     let id_list = || array(string());
     let send = body(&[("client_msg_id", string()), ("text", string()), ("private?", boolean())]);
+    let faq = body(&[("question", string()), ("answer", string()), ("keywords?", array(string())), ("department_id?", nullable(string()))]);
     let mut ops = vec![
         op("get", "/api/health", "meta", "Liveness", None, 200, Some(obj(&[("ok", boolean())]))),
         op("post", "/api/auth/signup", "auth", "Create a tenant and its owner", Some(body(&[("company", string()), ("name", string()), ("email", string()), ("password", string())])), 201, Some(r("Session"))),
@@ -260,10 +262,8 @@ fn operations() -> Vec<Op> {
         op("get", "/api/admin/bot", "bot", "The bot menu flow", None, 200, Some(r("BotFlow"))),
         op("put", "/api/admin/bot", "bot", "Replace the flow (validated with exact paths)", Some(r("BotFlow")), 200, Some(r("BotFlow"))),
         op("get", "/api/admin/faq", "bot", "List FAQ entries", None, 200, Some(list_of(r("FaqEntry")))),
-        op("post", "/api/admin/faq", "bot", "Create an FAQ entry",
-            Some(body(&[("question", string()), ("answer", string()), ("keywords?", array(string())), ("department_id?", nullable(string()))])), 201, Some(r("FaqEntry"))),
-        op("patch", "/api/admin/faq/{id}", "bot", "Change an FAQ entry",
-            Some(body(&[("question", string()), ("answer", string()), ("keywords?", array(string())), ("department_id?", nullable(string()))])), 200, Some(r("FaqEntry"))),
+        op("post", "/api/admin/faq", "bot", "Create an FAQ entry", Some(faq.clone()), 201, Some(r("FaqEntry"))),
+        op("patch", "/api/admin/faq/{id}", "bot", "Change an FAQ entry", Some(faq), 200, Some(r("FaqEntry"))),
         op("delete", "/api/admin/faq/{id}", "bot", "Delete an FAQ entry", None, 204, None),
         op("post", "/api/admin/faq/try", "bot", "What the bot would answer", Some(body(&[("text", string()), ("locale?", string())])), 200, Some(r("FaqTry"))),
         op("get", "/api/admin/settings", "settings", "Tenant settings", None, 200, Some(r("Settings"))),
@@ -308,10 +308,8 @@ pub fn document() -> Value {
         if let Some(b) = &o.body {
             operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": b } } });
         }
-        if !o.path.starts_with("/api/auth/") && o.path != "/api/health" {
-            operation["security"] = json!([{ "bearer": [] }]);
-        }
-        if o.path == "/api/auth/me" || o.path == "/api/auth/password" {
+        let public = o.path == "/api/health" || (o.path.starts_with("/api/auth/") && o.path != "/api/auth/me" && o.path != "/api/auth/password");
+        if !public {
             operation["security"] = json!([{ "bearer": [] }]);
         }
         let entry = paths.entry(o.path.to_string()).or_insert_with(|| json!({}));

@@ -106,10 +106,6 @@ class Stream {
   discard(p: Pending): void {
     this.pending.value = this.pending.value.filter((x) => x !== p);
   }
-
-  get last(): number {
-    return this.lastSeq;
-  }
 }
 
 function size(n: number): string {

@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { signal } from '@preact/signals';
 import { ApiError, call, refresh, setSession } from './api';
 import { lang, setLang, t, type Lang } from './i18n';
-import { attention, isManager, loadDirectory, me, navigateTo, session, setMyStatus, startInbox, stopInbox, feedLink, queued, dropFeed } from './state';
+import { attention, isManager, loadDirectory, me, navigateTo, session, setMyStatus, startInbox, stopInbox, feedLink, queued } from './state';
 import { chimes, setBadge, soundBlocked, unlockAudio } from './notify';
 import { Inbox } from './inbox';
 import { Settings } from './settings';
@@ -19,8 +19,8 @@ export function navigate(path: string): void {
 navigateTo.value = navigate;
 addEventListener('popstate', () => (route.value = location.pathname));
 
-// Test and support handle: the feed's link state, chimes played, and a way to drop the sockets.
-(window as any).__edgechat = { chimes: () => chimes.value, link: () => feedLink.value, dropFeed };
+// Test and support handle: the feed's link state and the chimes played.
+(window as any).__edgechat = { chimes: () => chimes.value, link: () => feedLink.value };
 
 function Field(props: { label: string; type?: string; name: string; value: string; onInput: (v: string) => void; autocomplete?: string; required?: boolean; minLength?: number }) {
   return (

@@ -17,8 +17,6 @@ export class LiveSocket {
   private stopped = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private ping: ReturnType<typeof setInterval> | undefined;
-  /** Connections made so far (1 = the first); tests and the UI read it. */
-  connects = 0;
 
   /** `path` gives the URL path and query for the next connection (so it carries the latest position). */
   constructor(private path: () => string, private onFrame: (f: Frame) => void, private onOpen: () => void = () => undefined) {}
@@ -44,11 +42,6 @@ export class LiveSocket {
     return true;
   }
 
-  /** Drops the connection as a network failure would (used by the "reconnect" control and tests). */
-  drop(): void {
-    this.ws?.close(4000, 'dropped');
-  }
-
   private connect(): void {
     const token = currentToken();
     if (!token || this.stopped) return;
@@ -59,7 +52,6 @@ export class LiveSocket {
     ws.onopen = () => {
       opened = true;
       this.attempt = 0;
-      this.connects++;
       this.link.value = 'open';
       clearInterval(this.ping);
       this.ping = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send('{"type":"ping"}'), PING_MS);

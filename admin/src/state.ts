@@ -136,10 +136,6 @@ export function stopInbox(): void {
   conversations.value = new Map();
 }
 
-export function dropFeed(): void {
-  feed?.drop();
-}
-
 export async function setMyStatus(status: Operator['status']): Promise<void> {
   const op = await call('patch', '/api/admin/me/status', { body: { status } });
   if (session.value) session.value = { ...session.value, operator: { ...session.value.operator, status: op.status } };

@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { addOperator, client, PASSWORD, signup, uniqueEmail } from '../helpers/api.mjs';
-import { ARTIFACTS, tcpProxy } from '../helpers/browser.mjs';
-import { eventually, makeKey, newConversation, newVisitor, openSocket, widgetClient } from '../helpers/chat.mjs';
+import { ARTIFACTS, launchBrowser, tcpProxy } from '../helpers/browser.mjs';
+import { eventually, makeKey, newConversation, newVisitor, openSocket, quietBot, widgetClient } from '../helpers/chat.mjs';
 import { startWorker } from '../helpers/worker.mjs';
 
 let worker;
@@ -20,12 +19,8 @@ const TABLET = { width: 820, height: 1180 };
 before(async () => {
   worker = await startWorker();
   api = client(worker.url);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    // A browser where the operator has allowed sound for this site (the console must then chime).
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--autoplay-policy=no-user-gesture-required'],
-  });
+  // A browser where the operator has allowed sound for this site (the console must then chime).
+  browser = await launchBrowser(['--autoplay-policy=no-user-gesture-required']);
 });
 after(async () => {
   await browser?.close();
@@ -60,11 +55,6 @@ async function visitorHandsOff(owner, { name = 'Vera Visitor', text = 'I need he
   const res = await w('POST', `/conversations/${conversation.id}/handoff`, { token: visitor.token, body: {} });
   assert.equal(res.status, 200, res.text);
   return { w, visitor, conversation, socket };
-}
-
-async function quiet(owner) {
-  const flow = (await api('GET', '/api/admin/bot', { token: owner.token })).body;
-  await api('PUT', '/api/admin/bot', { token: owner.token, body: { ...flow, auto_reply: false } });
 }
 
 test('owner_sets_up_the_tenant_and_a_visitor_is_served_live_transferred_and_closed', async () => {
@@ -110,7 +100,7 @@ test('owner_sets_up_the_tenant_and_a_visitor_is_served_live_transferred_and_clos
     const owner = { ...(await api('POST', '/api/auth/login', { body: { email: ownerEmail, password: PASSWORD } })).body };
     owner.token = owner.access_token;
     assert.equal((await api('GET', '/api/admin/bot', { token: owner.token })).body.welcome.en, 'Welcome to Console Co!');
-    await quiet(owner);
+    await quietBot(api, owner);
     await o.page.screenshot({ path: `${ARTIFACTS}console-settings-desktop.png`, fullPage: false });
 
     // The agent signs in in a second browser context and becomes available.
@@ -182,7 +172,7 @@ test('owner_sets_up_the_tenant_and_a_visitor_is_served_live_transferred_and_clos
 
 test('after_the_sockets_drop_the_console_shows_every_missed_message_once_with_right_unread_counts', async () => {
   const owner = await signup(api);
-  await quiet(owner);
+  await quietBot(api, owner);
   const agent = await addOperator(api, owner, 'agent');
   await api('PATCH', '/api/admin/me/status', { token: agent.token, body: { status: 'available' } });
   const one = await visitorHandsOff(owner, { name: 'Open One', text: 'first' });
@@ -241,7 +231,7 @@ test('after_the_sockets_drop_the_console_shows_every_missed_message_once_with_ri
 
 test('visitor_names_and_messages_with_html_render_as_text_and_screenshots_are_taken', async () => {
   const owner = await signup(api, { name: 'Olga Owner' });
-  await quiet(owner);
+  await quietBot(api, owner);
   await api('PATCH', '/api/admin/me/status', { token: owner.token, body: { status: 'available' } });
   const payloadName = '<img src=x onerror="window.__xss=1">';
   const payloadText = '<script>window.__xss=2</script><b>bold?</b>';

@@ -7,11 +7,12 @@ import { chromium } from 'playwright-core';
 export const ARTIFACTS = new URL('../../test-results/', import.meta.url).pathname;
 mkdirSync(ARTIFACTS, { recursive: true });
 
-export function launchBrowser() {
+/** `extraArgs`: more Chromium switches (the console tests allow sound without a gesture). */
+export function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 
