@@ -122,6 +122,48 @@ pub fn transition(state: &ConversationState, command: &Command) -> Result<Transi
     }
 }
 
+/// Who acts, as far as the rules care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor<'a> {
+    Visitor,
+    /// An operator without the admin role.
+    Agent(&'a str),
+    /// An owner or admin.
+    Manager(&'a str),
+    /// Watches only.
+    Monitor,
+    /// The tenant's inbox (routing and releases).
+    Router,
+}
+
+fn forbidden(message: &str) -> DomainError {
+    DomainError::forbidden(message)
+}
+
+/// Whether `actor` may ask `command` of a conversation in `state` (the transition itself is
+/// `transition`'s to decide). Agents act on a chat someone else owns only through an admin.
+pub fn authorize(actor: Actor<'_>, state: &ConversationState, command: &Command) -> Result<(), DomainError> {
+    let owns_or_free = |me: &str| match &state.assignee {
+        Some(a) => a == me || state.status != Status::Active,
+        None => true,
+    };
+    match (actor, command) {
+        (Actor::Router, Command::AutoAssign { .. } | Command::Release) => Ok(()),
+        (_, Command::AutoAssign { .. } | Command::Release) => Err(forbidden("only the router does this")),
+        (Actor::Visitor, Command::Handoff { .. }) => Ok(()),
+        (Actor::Visitor | Actor::Monitor | Actor::Router, _) => Err(forbidden("only operators do this")),
+        (Actor::Manager(_), _) => Ok(()),
+        (Actor::Agent(_), Command::Handoff { .. }) => Err(forbidden("only visitors ask for a person")),
+        (Actor::Agent(_), Command::Assign { .. }) => Err(forbidden("only owners and admins assign conversations")),
+        (Actor::Agent(me), Command::Takeover { .. }) if state.status == Status::Active && state.assignee.as_deref() != Some(me) => {
+            Err(forbidden("only admins take over a chat another operator owns"))
+        }
+        (Actor::Agent(_), Command::Takeover { .. }) => Ok(()),
+        (Actor::Agent(me), Command::Transfer { .. } | Command::Close | Command::Reopen) if owns_or_free(me) => Ok(()),
+        (Actor::Agent(_), _) => Err(forbidden("only the assigned operator or an admin may do this")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,5 +243,32 @@ mod tests {
             assert_eq!(Status::parse(s.as_str()).unwrap(), s);
         }
         assert!(Status::parse("open").is_err());
+    }
+
+    #[test]
+    fn authorization_follows_ownership() {
+        let mine = st(Active, Some("a"));
+        let theirs = st(Active, Some("b"));
+        let queued = st(Queued, None);
+        let closed_by_b = st(Closed, Some("b"));
+        let ok = |actor, state: &ConversationState, cmd: &Command| authorize(actor, state, cmd).is_ok();
+        for cmd in [Command::Close, Command::Transfer { to: Target::Department("d".into()) }] {
+            assert!(ok(Actor::Agent("a"), &mine, &cmd), "{cmd:?} on my chat");
+            assert!(!ok(Actor::Agent("a"), &theirs, &cmd), "{cmd:?} on another agent's chat");
+            assert!(ok(Actor::Manager("m"), &theirs, &cmd), "admins may");
+            assert!(ok(Actor::Agent("a"), &queued, &cmd), "{cmd:?} on an unowned chat");
+        }
+        assert!(ok(Actor::Agent("a"), &closed_by_b, &Command::Reopen), "a closed chat belongs to nobody");
+        assert!(!ok(Actor::Agent("a"), &theirs, &Command::Takeover { operator: "a".into() }));
+        assert!(ok(Actor::Agent("a"), &queued, &Command::Takeover { operator: "a".into() }));
+        assert!(ok(Actor::Manager("m"), &theirs, &Command::Takeover { operator: "m".into() }));
+        assert!(!ok(Actor::Agent("a"), &queued, &Command::Assign { operator: "a".into() }));
+        assert!(ok(Actor::Manager("m"), &queued, &Command::Assign { operator: "a".into() }));
+        assert!(ok(Actor::Visitor, &st(Bot, None), &Command::Handoff { department: "d".into() }));
+        assert!(!ok(Actor::Visitor, &mine, &Command::Close));
+        assert!(!ok(Actor::Monitor, &mine, &Command::Close));
+        assert!(ok(Actor::Router, &queued, &Command::AutoAssign { operator: "a".into() }));
+        assert!(!ok(Actor::Manager("m"), &mine, &Command::Release), "only the router releases");
+        assert!(!ok(Actor::Agent("a"), &st(Bot, None), &Command::Handoff { department: "d".into() }));
     }
 }

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod message;
 pub mod origin;
 pub mod password;
+pub mod rate;
 pub mod role;
 pub mod routing;
 pub mod target;

@@ -215,7 +215,7 @@ async fn change_password(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         s.audit_statement(&audit)?,
     ])
     .await?;
-    super::room::revoke_operator_sockets(ctx, operator.tenant_id(), operator.id()).await;
+    crate::realtime::client::InboxClient::new(&ctx.env, operator.tenant_id()).revoke(operator.id()).await;
     let row = s.operator_by_id(operator.id()).await?.ok_or_else(|| ApiError::internal("operator vanished"))?;
     let extra = me_body(ctx, &row).await?;
     issue_session(ctx, &row, None, 200, extra).await

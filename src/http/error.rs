@@ -7,6 +7,7 @@ use worker::Response;
 use crate::crypto::CryptoError;
 use crate::domain::token::TokenError;
 use crate::domain::DomainError;
+use crate::realtime::wire::RoomError;
 use crate::store::StoreError;
 
 #[derive(Debug)]
@@ -85,6 +86,18 @@ impl From<DomainError> for ApiError {
             DomainError::Forbidden(m) => ApiError::new(403, "forbidden", m),
             DomainError::Conflict { code, message } => ApiError::new(409, code, message),
         }
+    }
+}
+
+impl From<RoomError> for ApiError {
+    fn from(e: RoomError) -> Self {
+        let message = match &e.field {
+            Some(field) => format!("{field} {}", e.message),
+            None => e.message,
+        };
+        let mut err = ApiError::new(e.kind.status(), e.kind.code(), message);
+        err.field = e.field;
+        err
     }
 }
 

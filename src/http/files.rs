@@ -11,13 +11,13 @@ use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Request, Response};
 
 use super::error::{ApiError, ApiResult};
-use super::{json_text, new_id, room, Ctx};
+use super::{new_id, Ctx};
 use crate::domain::message::ClientMsgId;
 use crate::domain::upload::{sanitize_name, sniff, verify_file, FileKind, DEFAULT_MAX_BYTES};
-use crate::realtime::conversation::Identity;
+use crate::realtime::client::RoomClient;
 use crate::realtime::protocol::sign_attachment;
+use crate::realtime::wire::{Attach, RoomCommand};
 use crate::store::attachments::NewAttachment;
-use crate::store::conversations::ConversationRow;
 use crate::store::uploads::Uploads;
 
 pub fn files_secret(ctx: &Ctx) -> ApiResult<Vec<u8>> {
@@ -70,8 +70,12 @@ async fn read_limited(req: &Request, max: i64) -> ApiResult<Vec<u8>> {
     }
 }
 
-/// Stores an upload and adds its event; `who` is the already-authorised visitor or operator.
-pub async fn upload(req: Request, ctx: &Ctx, who: &Identity, conversation: &ConversationRow) -> ApiResult<Response> {
+/// Stores an upload and adds its event through the conversation's room (which first confirms the
+/// caller may write there: nothing is stored for anyone else).
+pub async fn upload(req: Request, ctx: &Ctx, room: &RoomClient) -> ApiResult<Response> {
+    let conversation = room.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
+    let (uploader_type, uploader_id, _) = room.caller().party.author();
+    let uploader_id = uploader_id.unwrap_or_default().to_string();
     let client_msg_id = ClientMsgId::parse(&super::query(&req, "client_msg_id").unwrap_or_default())?;
     let caption = super::query(&req, "caption").filter(|c| !c.trim().is_empty());
     if let Some(c) = &caption {
@@ -107,8 +111,8 @@ pub async fn upload(req: Request, ctx: &Ctx, who: &Identity, conversation: &Conv
         name: &name,
         size,
         kind: kind.name(),
-        uploader_type: &who.kind,
-        uploader_id: &who.id,
+        uploader_type,
+        uploader_id: &uploader_id,
         now: ctx.now,
     };
     if let Err(e) = ctx.store.insert_attachment(&row).await {
@@ -116,19 +120,17 @@ pub async fn upload(req: Request, ctx: &Ctx, who: &Identity, conversation: &Conv
         return Err(e.into());
     }
     let attachment = json!({ "attachment_id": id.as_str(), "key": key, "name": name, "size": size, "kind": kind.name(), "content_type": kind.mime(), "image": kind.is_image() });
-    let body = json!({ "client_msg_id": client_msg_id.as_str(), "text": caption, "attachment": attachment });
-    let mut res = room::send(ctx, who, &body).await?;
-    let status = res.status_code();
-    let mut answer: Value = res.json().await.map_err(ApiError::internal)?;
-    if status != 201 {
-        // A repeated upload (same id, same file) or a conflicting one: keep nothing of this copy.
+    let result = room.run(RoomCommand::Attach(Attach { client_msg_id: client_msg_id.as_str().into(), caption, attachment })).await;
+    if !matches!(&result, Ok(o) if !o.duplicate) {
+        // A repeated upload (same id, same file), a conflicting one or a failure: keep nothing of this copy.
         let _ = bucket.delete(std::slice::from_ref(&key)).await;
         ctx.store.delete_attachment(id.as_str()).await?;
     }
-    if let Some(event) = answer.get_mut("event") {
+    let mut outcome = result?;
+    if let Some(event) = outcome.event.as_mut() {
         sign_all(ctx, std::slice::from_mut(event))?;
     }
-    Ok(json_text(status, answer.to_string())?)
+    super::widget::sent(outcome)
 }
 
 /// `filename` for a header: printable ASCII fallback plus the exact UTF-8 name (RFC 6266 / 5987).

@@ -4,8 +4,9 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod dev;
 pub mod files;
-pub mod room;
+pub mod ops;
 pub mod session;
 pub mod widget;
 pub mod ws;
@@ -61,10 +62,22 @@ macro_rules! methods {
 pub(crate) use methods;
 
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
-    match route(req, env).await {
-        Ok(response) => Ok(response),
-        Err(error) => error.into_response(),
+    let dev = crate::store::faults::enabled(&env);
+    let store = match Store::from_env(&env) {
+        Ok(store) => store,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let ctx = Ctx { store, env, now: worker::Date::now().as_millis() as i64 };
+    let mut response = match route(req, &ctx).await {
+        Ok(response) => response,
+        Err(error) => error.into_response()?,
+    };
+    if dev {
+        // Local runs only: how many D1 round trips this request waited for (tests count them). A
+        // response passed through from a Durable Object has immutable headers; it goes without.
+        let _ = response.headers_mut().set("x-edgechat-d1-calls", &ctx.store.calls().to_string());
     }
+    Ok(response)
 }
 
 /// A query parameter of the request (parsed without a URL crate, see `domain::target`).
@@ -80,17 +93,18 @@ pub fn int_param(req: &Request, name: &str) -> ApiResult<Option<i64>> {
     }
 }
 
-async fn route(req: Request, env: Env) -> ApiResult<Response> {
+async fn route(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let owned = Target::parse(&req.inner().url()).segments();
     let segments: Vec<&str> = owned.iter().map(String::as_str).collect();
     let method = req.method();
 
     if let ["admin", ..] = segments.as_slice() {
         // The console is a single-page app: any /admin/* path that is not a file gets its shell.
-        return admin_shell(&env, &req).await;
+        return admin_shell(&ctx.env, &req).await;
     }
-    let ctx = Ctx { store: Store::from_env(&env)?, env, now: worker::Date::now().as_millis() as i64 };
     match segments.as_slice() {
+        ["api", "ops", "rooms", id] => methods!(method, "GET"; Get => ops::room_status(&req, ctx, id)),
+        ["__dev", "faults"] => methods!(method, "GET, POST"; Get => dev::faults(req, ctx), Post => dev::faults(req, ctx)),
         ["api", "health"] => methods!(method, "GET"; Get => async { json(200, &serde_json::json!({"ok": true})) }),
         ["api", "auth", rest @ ..] => auth::route(req, &ctx, method, rest).await,
         ["api", "admin", rest @ ..] => admin::route(req, &ctx, method, rest).await,

@@ -7,21 +7,24 @@ use worker::{Method, Request, Response};
 
 use super::error::{ApiError, ApiResult};
 use super::session::{bearer_token, jwt_secret};
-use super::{int_param, json, list, methods, new_id, path_id, read_body, room, Ctx};
+use super::{int_param, json, list, methods, new_id, path_id, read_body, Ctx};
 use crate::domain::email::Email;
 use crate::domain::hmac::verify_hmac_hex;
 use crate::domain::keys::PublishableKey;
-use crate::domain::message::{ClientMsgId, TEXT_MAX_CHARS};
+use crate::domain::ids::Id;
+use crate::domain::message::{ClientMsgId, MessageText, TEXT_MAX_CHARS};
 use crate::domain::origin::origin_allowed;
 use crate::domain::text::{Name, NAME_MAX};
 use crate::domain::token::{issue_visitor_token, verify_visitor_token, VisitorClaims, VISITOR_TTL_SECS};
-use crate::domain::bot::{bot_texts, locale_for, pick, Action, Flow};
+use crate::domain::bot::{locale_for, pick, Action, Flow};
 use crate::domain::widget::WidgetSettings;
 use crate::realtime::bot::{flow_of, hours_of};
-use crate::realtime::conversation::Identity;
+use crate::realtime::client::RoomClient;
+use crate::realtime::wire::{DepartmentRef, Handoff, MenuTrail, Notice, Party, RoomCommand, RoomOutcome, SendMessage, Start};
 use crate::realtime::protocol::{MAX_FRAME_BYTES, SUBPROTOCOL};
 use crate::store::api_keys::ApiKeyRow;
 use crate::store::visitors::VisitorRow;
+use crate::store::widget_context::WidgetContext;
 
 const CONVERSATION_LIST_LIMIT: i64 = 50;
 const MESSAGES_DEFAULT_LIMIT: i64 = 100;
@@ -90,18 +93,30 @@ async fn site(req: &Request, ctx: &Ctx) -> ApiResult<Site> {
     Ok(Site { key: row, origin })
 }
 
-/// The visitor behind the bearer token; the token must belong to this key.
-async fn visitor(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<VisitorRow> {
+/// The visitor's verified token claims (no database read); the token must belong to this key.
+fn visitor_claims(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<VisitorClaims> {
     let token = bearer_token(req)?.ok_or_else(|| ApiError::unauthorized("start a session first: POST /api/widget/session"))?;
     let claims = verify_visitor_token(&jwt_secret(ctx)?, &token, ctx.now_secs())?;
     if claims.tid != site.key.tenant_id || claims.kid != site.key.id {
         return Err(ApiError::unauthorized("this visitor token belongs to another chat key"));
     }
+    Ok(claims)
+}
+
+/// The visitor behind the bearer token.
+async fn visitor(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<VisitorRow> {
+    let claims = visitor_claims(req, ctx, site)?;
     ctx.store.visitor_in_tenant(&claims.tid, &claims.sub).await?.ok_or_else(|| ApiError::unauthorized("unknown visitor"))
 }
 
-fn identity(visitor: &VisitorRow, conversation_id: &str) -> Identity {
-    Identity { kind: "visitor".into(), id: visitor.id.clone(), name: visitor.name.clone(), tenant_id: visitor.tenant_id.clone(), conversation_id: conversation_id.into(), ver: None }
+pub fn visitor_party(visitor: &VisitorRow) -> Party {
+    Party::Visitor { id: visitor.id.clone(), name: visitor.name.clone() }
+}
+
+/// The room of one of this visitor's conversations (the room answers 404 for anyone else's).
+fn room(ctx: &Ctx, visitor: &VisitorRow, raw_id: &str) -> ApiResult<RoomClient> {
+    let id = path_id(raw_id, "conversation")?;
+    Ok(RoomClient::new(&ctx.env, &visitor.tenant_id, id.as_str(), visitor_party(visitor)))
 }
 
 /// The locale for a visitor: `?locale=` or the body's, else Accept-Language, else the tenant's default.
@@ -232,9 +247,11 @@ struct FirstMessage {
     text: String,
 }
 
-/// Starts a conversation (idempotent per `client_request_id`), optionally with its first message.
+/// Starts a conversation (idempotent per `client_request_id`), optionally with its first message and
+/// the menu path the visitor took (which may end in a handoff): one command to the new room. On the
+/// way: the key, then one batch of reads; nothing waits on a D1 write.
 async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
-    let v = visitor(&req, ctx, site).await?;
+    let claims = visitor_claims(&req, ctx, site)?;
     let body = read_body(&mut req).await?;
     // `menu_path`: choice ids from the root of the bot menu, ending with "ask" or "talk to a person".
     body.allow(&["client_request_id", "message", "menu_path", "locale"])?;
@@ -243,168 +260,115 @@ async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiRes
     let menu_path = body.opt_strings("menu_path")?;
     if let Some(m) = &message {
         ClientMsgId::parse(&m.client_msg_id)?;
-        crate::domain::message::MessageText::parse(&m.text)?;
+        MessageText::parse(&m.text)?;
     }
-    let settings = ctx.store.bot_settings(&v.tenant_id).await?.ok_or_else(|| ApiError::not_found("tenant"))?;
+    let context = ctx.store.widget_context_by_visitor_id(&claims.tid, &claims.sub).await?;
+    let v = context.visitor.clone().ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
+    let settings = context.settings.clone().ok_or_else(|| ApiError::not_found("tenant"))?;
     let flow = flow_of(&settings);
     let locale = visitor_locale(&req, body.opt_str("locale")?, &flow.default_locale)?;
     let path = menu_path.as_deref().map(|p| flow.follow(p, &locale)).transpose()?;
-    let id = new_id()?;
-    let (conversation, created) = ctx.store.create_conversation(id.as_str(), &v.tenant_id, &v.id, request_id.as_ref().map(ClientMsgId::as_str), ctx.now).await?;
-    if created {
-        let steps = path.as_ref().map(|p| serde_json::to_string(&p.steps)).transpose().map_err(ApiError::internal)?;
-        ctx.store.set_conversation_start(&conversation.id, &locale, steps.as_deref()).await?;
-        ctx.store.batch(vec![ctx.store.inbox_change_statement(&v.tenant_id, Some(&conversation.id), None, ctx.now)?]).await?;
-        if let Some(p) = &path {
-            // The path the visitor took is the conversation's first event, so the operator sees it.
-            let labels: Vec<&str> = p.steps.iter().map(|s| s.label.as_str()).collect();
-            let command = crate::realtime::conversation::RoomCommand {
-                command: "menu".into(),
-                text: Some(labels.join(" › ")),
-                payload: Some(json!({ "steps": p.steps })),
-                ..Default::default()
-            };
-            room::command(ctx, &identity(&v, &conversation.id), &command).await?;
-        }
-        if message.is_none() {
-            room::notify_inbox(ctx, &v.tenant_id, false).await;
-        }
+    let handoff = match path.as_ref().map(|p| &p.end) {
+        Some(Action::Handoff { department_id }) => Some(handoff_plan(ctx, &context, department_id.as_deref())?),
+        _ => None,
+    };
+    let id = match &request_id {
+        Some(r) => Id::derive(&jwt_secret(ctx)?, &["conversation", &v.tenant_id, &v.id, r.as_str()]),
+        None => new_id()?,
+    };
+    let menu = match &path {
+        Some(p) => Some(MenuTrail {
+            text: p.steps.iter().map(|s| s.label.as_str()).collect::<Vec<_>>().join(" › "),
+            steps: serde_json::to_value(&p.steps).map_err(ApiError::internal)?,
+        }),
+        None => None,
+    };
+    let start = Start { locale, menu, message: message.map(|m| SendMessage { client_msg_id: m.client_msg_id, text: m.text, private: false }), handoff };
+    let outcome = RoomClient::new(&ctx.env, &v.tenant_id, id.as_str(), visitor_party(&v)).run(RoomCommand::Start(start)).await?;
+    let mut body_out = json!({ "conversation": outcome.conversation.as_ref().map(|c| c.to_json()), "created": outcome.created });
+    if let Some(event) = outcome.event {
+        body_out["event"] = event;
     }
-    let mut body_out = json!({ "conversation": conversation.to_json(), "created": created });
-    if let Some(m) = message {
-        let mut res = room::send(ctx, &identity(&v, &conversation.id), &json!({ "client_msg_id": m.client_msg_id, "text": m.text })).await?;
-        let status = res.status_code();
-        let sent: Value = res.json().await.map_err(ApiError::internal)?;
-        if status >= 300 {
-            return Ok(super::json_text(status, sent.to_string())?);
-        }
-        body_out["event"] = sent["event"].clone();
-    }
-    if let (true, Some(Action::Handoff { department_id })) = (created, path.as_ref().map(|p| &p.end)) {
-        let (status, text) = start_handoff(ctx, &v, &conversation, department_id.as_deref()).await?;
-        if status >= 300 {
-            return Ok(super::json_text(status, text)?);
-        }
-    }
-    if let Some(fresh) = ctx.store.conversation_in_tenant(&v.tenant_id, &conversation.id).await? {
-        body_out["conversation"] = fresh.to_json();
-    }
-    json(if created { 201 } else { 200 }, &body_out)
+    json(if outcome.created { 201 } else { 200 }, &body_out)
 }
 
-
-/// History after `after_seq`, in order, `limit` at a time; `next_cursor` is the `after_seq` of the next page.
+/// History after `after_seq`, in order, `limit` at a time; `next_cursor` is the `after_seq` of the next
+/// page. Read from the room: a message acked a moment ago is in the answer.
 async fn messages(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
     let v = visitor(&req, ctx, site).await?;
-    let id = path_id(raw_id, "conversation")?;
-    let conversation = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
-    let after = int_param(&req, "after_seq")?.unwrap_or(0);
+    let after_seq = int_param(&req, "after_seq")?.unwrap_or(0);
     let limit = int_param(&req, "limit")?.unwrap_or(MESSAGES_DEFAULT_LIMIT).clamp(1, MESSAGES_MAX_LIMIT);
-    let rows = ctx.store.events_after(&conversation.id, after, limit, false).await?;
-    let next = if rows.len() as i64 == limit { rows.last().map(|r| r.seq.to_string()) } else { None };
-    let mut events: Vec<Value> = rows.iter().map(|r| r.to_json()).collect();
+    let outcome = room(ctx, &v, raw_id)?.run(RoomCommand::History { after_seq, limit }).await?;
+    let mut events = outcome.events;
     super::files::sign_all(ctx, &mut events)?;
-    list(&events, next)
+    list(&events, outcome.next_after_seq.map(|s| s.to_string()))
 }
 
 /// The REST twin of the socket `send`: same room, same idempotency.
 async fn send_message(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
     let v = visitor(&req, ctx, site).await?;
-    let id = path_id(raw_id, "conversation")?;
-    let conversation = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
+    let room = room(ctx, &v, raw_id)?;
     let body = read_body(&mut req).await?;
     body.allow(&["client_msg_id", "text", "private"])?;
-    let message = json!({ "client_msg_id": body.str("client_msg_id")?, "text": body.str("text")?, "private": body.opt_bool("private")?.unwrap_or(false) });
-    room::send(ctx, &identity(&v, &conversation.id), &message).await
+    let send = SendMessage { client_msg_id: body.str("client_msg_id")?.into(), text: body.str("text")?.into(), private: body.opt_bool("private")?.unwrap_or(false) };
+    sent(room.run(RoomCommand::Send(send)).await?)
 }
 
-/// "Talk to a person": the conversation joins its department's queue (the default department unless
-/// the visitor picked one), and the router takes it from there.
+/// The answer to a send: 201 stored now, 200 stored before (same id and content).
+pub fn sent(outcome: RoomOutcome) -> ApiResult<Response> {
+    json(if outcome.duplicate { 200 } else { 201 }, &json!({ "event": outcome.event, "duplicate": outcome.duplicate }))
+}
+
+/// "Talk to a person": the conversation joins its department's queue (the one the visitor picked, else
+/// its current one, else the default), and the router takes it from there.
 async fn handoff(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
-    let v = visitor(&req, ctx, site).await?;
-    let id = path_id(raw_id, "conversation")?;
-    let conversation = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
+    let claims = visitor_claims(&req, ctx, site)?;
     let body = read_body(&mut req).await?;
     body.allow(&["department_id"])?;
-    let (status, body) = start_handoff(ctx, &v, &conversation, body.opt_str("department_id")?).await?;
-    if status >= 300 {
-        return Ok(super::json_text(status, body)?);
-    }
-    let event: Value = serde_json::from_str(&body).map_err(ApiError::internal)?;
-    let fresh = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, &conversation.id).await?.map(|c| c.to_json());
-    json(200, &json!({ "conversation": fresh, "event": event["event"] }))
+    let asked = match body.opt_str("department_id")? {
+        Some(d) => Some(Id::parse(d).ok_or_else(|| ApiError::invalid("department_id", "must be a department id"))?.to_string()),
+        None => None,
+    };
+    let context = ctx.store.widget_context_by_visitor_id(&claims.tid, &claims.sub).await?;
+    let v = context.visitor.clone().ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
+    let room = room(ctx, &v, raw_id)?;
+    let department = match asked {
+        Some(d) => Some(d),
+        None => room.run(RoomCommand::Get).await?.conversation.and_then(|c| c.department_id),
+    };
+    let plan = handoff_plan(ctx, &context, department.as_deref())?;
+    let outcome = room.run(RoomCommand::Handoff(plan)).await?;
+    json(200, &json!({ "conversation": outcome.conversation.map(|c| c.to_json()), "event": outcome.event }))
 }
 
-/// Queues the conversation in a department and, when nobody there can take it now, lets the bot say
-/// so (outside business hours: when the team is back) and ask for an email address.
-async fn start_handoff(ctx: &Ctx, v: &VisitorRow, conversation: &crate::store::conversations::ConversationRow, department_id: Option<&str>) -> ApiResult<(u16, String)> {
-    let department = match department_id {
-        Some(d) => {
-            let id = crate::domain::ids::Id::parse(d).ok_or_else(|| ApiError::invalid("department_id", "must be a department id"))?;
-            ctx.store.department_in_tenant(&v.tenant_id, id.as_str()).await?.ok_or_else(|| ApiError::invalid("department_id", "is not a department of this site"))?
-        }
-        None => match &conversation.department_id {
-            Some(d) => ctx.store.department_in_tenant(&v.tenant_id, d).await?.ok_or_else(|| ApiError::internal("conversation department missing"))?,
-            None => ctx.store.default_department(&v.tenant_id).await?.ok_or_else(|| ApiError::internal("tenant without default department"))?,
-        },
-    };
-    let command = crate::realtime::conversation::RoomCommand {
-        command: "handoff".into(),
-        department_id: Some(department.id.clone()),
-        department_name: Some(department.name.clone()),
-        ..Default::default()
-    };
-    let who = identity(v, &conversation.id);
-    let (status, body) = room::command(ctx, &who, &command).await?;
-    if status >= 300 {
-        return Ok((status, body));
-    }
-    let candidates = ctx.store.routing_candidates(&v.tenant_id).await?;
-    let members = ctx.store.memberships_for_tenant(&v.tenant_id).await?;
-    let someone = candidates.iter().any(|c| {
-        c.status == "available" && c.active_count < c.capacity && members.iter().any(|m| m.operator_id == c.id && m.department_id == department.id)
-    });
-    let settings = ctx.store.bot_settings(&v.tenant_id).await?;
-    let hours = settings.as_ref().and_then(hours_of);
+/// Where a handoff goes, and what the bot says when nobody there can take it now (outside business
+/// hours: when the team is back). Operators who are available outside hours are working: only an
+/// empty seat list makes the bot step in.
+fn handoff_plan(ctx: &Ctx, context: &WidgetContext, department_id: Option<&str>) -> ApiResult<Handoff> {
+    let department = context.department(department_id).ok_or_else(|| match department_id {
+        Some(_) => ApiError::invalid("department_id", "is not a department of this site"),
+        None => ApiError::internal("tenant without default department"),
+    })?;
+    let hours = context.settings.as_ref().and_then(hours_of);
     let open = hours.as_ref().is_none_or(|h| h.is_open(ctx.now));
-    // Operators who are available outside business hours are working: only an empty seat list makes
-    // the bot step in.
-    if !someone {
-        let locale = conversation.locale.clone().unwrap_or_else(|| settings.as_ref().map(|s| flow_of(s).default_locale).unwrap_or_else(|| "en".into()));
-        let texts = bot_texts(&locale);
-        let next_open_at = if open { None } else { hours.as_ref().and_then(|h| h.next_open(ctx.now)) };
-        let (notice, text) = if open { ("no_operator", texts.no_operator) } else { ("offline", texts.offline) };
-        let say = crate::realtime::conversation::RoomCommand {
-            command: "bot_say".into(),
-            text: Some(text.into()),
-            payload: Some(json!({ "notice": notice, "next_open_at": next_open_at, "ask_email": true })),
-            ..Default::default()
-        };
-        room::command(ctx, &who, &say).await?;
-    }
-    Ok((status, body))
+    let notice = match (context.someone_free_in(&department.id), open) {
+        (true, _) => None,
+        (false, true) => Some(Notice::NoOperator),
+        (false, false) => Some(Notice::Offline { next_open_at: hours.as_ref().and_then(|h| h.next_open(ctx.now)) }),
+    };
+    Ok(Handoff { department: DepartmentRef { id: department.id.clone(), name: department.name.clone() }, notice })
 }
 
 /// "Leave a message": the visitor's email address for a reply while nobody is available.
 async fn contact(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
     let v = visitor(&req, ctx, site).await?;
-    let id = path_id(raw_id, "conversation")?;
-    let conversation = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
+    let room = room(ctx, &v, raw_id)?;
     let body = read_body(&mut req).await?;
     body.allow(&["email"])?;
     let email = Email::parse(body.str("email")?)?;
+    room.run(RoomCommand::Get).await?;
     ctx.store.set_visitor_email(&v.tenant_id, &v.id, email.as_str()).await?;
-    let texts = bot_texts(conversation.locale.as_deref().unwrap_or("en"));
-    let say = crate::realtime::conversation::RoomCommand {
-        command: "bot_say".into(),
-        text: Some(texts.email_thanks.replace("{email}", email.as_str())),
-        payload: Some(json!({ "contact": email.as_str() })),
-        ..Default::default()
-    };
-    let (status, body) = room::command(ctx, &identity(&v, &conversation.id), &say).await?;
-    if status >= 300 {
-        return Ok(super::json_text(status, body)?);
-    }
+    room.run(RoomCommand::Contact { email: email.as_str().into() }).await?;
     json(200, &json!({ "visitor": { "id": v.id, "name": v.name, "email": email.as_str(), "verified": v.verified == 1 } }))
 }
 
@@ -417,9 +381,8 @@ async fn faq_ask(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response
 /// A visitor's upload into their own conversation.
 async fn attach(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
     let v = visitor(&req, ctx, site).await?;
-    let id = path_id(raw_id, "conversation")?;
-    let conversation = ctx.store.conversation_of_visitor(&v.tenant_id, &v.id, id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
-    super::files::upload(req, ctx, &identity(&v, &conversation.id), &conversation).await
+    let room = room(ctx, &v, raw_id)?;
+    super::files::upload(req, ctx, &room).await
 }
 
 /// `GET /widget/frame?key=pk_…`: the chat as a page of its own, for sites that prefer an iframe. Only

@@ -6,10 +6,11 @@ use worker::{Request, Response};
 
 use super::error::{ApiError, ApiResult};
 use super::session::authenticate_token;
-use super::{path_id, room, Ctx};
+use super::{path_id, Ctx};
 use crate::domain::origin::origin_allowed;
 use crate::domain::token::verify_visitor_token;
-use crate::realtime::conversation::Identity;
+use crate::realtime::client::{InboxClient, RoomClient};
+use crate::realtime::wire::Party;
 use crate::realtime::protocol::SUBPROTOCOL;
 
 pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
@@ -21,7 +22,7 @@ pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiRe
         None => None,
     };
     let secret = super::session::jwt_secret(ctx)?;
-    let who = match verify_visitor_token(&secret, token, ctx.now_secs()) {
+    let room = match verify_visitor_token(&secret, token, ctx.now_secs()) {
         Ok(claims) => {
             let key = ctx.store.api_key_in_tenant(&claims.tid, &claims.kid).await?.filter(|k| k.revoked_at.is_none());
             let Some(key) = key else {
@@ -32,25 +33,21 @@ pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiRe
                 return Err(ApiError::new(403, "origin_not_allowed", "this origin may not use this chat key"));
             }
             let visitor = ctx.store.visitor_in_tenant(&claims.tid, &claims.sub).await?.ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
-            ctx.store
-                .conversation_of_visitor(&claims.tid, &visitor.id, conversation_id.as_str())
-                .await?
-                .ok_or_else(|| ApiError::not_found("conversation"))?;
-            Identity { kind: "visitor".into(), id: visitor.id, name: visitor.name, tenant_id: claims.tid, conversation_id: conversation_id.to_string(), ver: None }
+            // The room answers 404 unless the conversation is this visitor's.
+            RoomClient::new(&ctx.env, &claims.tid, conversation_id.as_str(), super::widget::visitor_party(&visitor))
         }
         Err(_) => {
             let op = authenticate_token(token, ctx).await?;
-            ctx.store.conversation_in_tenant(op.tenant_id(), conversation_id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))?;
-            let mut who = super::admin::conversations::operator_identity(&op, conversation_id.as_str());
+            let mut party = super::admin::conversations::operator_party(&op);
             // Owners and admins may watch without joining: no presence, no sends.
             if super::query(&req, "mode").as_deref() == Some("monitor") {
                 op.role.require_manager()?;
-                who.kind = "monitor".into();
+                party = Party::Monitor { id: op.row.id.clone(), name: op.row.name.clone(), ver: op.row.token_version };
             }
-            who
+            RoomClient::new(&ctx.env, op.tenant_id(), conversation_id.as_str(), party)
         }
     };
-    room::connect(ctx, &who, after_seq).await
+    Ok(room.connect(after_seq).await?)
 }
 
 fn subprotocol_token(req: &Request) -> ApiResult<String> {
@@ -80,5 +77,5 @@ pub async fn inbox_socket(req: Request, ctx: &Ctx) -> ApiResult<Response> {
         None => None,
     };
     let who = crate::realtime::inbox::ConsoleIdentity { operator_id: op.row.id.clone(), name: op.row.name.clone(), role: op.row.role.clone(), tenant_id: op.row.tenant_id.clone() };
-    room::connect_inbox(ctx, &who, cursor).await
+    Ok(InboxClient::new(&ctx.env, &who.tenant_id).connect(&who, cursor).await?)
 }

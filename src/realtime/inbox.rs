@@ -8,11 +8,13 @@ use std::cell::RefCell;
 
 use serde_json::{json, Value};
 use worker::{
-    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, ResponseBuilder, Result, State, WebSocket,
+    durable_object, DurableObject, Env, Request, Response, ResponseBuilder, Result, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair, WebSocketRequestResponsePair,
 };
 
-use super::conversation::{Identity, RoomCommand, IDENTITY_HEADER};
+use super::client::RoomClient;
+use super::conversation::IDENTITY_HEADER;
+use super::wire::{OperatorRef, Party, RoomCommand};
 use super::protocol::{error_frame, PING, PONG, SUBPROTOCOL};
 use crate::domain::role::OperatorStatus;
 use crate::domain::routing::{plan, positions, Candidate, Queued};
@@ -73,6 +75,9 @@ struct Inner {
     tenant_id: Option<String>,
     /// Last queue position told to each waiting conversation.
     positions: VecMap<String, i64>,
+    /// Assignments made here that D1 (which rooms feed behind them) may not show yet:
+    /// `(conversation, operator)`, kept while D1 still lists the conversation as queued.
+    assigned_ahead: Vec<(String, String)>,
 }
 
 #[durable_object]
@@ -124,16 +129,9 @@ pub async fn inbox_delta(store: &Store, tenant_id: &str, operator_id: &str, curs
     Ok(json!({ "cursor": next, "conversations": summaries, "operators": operator_views }))
 }
 
-/// Asks a conversation's room to run a command as the router.
-async fn room_command(env: &Env, tenant_id: &str, conversation_id: &str, command: &RoomCommand) -> Result<u16> {
-    let who = Identity { kind: "system".into(), id: "router".into(), name: Some("Router".into()), tenant_id: tenant_id.into(), conversation_id: conversation_id.into(), ver: None };
-    let headers = worker::Headers::new();
-    headers.set(IDENTITY_HEADER, &who.to_json().to_string())?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(command.to_json().to_string().into()));
-    let req = Request::new_with_init("https://room/command", &init)?;
-    let stub = env.durable_object("CONVERSATION")?.id_from_name(conversation_id)?.get_stub()?;
-    Ok(stub.fetch_with_request(req).await?.status_code())
+/// Asks a conversation's room to run a command as the router; true when it was applied.
+async fn room_command(env: &Env, tenant_id: &str, conversation_id: &str, command: RoomCommand) -> bool {
+    RoomClient::new(env, tenant_id, conversation_id, Party::Router).run(command).await.is_ok()
 }
 
 impl DurableObject for TenantInbox {
@@ -265,7 +263,7 @@ pub async fn go_offline(env: &Env, store: &Store, tenant_id: &str, operator_id: 
         ])
         .await?;
     for conv in store.active_conversations_of(tenant_id, operator_id).await? {
-        let _ = room_command(env, tenant_id, &conv.id, &RoomCommand { command: "release".into(), ..Default::default() }).await;
+        room_command(env, tenant_id, &conv.id, RoomCommand::Release).await;
     }
     Ok(())
 }
@@ -441,7 +439,18 @@ impl TenantInbox {
         else {
             return;
         };
-        let queue: Vec<Queued> = queued.iter().map(|q| Queued { id: q.id.clone(), department: q.department_id.clone().unwrap_or_default(), queued_at: q.queued_at.unwrap_or(0) }).collect();
+        // D1 follows the rooms: what this router assigned a moment ago may still show as queued there.
+        // Count it as assigned (so no operator goes over capacity) until D1 catches up.
+        let ahead: Vec<(String, String)> = {
+            let mut inner = self.inner.borrow_mut();
+            inner.assigned_ahead.retain(|(c, _)| queued.iter().any(|q| q.id == *c));
+            inner.assigned_ahead.clone()
+        };
+        let queue: Vec<Queued> = queued
+            .iter()
+            .filter(|q| !ahead.iter().any(|(c, _)| *c == q.id))
+            .map(|q| Queued { id: q.id.clone(), department: q.department_id.clone().unwrap_or_default(), queued_at: q.queued_at.unwrap_or(0) })
+            .collect();
         let pool: Vec<Candidate> = candidates
             .iter()
             .filter_map(|c| {
@@ -449,7 +458,7 @@ impl TenantInbox {
                     id: c.id.clone(),
                     status: OperatorStatus::parse(&c.status).ok()?,
                     capacity: c.capacity,
-                    active: c.active_count,
+                    active: c.active_count + ahead.iter().filter(|(_, op)| *op == c.id).count() as i64,
                     departments: memberships.iter().filter(|m| m.operator_id == c.id).map(|m| m.department_id.clone()).collect(),
                     last_assigned_at: c.last_assigned_at,
                 })
@@ -457,9 +466,10 @@ impl TenantInbox {
             .collect();
         let mut assigned: Vec<String> = Vec::new();
         for (conversation, operator) in plan(&queue, &pool) {
-            let name = candidates.iter().find(|c| c.id == operator).map(|c| c.name.clone());
-            let command = RoomCommand { command: "auto_assign".into(), operator_id: Some(operator), operator_name: name, ..Default::default() };
-            if matches!(room_command(&self.env, &tenant, &conversation, &command).await, Ok(200)) {
+            let name = candidates.iter().find(|c| c.id == operator).map(|c| c.name.clone()).unwrap_or_default();
+            let command = RoomCommand::AutoAssign { operator: OperatorRef { id: operator.clone(), name } };
+            if room_command(&self.env, &tenant, &conversation, command).await {
+                self.inner.borrow_mut().assigned_ahead.push((conversation.clone(), operator));
                 assigned.push(conversation);
             }
         }
@@ -470,8 +480,7 @@ impl TenantInbox {
             fresh.iter().filter(|(id, pos)| inner.positions.get(id) != Some(pos)).cloned().collect()
         };
         for (conversation, position) in told {
-            let command = RoomCommand { command: "queue_position".into(), position: Some(position), ..Default::default() };
-            if matches!(room_command(&self.env, &tenant, &conversation, &command).await, Ok(200)) {
+            if room_command(&self.env, &tenant, &conversation, RoomCommand::QueuePosition { position }).await {
                 self.inner.borrow_mut().positions.insert(conversation, position);
             }
         }

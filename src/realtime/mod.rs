@@ -1,16 +1,55 @@
-//! Durable Objects: `ConversationRoom` (one per conversation: sockets, sequence, live state) and
-//! `TenantInbox` (one per tenant: operators' console sockets and the routing queue).
+//! Durable Objects: `ConversationRoom` (one per conversation: its owner, with its own storage, sockets
+//! and live state; D1 follows behind it) and `TenantInbox` (one per tenant: operators' console sockets
+//! and the routing queue), with the wire types and clients the Worker uses to call them.
 
 pub mod bot;
+pub mod client;
 pub mod conversation;
-pub mod protocol;
+pub mod follower;
 pub mod inbox;
+pub mod protocol;
+pub mod room_db;
+pub mod sockets;
+pub mod wire;
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
+
+use crate::domain::rate::TokenBucket;
+use crate::domain::vecmap::VecMap;
+
+pub fn now_ms() -> i64 {
+    worker::Date::now().as_millis() as i64
+}
+
+/// Per-socket frame limits; rates come from ROOM_RATE_PER_SEC and ROOM_RATE_BURST.
+pub struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    buckets: RefCell<VecMap<String, TokenBucket>>,
+}
+
+impl RateLimiter {
+    pub fn from_env(env: &worker::Env) -> Self {
+        let setting = |name: &str, default: u32| env.var(name).ok().and_then(|v| v.to_string().parse::<u32>().ok()).unwrap_or(default) as f64;
+        RateLimiter { rate: setting("ROOM_RATE_PER_SEC", 10), burst: setting("ROOM_RATE_BURST", 30), buckets: RefCell::new(VecMap::new()) }
+    }
+
+    pub fn take(&self, sid: &str) -> bool {
+        let now = worker::Date::now().as_millis() as f64;
+        let mut buckets = self.buckets.borrow_mut();
+        let (rate, burst) = (self.rate, self.burst);
+        buckets.slot(sid.to_string(), || TokenBucket::full(burst, now)).take(rate, burst, now)
+    }
+
+    pub fn forget(&self, sid: &str) {
+        self.buckets.borrow_mut().remove(&sid.to_string());
+    }
+}
 
 /// The work queue of a Durable Object that must do its I/O one step at a time: handlers push work,
 /// and the first one that finds nobody running becomes the runner and takes batches until the queue
-/// is dry. Everything that arrives while a step awaits D1 waits its turn (and rides the next batch).
+/// is dry. Everything that arrives while a step awaits waits its turn (and rides the next batch).
 pub struct Pump<T> {
     queue: VecDeque<T>,
     running: bool,
@@ -27,11 +66,6 @@ impl<T> Pump<T> {
     pub fn push(&mut self, op: T) -> bool {
         self.queue.push_back(op);
         !std::mem::replace(&mut self.running, true)
-    }
-
-    /// Queues work from inside a running step (the runner picks it up next).
-    pub fn push_back(&mut self, op: T) {
-        self.queue.push_back(op);
     }
 
     /// Everything queued so far; an empty batch ends the run.
@@ -54,8 +88,6 @@ mod tests {
         assert!(p.push(1), "the first pusher runs");
         assert!(!p.push(2), "others only queue");
         assert_eq!(p.take(), vec![1, 2]);
-        p.push_back(3);
-        assert_eq!(p.take(), vec![3]);
         assert!(p.take().is_empty());
         assert!(p.push(4), "after a dry run the next pusher runs again");
     }

@@ -82,14 +82,16 @@ impl Store {
     }
 
     /// Removes a conversation and everything recorded about it (R2 objects are removed by the caller).
-    pub async fn delete_conversation_data(&self, tenant_id: &str, conversation_id: &str) -> StoreResult<()> {
+    /// Deletes a conversation's rows, with `also` (tombstone, feed entry, audit) in the same transaction.
+    pub async fn delete_conversation_data(&self, tenant_id: &str, conversation_id: &str, also: Vec<worker::D1PreparedStatement>) -> StoreResult<()> {
         let (t, c) = (text(tenant_id), text(conversation_id));
-        self.batch(vec![
+        let mut statements = vec![
             self.stmt("DELETE FROM events WHERE tenant_id = ?1 AND conversation_id = ?2", &[t.clone(), c.clone()])?,
             self.stmt("DELETE FROM attachments WHERE tenant_id = ?1 AND conversation_id = ?2", &[t.clone(), c.clone()])?,
             self.stmt("DELETE FROM operator_reads WHERE tenant_id = ?1 AND conversation_id = ?2", &[t.clone(), c.clone()])?,
             self.stmt("DELETE FROM conversations WHERE tenant_id = ?1 AND id = ?2", &[t, c])?,
-        ])
-        .await
+        ];
+        statements.extend(also);
+        self.batch(statements).await
     }
 }

@@ -89,10 +89,6 @@ impl Store {
         self.run("DELETE FROM faq_entries WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id)]).await
     }
 
-    pub async fn set_conversation_start(&self, id: &str, locale: &str, menu_path: Option<&str>) -> StoreResult<usize> {
-        self.run("UPDATE conversations SET locale = ?2, menu_path = COALESCE(?3, menu_path) WHERE id = ?1", &[text(id), text(locale), opt_text(menu_path)]).await
-    }
-
     pub async fn set_visitor_email(&self, tenant_id: &str, visitor_id: &str, email: &str) -> StoreResult<usize> {
         self.run("UPDATE visitors SET email = ?3 WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(visitor_id), text(email)]).await
     }

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{int, opt_text, text, Count, Store, StoreResult, FromRow, Row};
+use super::{int, text, Count, Store, StoreResult, FromRow, Row};
 
 #[derive(Debug, Clone)]
 pub struct ConversationRow {
@@ -36,26 +36,6 @@ impl ConversationRow {
 }
 
 impl Store {
-    /// Creates the conversation unless this visitor already made one with the same request id, and
-    /// returns the conversation either way (with whether it is new).
-    pub async fn create_conversation(&self, id: &str, tenant_id: &str, visitor_id: &str, client_request_id: Option<&str>, now: i64) -> StoreResult<(ConversationRow, bool)> {
-        let created = self
-            .run(
-                "INSERT INTO conversations (id, tenant_id, visitor_id, client_request_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-                 ON CONFLICT (visitor_id, client_request_id) DO NOTHING",
-                &[text(id), text(tenant_id), text(visitor_id), opt_text(client_request_id), int(now)],
-            )
-            .await?
-            == 1;
-        let row = match (created, client_request_id) {
-            (false, Some(req)) => {
-                self.first("SELECT * FROM conversations WHERE visitor_id = ?1 AND client_request_id = ?2", &[text(visitor_id), text(req)]).await?
-            }
-            _ => self.first("SELECT * FROM conversations WHERE id = ?1", &[text(id)]).await?,
-        };
-        row.map(|r| (r, created)).ok_or_else(|| super::StoreError::Db("conversation missing after insert".into()))
-    }
-
     pub async fn conversations_for_visitor(&self, tenant_id: &str, visitor_id: &str, limit: i64) -> StoreResult<Vec<ConversationRow>> {
         self.all(
             "SELECT * FROM conversations WHERE tenant_id = ?1 AND visitor_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3",
@@ -68,9 +48,6 @@ impl Store {
         self.first("SELECT * FROM conversations WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id)]).await
     }
 
-    pub async fn conversation_of_visitor(&self, tenant_id: &str, visitor_id: &str, id: &str) -> StoreResult<Option<ConversationRow>> {
-        self.first("SELECT * FROM conversations WHERE tenant_id = ?1 AND visitor_id = ?2 AND id = ?3", &[text(tenant_id), text(visitor_id), text(id)]).await
-    }
 
     pub async fn available_operator_count(&self, tenant_id: &str) -> StoreResult<i64> {
         let row: Option<Count> = self

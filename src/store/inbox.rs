@@ -176,19 +176,6 @@ impl Store {
         .await
     }
 
-    /// Moves a conversation to the state a transition decided. Entering the queue stamps `queued_at`
-    /// (unless `keep_place`, for chats released by an operator who went offline).
-    pub fn apply_transition_statement(&self, id: &str, status: &str, assignee: Option<&str>, department: Option<&str>, keep_place: bool, now: i64) -> StoreResult<D1PreparedStatement> {
-        self.stmt(
-            "UPDATE conversations SET status = ?2, assignee_id = ?3, department_id = ?4,
-               queued_at = CASE WHEN ?2 = 'queued' THEN (CASE WHEN ?5 = 1 THEN COALESCE(queued_at, ?6) ELSE ?6 END) ELSE queued_at END,
-               closed_at = CASE WHEN ?2 = 'closed' THEN ?6 ELSE NULL END,
-               updated_at = ?6
-             WHERE id = ?1",
-            &[text(id), text(status), opt_text(assignee), opt_text(department), int(keep_place as i64), int(now)],
-        )
-    }
-
     pub fn mark_assigned_statement(&self, operator_id: &str, now: i64) -> StoreResult<D1PreparedStatement> {
         self.stmt("UPDATE operators SET last_assigned_at = ?2 WHERE id = ?1", &[text(operator_id), int(now)])
     }

@@ -8,6 +8,7 @@ pub mod bot;
 pub mod canned;
 pub mod conversations;
 pub mod events;
+pub mod faults;
 pub mod inbox;
 pub mod departments;
 pub mod operators;
@@ -16,8 +17,11 @@ pub mod settings;
 pub mod tenants;
 pub mod uploads;
 pub mod visitors;
+pub mod widget_context;
+pub mod follow;
 pub mod throttle;
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -123,16 +127,36 @@ impl Outcome {
 
 pub struct Store {
     db: D1Database,
+    faults: faults::Faults,
+    /// D1 calls made through this handle (each one a round trip), for the dev-only count header.
+    calls: Cell<u32>,
 }
 
 impl Store {
     pub fn from_env(env: &Env) -> StoreResult<Store> {
-        Ok(Store { db: env.d1("DB")? })
+        Ok(Store { db: env.d1("DB")?, faults: faults::current(env), calls: Cell::new(0) })
     }
 
     /// Same as `from_env`, for callers holding a `worker::Result`.
     pub fn open(env: &Env) -> worker::Result<Store> {
-        Ok(Store { db: env.d1("DB")? })
+        Ok(Store { db: env.d1("DB")?, faults: faults::current(env), calls: Cell::new(0) })
+    }
+
+    /// How many D1 round trips this handle has made.
+    pub fn calls(&self) -> u32 {
+        self.calls.get()
+    }
+
+    /// Counts a round trip and applies the dev-only faults (delay; refused writes).
+    async fn round_trip(&self, writes: bool) -> StoreResult<()> {
+        self.calls.set(self.calls.get() + 1);
+        if self.faults.d1_delay_ms > 0 {
+            worker::Delay::from(std::time::Duration::from_millis(self.faults.d1_delay_ms as u64)).await;
+        }
+        if writes && self.faults.d1_fail_writes {
+            return Err(StoreError::Db("D1 writes are failing (dev fault switch D1_FAIL_WRITES)".into()));
+        }
+        Ok(())
     }
 
     pub fn stmt(&self, sql: &str, args: &[JsValue]) -> StoreResult<D1PreparedStatement> {
@@ -141,6 +165,7 @@ impl Store {
 
     fn execute<'a>(&'a self, sql: &'a str, args: &'a [JsValue]) -> Query<'a, Outcome> {
         Box::pin(async move {
+            self.round_trip(!sql.trim_start().get(..6).is_some_and(|k| k.eq_ignore_ascii_case("select"))).await?;
             let promise = self.stmt(sql, args)?.inner().all().map_err(StoreError::from_js)?;
             Ok(Outcome(JsFuture::from(promise).await.map_err(StoreError::from_js)?))
         })
@@ -161,7 +186,17 @@ impl Store {
 
     /// Runs statements in one transaction and returns each statement's result.
     pub fn batch_results(&self, statements: Vec<D1PreparedStatement>) -> Query<'_, Vec<Outcome>> {
+        self.run_batch(statements, true)
+    }
+
+    /// Runs read-only statements in one round trip.
+    pub fn read_batch(&self, statements: Vec<D1PreparedStatement>) -> Query<'_, Vec<Outcome>> {
+        self.run_batch(statements, false)
+    }
+
+    fn run_batch(&self, statements: Vec<D1PreparedStatement>, writes: bool) -> Query<'_, Vec<Outcome>> {
         Box::pin(async move {
+            self.round_trip(writes).await?;
             let list: Array = statements.iter().map(|s| JsValue::from(s.inner().clone())).collect();
             let batch: Function = Reflect::get(self.db.as_ref(), &JsValue::from_str("batch"))
                 .map_err(StoreError::from_js)?

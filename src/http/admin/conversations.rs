@@ -1,17 +1,18 @@
 //! Conversations seen from the console: an operator reads any conversation of their tenant (private
-//! notes included) and sends into it through the same room as the socket.
+//! notes included) and acts on it through its room, which owns it: the room checks the tenant and the
+//! ownership rules against its own state, so a command is never decided on a stale copy.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use worker::{Request, Response};
 
 use crate::domain::ids::Id;
 use crate::domain::role::Role;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Operator;
-use crate::http::{int_param, json, list, path_id, read_body, room, Ctx};
-use crate::realtime::conversation::{Identity, RoomCommand};
+use crate::http::{int_param, json, list, path_id, read_body, Ctx};
+use crate::realtime::client::{InboxClient, RoomClient};
 use crate::realtime::inbox::inbox_delta;
-use crate::store::conversations::ConversationRow;
+use crate::realtime::wire::{DepartmentRef, OperatorRef, Party, RoomCommand, RoomOutcome, SendMessage, Snapshot, TransferTarget};
 use crate::store::inbox::ListFilter;
 
 const LIST_DEFAULT_LIMIT: i64 = 25;
@@ -20,41 +21,67 @@ const LIST_MAX_LIMIT: i64 = 100;
 const MESSAGES_DEFAULT_LIMIT: i64 = 100;
 const MESSAGES_MAX_LIMIT: i64 = 500;
 
-async fn load(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<ConversationRow> {
+pub fn operator_party(op: &Operator) -> Party {
+    Party::Operator { id: op.row.id.clone(), name: op.row.name.clone(), manager: op.role >= Role::Admin, ver: op.row.token_version }
+}
+
+/// The room of a conversation, called as this operator (another tenant's conversation is a 404).
+pub fn room(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<RoomClient> {
     let id = path_id(raw_id, "conversation")?;
-    ctx.store.conversation_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::not_found("conversation"))
+    Ok(RoomClient::new(&ctx.env, op.tenant_id(), id.as_str(), operator_party(op)))
 }
 
-pub fn operator_identity(op: &Operator, conversation_id: &str) -> Identity {
-    Identity {
-        kind: "operator".into(),
-        id: op.row.id.clone(),
-        name: Some(op.row.name.clone()),
-        tenant_id: op.row.tenant_id.clone(),
-        conversation_id: conversation_id.into(),
-        ver: Some(op.row.token_version),
+/// The conversation as the inbox shows it: D1's summary (visitor, unread count, queue position)
+/// with the room's live state over it, so an answer always shows the change just made.
+async fn summary(ctx: &Ctx, op: &Operator, live: &Snapshot) -> ApiResult<Value> {
+    let rows = ctx.store.conversation_summaries(op.tenant_id(), op.id(), std::slice::from_ref(&live.id)).await?;
+    let mut body = match rows.first() {
+        Some(row) => row.to_json(),
+        None => {
+            let visitor = ctx.store.visitor_in_tenant(op.tenant_id(), &live.visitor_id).await?;
+            json!({
+                "unread_count": 0, "queue_position": null,
+                "visitor": visitor.map(|v| json!({ "id": v.id, "name": v.name, "email": v.email, "verified": v.verified == 1 })),
+            })
+        }
+    };
+    for (key, value) in [
+        ("id", json!(live.id)),
+        ("status", json!(live.status)),
+        ("department_id", json!(live.department_id)),
+        ("assignee_id", json!(live.assignee_id)),
+        ("last_seq", json!(live.last_seq)),
+        ("last_message_preview", json!(live.last_message_preview)),
+        ("last_message_at", json!(live.last_message_at)),
+        ("queued_at", json!(live.queued_at)),
+        ("created_at", json!(live.created_at)),
+        ("updated_at", json!(live.updated_at)),
+    ] {
+        body[key] = value;
     }
+    if live.status != "queued" {
+        body["queue_position"] = Value::Null;
+    }
+    Ok(body)
 }
-
 
 pub async fn messages(req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
-    let conversation = load(ctx, op, raw_id).await?;
-    let after = int_param(&req, "after_seq")?.unwrap_or(0);
+    let room = room(ctx, op, raw_id)?;
+    let after_seq = int_param(&req, "after_seq")?.unwrap_or(0);
     let limit = int_param(&req, "limit")?.unwrap_or(MESSAGES_DEFAULT_LIMIT).clamp(1, MESSAGES_MAX_LIMIT);
-    let rows = ctx.store.events_after(&conversation.id, after, limit, true).await?;
-    let next = if rows.len() as i64 == limit { rows.last().map(|r| r.seq.to_string()) } else { None };
-    let mut events: Vec<serde_json::Value> = rows.iter().map(|r| r.to_json()).collect();
+    let outcome = room.run(RoomCommand::History { after_seq, limit }).await?;
+    let mut events = outcome.events;
     crate::http::files::sign_all(ctx, &mut events)?;
-    list(&events, next)
+    list(&events, outcome.next_after_seq.map(|s| s.to_string()))
 }
 
 pub async fn send(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
-    let conversation = load(ctx, op, raw_id).await?;
+    let room = room(ctx, op, raw_id)?;
     let body = read_body(&mut req).await?;
     body.allow(&["client_msg_id", "text", "private"])?;
     // `private: true` writes a note only operators ever see.
-    let message = json!({ "client_msg_id": body.str("client_msg_id")?, "text": body.str("text")?, "private": body.opt_bool("private")?.unwrap_or(false) });
-    room::send(ctx, &operator_identity(op, &conversation.id), &message).await
+    let send = SendMessage { client_msg_id: body.str("client_msg_id")?.into(), text: body.str("text")?.into(), private: body.opt_bool("private")?.unwrap_or(false) };
+    crate::http::widget::sent(room.run(RoomCommand::Send(send)).await?)
 }
 
 fn query(req: &Request, name: &str) -> ApiResult<Option<String>> {
@@ -104,151 +131,126 @@ pub async fn list_conversations(req: Request, ctx: &Ctx, op: &Operator) -> ApiRe
 
 /// One conversation with its visitor and the visitor's other conversations.
 pub async fn detail(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
-    let conversation = load(ctx, op, raw_id).await?;
-    let summary = ctx.store.conversation_summaries(op.tenant_id(), op.id(), std::slice::from_ref(&conversation.id)).await?;
-    let summary = summary.first().ok_or_else(|| ApiError::not_found("conversation"))?;
-    let visitor = ctx.store.visitor_in_tenant(op.tenant_id(), &conversation.visitor_id).await?.ok_or_else(|| ApiError::not_found("visitor"))?;
-    let others: Vec<serde_json::Value> = ctx
+    let live = room(ctx, op, raw_id)?.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
+    let mut body = summary(ctx, op, &live).await?;
+    let visitor = ctx.store.visitor_in_tenant(op.tenant_id(), &live.visitor_id).await?.ok_or_else(|| ApiError::not_found("visitor"))?;
+    let others: Vec<Value> = ctx
         .store
         .conversations_for_visitor(op.tenant_id(), &visitor.id, 20)
         .await?
         .iter()
-        .filter(|c| c.id != conversation.id)
+        .filter(|c| c.id != live.id)
         .map(|c| json!({ "id": c.id, "status": c.status, "created_at": c.created_at, "last_message_preview": c.last_message_preview }))
         .collect();
-    let mut body = summary.to_json();
     body["visitor"] = json!({
         "id": visitor.id, "name": visitor.name, "email": visitor.email, "verified": visitor.verified == 1,
         "external_id": visitor.external_id, "created_at": visitor.created_at, "last_seen_at": visitor.last_seen_at,
     });
     body["other_conversations"] = json!(others);
     // The bot menu steps the visitor took before writing (`[{node, choice, label}]`), and their language.
-    body["menu_path"] = conversation.menu_path.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or(serde_json::Value::Null);
-    body["locale"] = json!(conversation.locale);
+    body["menu_path"] = live.menu_path.clone().unwrap_or(Value::Null);
+    body["locale"] = json!(live.locale);
     json(200, &body)
 }
 
 /// Runs a state change in the room and answers with the conversation as it is now.
-async fn command(ctx: &Ctx, op: &Operator, conversation: &ConversationRow, command: RoomCommand) -> ApiResult<Response> {
-    let res = room::command(ctx, &operator_identity(op, &conversation.id), &command).await?;
-    if res.0 >= 300 {
-        return Ok(crate::http::json_text(res.0, res.1)?);
-    }
-    let event: serde_json::Value = serde_json::from_str(&res.1).map_err(ApiError::internal)?;
-    let summary = ctx.store.conversation_summaries(op.tenant_id(), op.id(), std::slice::from_ref(&conversation.id)).await?;
-    json(200, &json!({ "conversation": summary.first().map(|s| s.to_json()), "event": event["event"] }))
+async fn command(ctx: &Ctx, op: &Operator, raw_id: &str, command: RoomCommand) -> ApiResult<Response> {
+    let outcome: RoomOutcome = room(ctx, op, raw_id)?.run(command).await?;
+    let live = outcome.conversation.ok_or_else(|| ApiError::internal("room answered without the conversation"))?;
+    json(200, &json!({ "conversation": summary(ctx, op, &live).await?, "event": outcome.event }))
 }
 
-async fn target_operator(ctx: &Ctx, op: &Operator, raw: &str) -> ApiResult<crate::store::operators::OperatorRow> {
+async fn target_operator(ctx: &Ctx, op: &Operator, raw: &str) -> ApiResult<OperatorRef> {
     let id = Id::parse(raw).ok_or_else(|| ApiError::invalid("operator_id", "must be an operator id"))?;
     ctx.store
         .operator_in_tenant(op.tenant_id(), id.as_str())
         .await?
         .filter(|o| o.active == 1)
+        .map(|o| OperatorRef { id: o.id, name: o.name })
         .ok_or_else(|| ApiError::invalid("operator_id", "is not an active operator of this tenant"))
 }
 
-/// Agents act on a chat someone else owns only through an admin; the room re-checks at commit time.
-fn ownership(op: &Operator, conversation: &ConversationRow) -> ApiResult<Option<String>> {
-    match (&conversation.assignee_id, op.role >= Role::Admin) {
-        (_, true) => Ok(None),
-        (Some(a), false) if a == op.id() => Ok(Some(a.clone())),
-        (None, false) if conversation.status != "active" => Ok(None),
-        _ => Err(ApiError::new(403, "forbidden", "only the assigned operator or an admin may do this")),
-    }
-}
-
 pub async fn takeover(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
-    let conversation = load(ctx, op, raw_id).await?;
-    if conversation.status == "active" && conversation.assignee_id.as_deref() != Some(op.id()) {
-        op.role.require_manager().map_err(|_| ApiError::new(403, "forbidden", "only admins take over a chat another operator owns"))?;
-    }
-    let cmd = RoomCommand { command: "takeover".into(), operator_id: Some(op.id().into()), operator_name: Some(op.row.name.clone()), ..Default::default() };
-    command(ctx, op, &conversation, cmd).await
+    command(ctx, op, raw_id, RoomCommand::Takeover).await
 }
 
 pub async fn assign(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     op.role.require_manager()?;
-    let conversation = load(ctx, op, raw_id).await?;
     let body = read_body(&mut req).await?;
     body.allow(&["operator_id"])?;
-    let target = target_operator(ctx, op, body.str("operator_id")?).await?;
-    let cmd = RoomCommand { command: "assign".into(), operator_id: Some(target.id), operator_name: Some(target.name), ..Default::default() };
-    command(ctx, op, &conversation, cmd).await
+    let operator = target_operator(ctx, op, body.str("operator_id")?).await?;
+    command(ctx, op, raw_id, RoomCommand::Assign { operator }).await
 }
 
 pub async fn transfer(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
-    let conversation = load(ctx, op, raw_id).await?;
-    let require_assignee = ownership(op, &conversation)?;
     let body = read_body(&mut req).await?;
     body.allow(&["operator_id", "department_id"])?;
-    let mut cmd = RoomCommand { command: "transfer".into(), require_assignee, ..Default::default() };
-    match (body.opt_str("operator_id")?, body.opt_str("department_id")?) {
-        (Some(o), None) => {
-            let target = target_operator(ctx, op, o).await?;
-            cmd.operator_id = Some(target.id);
-            cmd.operator_name = Some(target.name);
-        }
+    let to = match (body.opt_str("operator_id")?, body.opt_str("department_id")?) {
+        (Some(o), None) => TransferTarget::Operator(target_operator(ctx, op, o).await?),
         (None, Some(d)) => {
             let id = Id::parse(d).ok_or_else(|| ApiError::invalid("department_id", "must be a department id"))?;
             let dep = ctx.store.department_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::invalid("department_id", "is not a department of this tenant"))?;
-            cmd.department_id = Some(dep.id);
-            cmd.department_name = Some(dep.name);
+            TransferTarget::Department(DepartmentRef { id: dep.id, name: dep.name })
         }
         _ => return Err(ApiError::invalid("operator_id", "give exactly one of operator_id or department_id")),
-    }
-    command(ctx, op, &conversation, cmd).await
+    };
+    command(ctx, op, raw_id, RoomCommand::Transfer { to }).await
 }
 
 pub async fn close(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
-    let conversation = load(ctx, op, raw_id).await?;
-    let require_assignee = ownership(op, &conversation)?;
-    command(ctx, op, &conversation, RoomCommand { command: "close".into(), require_assignee, ..Default::default() }).await
+    command(ctx, op, raw_id, RoomCommand::Close).await
 }
 
 pub async fn reopen(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
-    let conversation = load(ctx, op, raw_id).await?;
-    let require_assignee = ownership(op, &conversation)?;
-    command(ctx, op, &conversation, RoomCommand { command: "reopen".into(), require_assignee, ..Default::default() }).await
+    command(ctx, op, raw_id, RoomCommand::Reopen).await
 }
 
-/// Moves this operator's read marker (unread counts are visitor messages after it).
+/// Moves this operator's read marker (unread counts are visitor messages after it). The room keeps
+/// it (markers only move forward); D1 gets it now too, so the answer's unread count is current.
 pub async fn read(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
-    let conversation = load(ctx, op, raw_id).await?;
+    let room = room(ctx, op, raw_id)?;
     let body = read_body(&mut req).await?;
     body.allow(&["seq"])?;
     let seq = body.i64("seq")?;
-    if seq < 0 || seq > conversation.last_seq {
-        return Err(ApiError::invalid("seq", "must be a seq of this conversation"));
-    }
+    let live = room.run(RoomCommand::MarkRead { seq }).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
     let s = &ctx.store;
-    s.batch(vec![
-        s.mark_read_statement(op.tenant_id(), op.id(), &conversation.id, seq)?,
-        s.inbox_change_statement(op.tenant_id(), Some(&conversation.id), None, ctx.now)?,
-    ])
-    .await?;
-    crate::http::room::notify_inbox(ctx, op.tenant_id(), false).await;
-    let summary = s.conversation_summaries(op.tenant_id(), op.id(), std::slice::from_ref(&conversation.id)).await?;
-    json(200, &json!({ "conversation": summary.first().map(|s| s.to_json()) }))
+    let written = async {
+        s.batch(vec![s.mark_read_statement(op.tenant_id(), op.id(), &live.id, seq)?, s.inbox_change_statement(op.tenant_id(), Some(&live.id), None, ctx.now)?]).await
+    }
+    .await;
+    match written {
+        // The room has the marker and D1 follows it; the console learns of it then.
+        Err(e) => worker::console_error!("read marker not yet in D1: {e:?}"),
+        Ok(()) => InboxClient::new(&ctx.env, op.tenant_id()).changed(false).await,
+    }
+    json(200, &json!({ "conversation": summary(ctx, op, &live).await? }))
 }
 
 pub async fn attach(req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
-    let conversation = load(ctx, op, raw_id).await?;
-    crate::http::files::upload(req, ctx, &operator_identity(op, &conversation.id), &conversation).await
+    let room = room(ctx, op, raw_id)?;
+    crate::http::files::upload(req, ctx, &room).await
 }
 
-/// Deletes a conversation and all its data, files in R2 included (owners and admins).
+/// Deletes a conversation and all its data, files in R2 included (owners and admins): the files, then
+/// D1 (leaving a tombstone, so no write of the room still in flight brings anything back), then the
+/// room's own storage.
 pub async fn delete(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     op.role.require_manager()?;
-    let conversation = load(ctx, op, raw_id).await?;
-    let files = crate::http::files::delete_conversation_files(ctx, op.tenant_id(), &conversation.id).await?;
-    ctx.store.delete_conversation_data(op.tenant_id(), &conversation.id).await?;
+    let room = room(ctx, op, raw_id)?;
+    let live = room.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
+    let files = crate::http::files::delete_conversation_files(ctx, op.tenant_id(), &live.id).await?;
     let s = &ctx.store;
-    s.batch(vec![
-        s.inbox_change_statement(op.tenant_id(), Some(&conversation.id), None, ctx.now)?,
-        crate::http::admin::audit_entry(ctx, op, "conversation.deleted", "conversation", &conversation.id, json!({ "files": files }))?,
-    ])
+    s.delete_conversation_data(
+        op.tenant_id(),
+        &live.id,
+        vec![
+            s.tombstone_statement(op.tenant_id(), &live.id, ctx.now)?,
+            s.inbox_change_statement(op.tenant_id(), Some(&live.id), None, ctx.now)?,
+            crate::http::admin::audit_entry(ctx, op, "conversation.deleted", "conversation", &live.id, json!({ "files": files }))?,
+        ],
+    )
     .await?;
-    room::notify_inbox(ctx, op.tenant_id(), false).await;
+    room.run(RoomCommand::Delete).await?;
+    InboxClient::new(&ctx.env, op.tenant_id()).changed(false).await;
     crate::http::no_content()
 }

@@ -7,7 +7,7 @@ use worker::{Request, Response};
 use crate::domain::role::OperatorStatus;
 use crate::http::error::ApiResult;
 use crate::http::session::Operator;
-use crate::http::{json, read_body, room, Ctx};
+use crate::http::{json, read_body, Ctx};
 use crate::realtime::inbox::go_offline;
 
 pub async fn set_status(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
@@ -24,6 +24,6 @@ pub async fn set_status(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult
         ])
         .await?;
     }
-    room::notify_inbox(ctx, op.tenant_id(), status == OperatorStatus::Available || status == OperatorStatus::Offline).await;
+    crate::realtime::client::InboxClient::new(&ctx.env, op.tenant_id()).changed(status == OperatorStatus::Available || status == OperatorStatus::Offline).await;
     json(200, &json!({ "id": op.id(), "status": status.as_str() }))
 }

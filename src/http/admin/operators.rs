@@ -156,7 +156,7 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) ->
     statements.push(audit_entry(ctx, op, "operator.updated", "operator", &target.id, json!({ "name": new_name, "role": new_role, "capacity": new_capacity, "active": active }))?);
     s.batch(statements).await?;
     if deactivating {
-        crate::http::room::revoke_operator_sockets(ctx, op.tenant_id(), &target.id).await;
+        crate::realtime::client::InboxClient::new(&ctx.env, op.tenant_id()).revoke(&target.id).await;
     }
     get(ctx, op, &target.id).await
 }
@@ -177,6 +177,6 @@ pub async fn reset_password(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: 
         audit_entry(ctx, op, "operator.password_reset", "operator", &target.id, json!({}))?,
     ])
     .await?;
-    crate::http::room::revoke_operator_sockets(ctx, op.tenant_id(), &target.id).await;
+    crate::realtime::client::InboxClient::new(&ctx.env, op.tenant_id()).revoke(&target.id).await;
     crate::http::no_content()
 }

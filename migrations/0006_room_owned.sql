@@ -1,0 +1,7 @@
+-- Conversations are owned by their rooms (Durable Object storage); D1 follows behind them.
+-- A deleted conversation leaves a tombstone, so a room's write still in flight can never bring it back.
+CREATE TABLE deleted_conversations (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  deleted_at INTEGER NOT NULL
+);

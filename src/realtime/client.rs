@@ -1,0 +1,130 @@
+//! Calls into the Durable Objects, shaped like function calls: `RoomClient::run(command)` answers a
+//! typed outcome or a `RoomError`; `InboxClient` tells a tenant's inbox what changed. The transport
+//! (a `fetch` to the object's stub carrying JSON) stays in here.
+
+use serde_json::json;
+use worker::{Env, Headers, Method, Request, RequestInit, Response};
+
+use super::conversation::IDENTITY_HEADER;
+use super::inbox::ConsoleIdentity;
+use super::wire::{Caller, Party, RoomCommand, RoomError, RoomOutcome, RoomRequest};
+
+fn transport(e: worker::Error) -> RoomError {
+    worker::console_error!("room call failed: {e}");
+    RoomError::unavailable("the conversation is unavailable right now; please retry")
+}
+
+fn post(url: &str, body: String, headers: Headers) -> worker::Result<Request> {
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
+    Request::new_with_init(url, &init)
+}
+
+/// One conversation's room, called as one caller.
+pub struct RoomClient {
+    env: Env,
+    caller: Caller,
+}
+
+impl RoomClient {
+    pub fn new(env: &Env, tenant_id: &str, conversation_id: &str, party: Party) -> Self {
+        RoomClient { env: env.clone(), caller: Caller { tenant_id: tenant_id.into(), conversation_id: conversation_id.into(), party } }
+    }
+
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    fn stub(&self) -> worker::Result<worker::Stub> {
+        self.env.durable_object("CONVERSATION")?.id_from_name(&self.caller.conversation_id)?.get_stub()
+    }
+
+    pub async fn run(&self, command: RoomCommand) -> Result<RoomOutcome, RoomError> {
+        let body = serde_json::to_string(&RoomRequest { caller: self.caller.clone(), command }).map_err(|e| RoomError::unavailable(e.to_string()))?;
+        let headers = Headers::new();
+        headers.set("content-type", "application/json").map_err(transport)?;
+        let req = post("https://room/run", body, headers).map_err(transport)?;
+        let mut res = self.stub().map_err(transport)?.fetch_with_request(req).await.map_err(transport)?;
+        let status = res.status_code();
+        let text = res.text().await.map_err(transport)?;
+        if status == 200 {
+            return serde_json::from_str(&text).map_err(|e| RoomError::unavailable(format!("unreadable room answer: {e}")));
+        }
+        #[derive(serde::Deserialize)]
+        struct Failure {
+            error: RoomError,
+        }
+        Err(serde_json::from_str::<Failure>(&text).map(|f| f.error).unwrap_or_else(|_| RoomError::unavailable(format!("room answered {status}"))))
+    }
+
+    /// Hands an authenticated WebSocket upgrade to the room.
+    pub async fn connect(&self, after_seq: Option<i64>) -> worker::Result<Response> {
+        let headers = Headers::new();
+        headers.set(IDENTITY_HEADER, &serde_json::to_string(&self.caller)?)?;
+        headers.set("upgrade", "websocket")?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Get).with_headers(headers);
+        let url = match after_seq {
+            Some(n) => format!("https://room/connect?after_seq={n}"),
+            None => "https://room/connect".to_string(),
+        };
+        self.stub()?.fetch_with_request(Request::new_with_init(&url, &init)?).await
+    }
+
+    /// How far D1 is behind this room (for the deployment's operators).
+    pub async fn follow_status(&self) -> worker::Result<Response> {
+        self.stub()?.fetch_with_str("https://room/follow").await
+    }
+}
+
+/// One tenant's inbox.
+pub struct InboxClient {
+    env: Env,
+    tenant_id: String,
+}
+
+impl InboxClient {
+    pub fn new(env: &Env, tenant_id: &str) -> Self {
+        InboxClient { env: env.clone(), tenant_id: tenant_id.into() }
+    }
+
+    fn stub(&self) -> worker::Result<worker::Stub> {
+        self.env.durable_object("INBOX")?.id_from_name(&self.tenant_id)?.get_stub()
+    }
+
+    async fn tell(&self, path: &str, body: serde_json::Value) {
+        let result = async {
+            let req = post(&format!("https://inbox{path}"), body.to_string(), Headers::new())?;
+            self.stub()?.fetch_with_request(req).await
+        }
+        .await;
+        if let Err(e) = result {
+            worker::console_error!("inbox {path} failed: {e}");
+        }
+    }
+
+    /// The feed moved (and, with `drain`, the routing queue may have). Best effort: consoles also
+    /// catch up from their cursor.
+    pub async fn changed(&self, drain: bool) {
+        self.tell("/changed", json!({ "tenant_id": self.tenant_id, "drain": drain })).await;
+    }
+
+    /// Closes an operator's console sockets (their conversation sockets end at their next frame).
+    pub async fn revoke(&self, operator_id: &str) {
+        self.tell("/revoke", json!({ "operator_id": operator_id })).await;
+    }
+
+    /// Hands an authenticated console socket to the inbox.
+    pub async fn connect(&self, who: &ConsoleIdentity, cursor: Option<i64>) -> worker::Result<Response> {
+        let headers = Headers::new();
+        headers.set(IDENTITY_HEADER, &who.to_json().to_string())?;
+        headers.set("upgrade", "websocket")?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Get).with_headers(headers);
+        let url = match cursor {
+            Some(c) => format!("https://inbox/connect?cursor={c}"),
+            None => "https://inbox/connect".to_string(),
+        };
+        self.stub()?.fetch_with_request(Request::new_with_init(&url, &init)?).await
+    }
+}

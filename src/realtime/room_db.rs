@@ -1,0 +1,358 @@
+//! The room's own SQLite storage (Durable Object storage): the conversation's live state, its whole
+//! event log, read markers, and how far D1 has followed. Calls are synchronous, so the writes of one
+//! command form one implicit transaction, durable before any ack or broadcast leaves (output gate).
+
+use serde::Deserialize;
+use serde_json::Value;
+use worker::{SqlStorage, SqlStorageValue as V};
+
+use super::wire::Snapshot;
+use crate::domain::message::{classify_send, SendOutcome};
+use crate::store::events::EventRow;
+
+/// Statements separated by `;` (so no `;` inside comments).
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS conversation (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  visitor_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  department_id TEXT,
+  assignee_id TEXT,
+  locale TEXT,
+  menu_path TEXT,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  last_message_preview TEXT,
+  last_message_at INTEGER,
+  queued_at INTEGER,
+  closed_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  -- Bumped by every change. D1 has the state of `flushed_version` and the events up to `flushed_seq`.
+  version INTEGER NOT NULL DEFAULT 1,
+  flushed_version INTEGER NOT NULL DEFAULT 0,
+  flushed_seq INTEGER NOT NULL DEFAULT 0,
+  -- Consecutive failed D1 writes (for backoff) and when the oldest unflushed change was made.
+  d1_failures INTEGER NOT NULL DEFAULT 0,
+  dirty_since INTEGER
+);
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY,
+  type TEXT NOT NULL,
+  author_type TEXT NOT NULL,
+  author_id TEXT,
+  author_name TEXT,
+  client_msg_id TEXT NOT NULL UNIQUE,
+  text TEXT,
+  data TEXT,
+  content_hash TEXT NOT NULL,
+  private INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+-- Read markers per reader (`visitor:<id>`, `operator:<id>`): they only move forward.
+CREATE TABLE IF NOT EXISTS reads (
+  reader TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  flushed_seq INTEGER NOT NULL DEFAULT 0
+);";
+
+const EVENT_COLUMNS: &str = "seq, type, author_type, author_id, author_name, client_msg_id, text, data, content_hash, private, created_at";
+
+/// The conversation row of the room's storage.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Conversation {
+    pub id: String,
+    pub tenant_id: String,
+    pub visitor_id: String,
+    pub status: String,
+    pub department_id: Option<String>,
+    pub assignee_id: Option<String>,
+    pub locale: Option<String>,
+    pub menu_path: Option<String>,
+    pub last_seq: i64,
+    pub last_message_preview: Option<String>,
+    pub last_message_at: Option<i64>,
+    pub queued_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+    pub flushed_version: i64,
+    pub flushed_seq: i64,
+    pub d1_failures: i64,
+    pub dirty_since: Option<i64>,
+}
+
+impl Conversation {
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            id: self.id.clone(),
+            tenant_id: self.tenant_id.clone(),
+            visitor_id: self.visitor_id.clone(),
+            status: self.status.clone(),
+            department_id: self.department_id.clone(),
+            assignee_id: self.assignee_id.clone(),
+            last_seq: self.last_seq,
+            last_message_preview: self.last_message_preview.clone(),
+            last_message_at: self.last_message_at,
+            queued_at: self.queued_at,
+            closed_at: self.closed_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            locale: self.locale.clone(),
+            menu_path: self.menu_path.as_deref().and_then(|m| serde_json::from_str::<Value>(m).ok()),
+        }
+    }
+
+    /// Whether D1 is behind this room.
+    pub fn dirty(&self) -> bool {
+        self.flushed_version < self.version || self.flushed_seq < self.last_seq
+    }
+}
+
+/// A new conversation's first state.
+pub struct NewConversation<'a> {
+    pub id: &'a str,
+    pub tenant_id: &'a str,
+    pub visitor_id: &'a str,
+    pub status: &'a str,
+    pub locale: Option<&'a str>,
+    pub menu_path: Option<&'a str>,
+    pub now: i64,
+}
+
+/// An event to append; `seq` is the room's to assign.
+pub struct NewEvent<'a> {
+    pub kind: &'a str,
+    pub author: (&'a str, Option<&'a str>, Option<&'a str>),
+    pub client_msg_id: &'a str,
+    pub text: Option<&'a str>,
+    pub data: Option<&'a str>,
+    pub content_hash: &'a str,
+    pub private: bool,
+    /// Shown in lists as the conversation's last message.
+    pub preview: Option<&'a str>,
+}
+
+/// A state change decided by the state machine.
+pub struct StateChange<'a> {
+    pub status: &'a str,
+    pub assignee_id: Option<&'a str>,
+    pub department_id: Option<&'a str>,
+    /// Entering the queue stamps `queued_at` unless the conversation keeps its place (a release).
+    pub keep_place: bool,
+}
+
+/// A reader whose marker D1 does not have yet.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReadMarker {
+    pub reader: String,
+    pub seq: i64,
+}
+
+#[derive(Deserialize)]
+struct Num {
+    n: i64,
+}
+
+fn s(v: &str) -> V {
+    V::String(v.to_string())
+}
+
+fn opt(v: Option<&str>) -> V {
+    v.map(s).unwrap_or(V::Null)
+}
+
+fn int(n: i64) -> V {
+    V::Integer(n)
+}
+
+pub struct RoomDb {
+    sql: SqlStorage,
+}
+
+pub type DbResult<T> = worker::Result<T>;
+
+impl RoomDb {
+    /// Opens the storage, creating its tables the first time. A failure here shows again, and is
+    /// answered, at the first query.
+    pub fn open(sql: SqlStorage) -> RoomDb {
+        for statement in SCHEMA.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            if let Err(e) = sql.exec(statement, None) {
+                worker::console_error!("room schema: {e:?}");
+            }
+        }
+        RoomDb { sql }
+    }
+
+    pub fn conversation(&self) -> DbResult<Option<Conversation>> {
+        Ok(self.sql.exec("SELECT * FROM conversation LIMIT 1", None)?.to_array::<Conversation>()?.into_iter().next())
+    }
+
+    pub fn create(&self, c: &NewConversation<'_>) -> DbResult<()> {
+        self.sql.exec(
+            "INSERT INTO conversation (id, tenant_id, visitor_id, status, locale, menu_path, created_at, updated_at, dirty_since)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![s(c.id), s(c.tenant_id), s(c.visitor_id), s(c.status), opt(c.locale), opt(c.menu_path), int(c.now), int(c.now), int(c.now)],
+        )?;
+        Ok(())
+    }
+
+    /// Takes over a conversation that so far lived only in D1 (made before rooms kept their own
+    /// storage): its row and events, all marked as already in D1.
+    pub fn adopt(&self, row: &crate::store::conversations::ConversationRow, events: &[EventRow]) -> DbResult<()> {
+        let last_seq = events.last().map(|e| e.seq).unwrap_or(0);
+        self.sql.exec(
+            "INSERT INTO conversation (id, tenant_id, visitor_id, status, department_id, assignee_id, locale, menu_path, last_seq,
+               last_message_preview, last_message_at, queued_at, closed_at, created_at, updated_at, version, flushed_version, flushed_seq)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?)",
+            vec![
+                s(&row.id),
+                s(&row.tenant_id),
+                s(&row.visitor_id),
+                s(&row.status),
+                opt(row.department_id.as_deref()),
+                opt(row.assignee_id.as_deref()),
+                opt(row.locale.as_deref()),
+                opt(row.menu_path.as_deref()),
+                int(last_seq),
+                opt(row.last_message_preview.as_deref()),
+                row.last_message_at.map(int).unwrap_or(V::Null),
+                row.queued_at.map(int).unwrap_or(V::Null),
+                row.closed_at.map(int).unwrap_or(V::Null),
+                int(row.created_at),
+                int(row.updated_at),
+                int(last_seq),
+            ],
+        )?;
+        for e in events {
+            self.insert_event(e)?;
+        }
+        Ok(())
+    }
+
+    fn insert_event(&self, e: &EventRow) -> DbResult<()> {
+        self.sql.exec(
+            &format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            vec![
+                int(e.seq),
+                s(&e.kind),
+                s(&e.author_type),
+                opt(e.author_id.as_deref()),
+                opt(e.author_name.as_deref()),
+                s(&e.client_msg_id),
+                opt(e.text.as_deref()),
+                opt(e.data.as_deref()),
+                s(&e.content_hash),
+                int(e.private),
+                int(e.created_at),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn event_by_client_msg_id(&self, client_msg_id: &str) -> DbResult<Option<EventRow>> {
+        Ok(self.sql.exec(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE client_msg_id = ?"), vec![s(client_msg_id)])?.to_array::<EventRow>()?.into_iter().next())
+    }
+
+    /// Appends an event with the next seq, unless its `client_msg_id` is already in the log: then the
+    /// stored event comes back as a duplicate (same content) or a conflict (other content).
+    pub fn append(&self, e: &NewEvent<'_>, now: i64) -> DbResult<(EventRow, SendOutcome)> {
+        if let Some(existing) = self.event_by_client_msg_id(e.client_msg_id)? {
+            let outcome = classify_send(false, &existing.content_hash, e.content_hash);
+            return Ok((existing, outcome));
+        }
+        let seq = self.sql.exec("SELECT last_seq + 1 AS n FROM conversation", None)?.one::<Num>()?.n;
+        let row = EventRow {
+            seq,
+            kind: e.kind.to_string(),
+            author_type: e.author.0.to_string(),
+            author_id: e.author.1.map(str::to_string),
+            author_name: e.author.2.map(str::to_string),
+            client_msg_id: e.client_msg_id.to_string(),
+            text: e.text.map(str::to_string),
+            data: e.data.map(str::to_string),
+            content_hash: e.content_hash.to_string(),
+            private: e.private as i64,
+            created_at: now,
+        };
+        self.insert_event(&row)?;
+        self.sql.exec(
+            "UPDATE conversation SET last_seq = ?1,
+               last_message_preview = COALESCE(?2, last_message_preview),
+               last_message_at = CASE WHEN ?2 IS NULL THEN last_message_at ELSE ?3 END,
+               updated_at = ?3, version = version + 1, dirty_since = COALESCE(dirty_since, ?3)",
+            vec![int(seq), opt(e.preview), int(now)],
+        )?;
+        Ok((row, SendOutcome::Created))
+    }
+
+    pub fn set_state(&self, c: &StateChange<'_>, now: i64) -> DbResult<()> {
+        self.sql.exec(
+            "UPDATE conversation SET status = ?1, assignee_id = ?2, department_id = ?3,
+               queued_at = CASE WHEN ?1 = 'queued' THEN (CASE WHEN ?4 = 1 THEN COALESCE(queued_at, ?5) ELSE ?5 END) ELSE queued_at END,
+               closed_at = CASE WHEN ?1 = 'closed' THEN ?5 ELSE NULL END,
+               updated_at = ?5, version = version + 1, dirty_since = COALESCE(dirty_since, ?5)",
+            vec![s(c.status), opt(c.assignee_id), opt(c.department_id), int(c.keep_place as i64), int(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Events after `after_seq`, in order, at most `limit`; private notes only when asked for.
+    pub fn events_after(&self, after_seq: i64, limit: i64, include_private: bool) -> DbResult<Vec<EventRow>> {
+        self.sql
+            .exec(
+                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ? AND (private = 0 OR ? = 1) ORDER BY seq LIMIT ?"),
+                vec![int(after_seq), int(include_private as i64), int(limit)],
+            )?
+            .to_array::<EventRow>()
+    }
+
+    pub fn read_marker(&self, reader: &str) -> DbResult<i64> {
+        Ok(self.sql.exec("SELECT seq AS n FROM reads WHERE reader = ?", vec![s(reader)])?.to_array::<Num>()?.first().map(|r| r.n).unwrap_or(0))
+    }
+
+    /// Moves a read marker forward; false when it was already there or beyond.
+    pub fn advance_read_marker(&self, reader: &str, seq: i64, now: i64) -> DbResult<bool> {
+        if seq <= self.read_marker(reader)? {
+            return Ok(false);
+        }
+        self.sql.exec(
+            "INSERT INTO reads (reader, seq) VALUES (?1, ?2) ON CONFLICT (reader) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+            vec![s(reader), int(seq)],
+        )?;
+        self.sql.exec("UPDATE conversation SET version = version + 1, dirty_since = COALESCE(dirty_since, ?)", vec![int(now)])?;
+        Ok(true)
+    }
+
+    pub fn unflushed_reads(&self) -> DbResult<Vec<ReadMarker>> {
+        self.sql.exec("SELECT reader, seq FROM reads WHERE seq > flushed_seq", None)?.to_array::<ReadMarker>()
+    }
+
+    /// Records what D1 now has: events up to `seq`, the state of `version`, and these read markers.
+    pub fn mark_flushed(&self, seq: i64, version: i64, reads: &[ReadMarker], now: i64) -> DbResult<()> {
+        self.sql.exec(
+            "UPDATE conversation SET flushed_seq = MAX(flushed_seq, ?1), flushed_version = MAX(flushed_version, ?2), d1_failures = 0,
+               dirty_since = CASE WHEN MAX(flushed_seq, ?1) >= last_seq AND MAX(flushed_version, ?2) >= version THEN NULL ELSE ?3 END",
+            vec![int(seq), int(version), int(now)],
+        )?;
+        for r in reads {
+            self.sql.exec("UPDATE reads SET flushed_seq = MAX(flushed_seq, ?2) WHERE reader = ?1", vec![s(&r.reader), int(r.seq)])?;
+        }
+        Ok(())
+    }
+
+    /// Counts a failed D1 write and answers how many in a row have failed.
+    pub fn note_flush_failure(&self) -> DbResult<i64> {
+        self.sql.exec("UPDATE conversation SET d1_failures = d1_failures + 1", None)?;
+        Ok(self.sql.exec("SELECT d1_failures AS n FROM conversation", None)?.one::<Num>()?.n)
+    }
+
+    /// Forgets the conversation entirely (it was deleted).
+    pub fn wipe(&self) -> DbResult<()> {
+        for table in ["events", "reads", "conversation"] {
+            self.sql.exec(&format!("DELETE FROM {table}"), None)?;
+        }
+        Ok(())
+    }
+}

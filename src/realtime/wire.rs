@@ -1,0 +1,385 @@
+//! What crosses the boundary between the Worker and a `ConversationRoom`: who acts (`Caller`, `Party`),
+//! what they ask (`RoomCommand`), and what comes back (`RoomOutcome` or one `RoomError`). Both sides
+//! use these types; serde carries them as JSON. Pure: tested natively.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::conversation::Actor;
+use crate::domain::DomainError;
+
+/// Who acts on a conversation, as the Worker authenticated them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Party {
+    Visitor { id: String, name: Option<String> },
+    /// An operator taking part. `ver` is their token version when they authenticated: a newer one
+    /// (password changed, deactivated) ends their sockets at the next frame.
+    Operator { id: String, name: String, manager: bool, ver: i64 },
+    /// An owner or admin watching without taking part: no presence, no sends.
+    Monitor { id: String, name: String, ver: i64 },
+    /// The tenant's inbox: routing, queue positions, releases.
+    Router,
+}
+
+impl Party {
+    /// `(type, id, name)` as an event's author.
+    pub fn author(&self) -> (&'static str, Option<&str>, Option<&str>) {
+        match self {
+            Party::Visitor { id, name } => ("visitor", Some(id), name.as_deref()),
+            Party::Operator { id, name, .. } | Party::Monitor { id, name, .. } => ("operator", Some(id), Some(name)),
+            Party::Router => ("system", None, None),
+        }
+    }
+
+    pub fn author_json(&self) -> Value {
+        let (kind, id, name) = self.author();
+        serde_json::json!({ "type": kind, "id": id, "name": name })
+    }
+
+    /// Operators and monitors see private notes; visitors never do.
+    pub fn sees_private(&self) -> bool {
+        !matches!(self, Party::Visitor { .. })
+    }
+
+    /// Monitors watch without taking part.
+    pub fn participates(&self) -> bool {
+        !matches!(self, Party::Monitor { .. })
+    }
+
+    pub fn token_version(&self) -> Option<i64> {
+        match self {
+            Party::Operator { ver, .. } | Party::Monitor { ver, .. } => Some(*ver),
+            _ => None,
+        }
+    }
+
+    /// A stable key for "the same person" (several tabs are one person).
+    pub fn person(&self) -> String {
+        let (kind, id, _) = self.author();
+        format!("{kind}:{}", id.unwrap_or(""))
+    }
+
+    pub fn actor(&self) -> Actor<'_> {
+        match self {
+            Party::Visitor { .. } => Actor::Visitor,
+            Party::Operator { id, manager: true, .. } => Actor::Manager(id),
+            Party::Operator { id, manager: false, .. } => Actor::Agent(id),
+            Party::Monitor { .. } => Actor::Monitor,
+            Party::Router => Actor::Router,
+        }
+    }
+}
+
+/// A party acting in one tenant on one conversation. The room refuses (404) a caller whose tenant
+/// or visitor is not the conversation's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Caller {
+    pub tenant_id: String,
+    pub conversation_id: String,
+    pub party: Party,
+}
+
+/// An operator named by a command (assignee, transfer target), with the name events show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OperatorRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DepartmentRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TransferTarget {
+    Operator(OperatorRef),
+    Department(DepartmentRef),
+}
+
+/// What the bot says when a handed-off conversation finds nobody: decided by the Worker from
+/// operators' availability and business hours; worded by the room in the conversation's language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    NoOperator,
+    Offline { next_open_at: Option<i64> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Handoff {
+    pub department: DepartmentRef,
+    pub notice: Option<Notice>,
+}
+
+/// A message or private note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendMessage {
+    pub client_msg_id: String,
+    pub text: String,
+    #[serde(default)]
+    pub private: bool,
+}
+
+/// The menu path the visitor took before writing: its labels as one line, and its steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MenuTrail {
+    pub text: String,
+    pub steps: Value,
+}
+
+/// Everything a conversation starts with, applied as one commit: idempotent per conversation id
+/// (which the Worker derives from the visitor and their `client_request_id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Start {
+    pub locale: String,
+    pub menu: Option<MenuTrail>,
+    pub message: Option<SendMessage>,
+    pub handoff: Option<Handoff>,
+}
+
+/// Metadata of an uploaded file (already in R2 and described in D1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attach {
+    pub client_msg_id: String,
+    pub caption: Option<String>,
+    pub attachment: Value,
+}
+
+/// One user action on a conversation: one command, one commit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RoomCommand {
+    Start(Start),
+    Send(SendMessage),
+    Attach(Attach),
+    Handoff(Handoff),
+    /// The visitor left an email address for a reply.
+    Contact { email: String },
+    Takeover,
+    Assign { operator: OperatorRef },
+    AutoAssign { operator: OperatorRef },
+    Transfer { to: TransferTarget },
+    Close,
+    Reopen,
+    Release,
+    QueuePosition { position: i64 },
+    /// Moves the caller's read marker (REST; sockets send `read` frames, which also store a receipt).
+    MarkRead { seq: i64 },
+    History { after_seq: i64, limit: i64 },
+    Get,
+    Delete,
+}
+
+/// The conversation as its room knows it right now (read-your-writes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub id: String,
+    pub tenant_id: String,
+    pub visitor_id: String,
+    pub status: String,
+    pub department_id: Option<String>,
+    pub assignee_id: Option<String>,
+    pub last_seq: i64,
+    pub last_message_preview: Option<String>,
+    pub last_message_at: Option<i64>,
+    pub queued_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub locale: Option<String>,
+    pub menu_path: Option<Value>,
+}
+
+impl Snapshot {
+    /// The conversation as the widget API shows it.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "id": self.id, "status": self.status, "department_id": self.department_id, "assignee_id": self.assignee_id,
+            "last_seq": self.last_seq, "last_message_preview": self.last_message_preview, "last_message_at": self.last_message_at,
+            "created_at": self.created_at, "updated_at": self.updated_at, "locale": self.locale, "menu_path": self.menu_path,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct RoomOutcome {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<Snapshot>,
+    /// The event the command stored (or, for a repeated send, stored before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Value>,
+    #[serde(default)]
+    pub duplicate: bool,
+    /// For `Start`: whether this call created the conversation.
+    #[serde(default)]
+    pub created: bool,
+    /// For `History`: the page, and the `after_seq` of the next one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_after_seq: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomErrorKind {
+    NotFound,
+    Invalid,
+    Forbidden,
+    InvalidTransition,
+    ClientMsgIdConflict,
+    ReadOnly,
+    Unavailable,
+}
+
+impl RoomErrorKind {
+    pub fn status(self) -> u16 {
+        match self {
+            RoomErrorKind::NotFound => 404,
+            RoomErrorKind::Invalid => 422,
+            RoomErrorKind::Forbidden | RoomErrorKind::ReadOnly => 403,
+            RoomErrorKind::InvalidTransition | RoomErrorKind::ClientMsgIdConflict => 409,
+            RoomErrorKind::Unavailable => 503,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RoomErrorKind::NotFound => "not_found",
+            RoomErrorKind::Invalid => "invalid_field",
+            RoomErrorKind::Forbidden => "forbidden",
+            RoomErrorKind::InvalidTransition => "invalid_transition",
+            RoomErrorKind::ClientMsgIdConflict => "client_msg_id_conflict",
+            RoomErrorKind::ReadOnly => "read_only",
+            RoomErrorKind::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// The one error a room answers; mapped to HTTP once, in `http::error`, and to `error` frames.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomError {
+    pub kind: RoomErrorKind,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl RoomError {
+    pub fn new(kind: RoomErrorKind, message: impl Into<String>) -> Self {
+        RoomError { kind, message: message.into(), field: None }
+    }
+    pub fn not_found() -> Self {
+        RoomError::new(RoomErrorKind::NotFound, "conversation not found")
+    }
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        RoomError::new(RoomErrorKind::Unavailable, message)
+    }
+}
+
+impl From<DomainError> for RoomError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid { field, message } => RoomError { kind: RoomErrorKind::Invalid, message, field: Some(field) },
+            DomainError::Forbidden(m) => RoomError::new(RoomErrorKind::Forbidden, m),
+            DomainError::Conflict { message, .. } => RoomError::new(RoomErrorKind::InvalidTransition, message),
+        }
+    }
+}
+
+/// What travels from the Worker to the room in one request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomRequest {
+    pub caller: Caller,
+    pub command: RoomCommand,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug>(value: T) {
+        let text = serde_json::to_string(&value).unwrap();
+        assert_eq!(serde_json::from_str::<T>(&text).unwrap(), value, "{text}");
+    }
+
+    #[test]
+    fn every_command_round_trips() {
+        let op = OperatorRef { id: "o1".into(), name: "Ann".into() };
+        let dep = DepartmentRef { id: "d1".into(), name: "Care".into() };
+        let handoff = Handoff { department: dep.clone(), notice: Some(Notice::Offline { next_open_at: Some(5) }) };
+        for cmd in [
+            RoomCommand::Start(Start {
+                locale: "ja".into(),
+                menu: Some(MenuTrail { text: "A › B".into(), steps: json!([{"node": "root"}]) }),
+                message: Some(SendMessage { client_msg_id: "m1".into(), text: "hi".into(), private: false }),
+                handoff: Some(handoff.clone()),
+            }),
+            RoomCommand::Send(SendMessage { client_msg_id: "m2".into(), text: "note".into(), private: true }),
+            RoomCommand::Attach(Attach { client_msg_id: "f".into(), caption: None, attachment: json!({"key": "k"}) }),
+            RoomCommand::Handoff(handoff),
+            RoomCommand::Contact { email: "a@b.c".into() },
+            RoomCommand::Takeover,
+            RoomCommand::Assign { operator: op.clone() },
+            RoomCommand::AutoAssign { operator: op.clone() },
+            RoomCommand::Transfer { to: TransferTarget::Operator(op) },
+            RoomCommand::Transfer { to: TransferTarget::Department(dep) },
+            RoomCommand::Close,
+            RoomCommand::Reopen,
+            RoomCommand::Release,
+            RoomCommand::QueuePosition { position: 3 },
+            RoomCommand::MarkRead { seq: 9 },
+            RoomCommand::History { after_seq: 0, limit: 100 },
+            RoomCommand::Get,
+            RoomCommand::Delete,
+        ] {
+            round_trip(cmd);
+        }
+    }
+
+    #[test]
+    fn callers_and_errors_round_trip() {
+        for party in [
+            Party::Visitor { id: "v".into(), name: None },
+            Party::Operator { id: "o".into(), name: "Ann".into(), manager: true, ver: 2 },
+            Party::Monitor { id: "o".into(), name: "Ann".into(), ver: 0 },
+            Party::Router,
+        ] {
+            round_trip(RoomRequest { caller: Caller { tenant_id: "t".into(), conversation_id: "c".into(), party }, command: RoomCommand::Get });
+        }
+        round_trip(RoomError { kind: RoomErrorKind::Invalid, message: "bad".into(), field: Some("text".into()) });
+        round_trip(RoomOutcome { created: true, next_after_seq: Some(4), events: vec![json!({"seq": 1})], ..Default::default() });
+    }
+
+    #[test]
+    fn a_command_of_unknown_type_is_refused() {
+        assert!(serde_json::from_str::<RoomCommand>(r#"{"type":"launch_missiles"}"#).is_err());
+    }
+
+    #[test]
+    fn error_kinds_map_to_statuses_and_codes() {
+        assert_eq!((RoomErrorKind::NotFound.status(), RoomErrorKind::NotFound.code()), (404, "not_found"));
+        assert_eq!(RoomErrorKind::InvalidTransition.status(), 409);
+        assert_eq!(RoomErrorKind::ClientMsgIdConflict.code(), "client_msg_id_conflict");
+        let e: RoomError = DomainError::invalid("text", "must not be empty").into();
+        assert_eq!((e.kind, e.field.as_deref()), (RoomErrorKind::Invalid, Some("text")));
+        let e: RoomError = DomainError::forbidden("no").into();
+        assert_eq!(e.kind.status(), 403);
+    }
+
+    #[test]
+    fn parties_know_what_they_may_see_and_do() {
+        let v = Party::Visitor { id: "v".into(), name: Some("Vi".into()) };
+        let m = Party::Monitor { id: "o".into(), name: "Ann".into(), ver: 1 };
+        assert!(!v.sees_private() && v.participates());
+        assert!(m.sees_private() && !m.participates());
+        assert_eq!(v.author(), ("visitor", Some("v"), Some("Vi")));
+        assert_eq!(Party::Router.author().0, "system");
+        assert_eq!(m.person(), "operator:o");
+    }
+}
