@@ -69,6 +69,17 @@ impl Target {
     }
 }
 
+/// Whether a request URL names this machine (127.0.0.1, localhost, ::1): only local runs get such
+/// requests; a deployed Worker is reached by its public host name.
+pub fn is_loopback_url(url: &str) -> bool {
+    let host = url.split("://").nth(1).unwrap_or("").split(['/', '?', '#']).next().unwrap_or("");
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    matches!(name.to_ascii_lowercase().as_str(), "127.0.0.1" | "localhost" | "::1")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +103,15 @@ mod tests {
         assert_eq!(Target::parse("/x//y/").segments(), vec!["x", "y"]);
         assert_eq!(decode("%E3%81%82%zz%4"), "あ%zz%4", "bad escapes stay as typed");
         assert_eq!(Target::parse("http://h/files/t%2Fa?sig=%").get("sig"), Some("%"));
+    }
+
+    #[test]
+    fn loopback_urls_are_only_this_machines() {
+        for url in ["http://127.0.0.1:8787/__dev/faults", "http://localhost:1/x", "http://LOCALHOST/", "http://[::1]:8787/a?b"] {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in ["https://chat.example.com/__dev/faults", "https://127.0.0.1.example.com/", "https://localhost.evil.test/", "http://10.0.0.1/", "", "garbage"] {
+            assert!(!is_loopback_url(url), "{url}");
+        }
     }
 }

@@ -5,17 +5,11 @@ use worker::{Method, Request, Response};
 
 use super::error::{ApiError, ApiResult};
 use super::{json, read_json, Ctx};
+use crate::domain::target::is_loopback_url;
 use crate::store::faults::{self, Faults};
 
-fn loopback(req: &Request) -> bool {
-    let url = req.inner().url();
-    let host = url.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("");
-    let name = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
-    matches!(name, "127.0.0.1" | "localhost" | "[::1]")
-}
-
 pub async fn faults(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
-    if !faults::enabled(&ctx.env) || !loopback(&req) {
+    if !faults::enabled(&ctx.env) || !is_loopback_url(&req.inner().url()) {
         return Err(ApiError::not_found("route"));
     }
     if req.method() == Method::Post {

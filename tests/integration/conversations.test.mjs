@@ -282,6 +282,16 @@ describe('security', () => {
     await assert.rejects(openSocket(worker.url, conv.id, v.token, { origin: SITE_ORIGIN }), (e) => e.status === 401);
   });
 
+  test('without_DEV_FAULTS_the_fault_switch_and_the_round_trip_count_do_not_exist', async () => {
+    const res = await api('POST', '/__dev/faults', { body: { d1_fail_writes: true } });
+    assert.equal(res.status, 404);
+    const v = await newVisitor(w);
+    const start = await w('POST', '/conversations', { token: v.token, body: { message: { client_msg_id: 'm', text: 'still works' } } });
+    assert.equal(start.status, 201, 'writes were not switched off');
+    assert.equal(start.headers.get('x-edgechat-d1-calls'), null);
+    assert.equal((await api('GET', `/api/ops/rooms/${start.body.conversation.id}`, { token: 'x'.repeat(40) })).status, 404, 'no OPS_TOKEN, no ops route');
+  });
+
   test('a_token_in_the_url_is_not_accepted', async () => {
     const v = await newVisitor(w);
     const conv = await newConversation(w, v);
