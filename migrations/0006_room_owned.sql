@@ -5,3 +5,7 @@ CREATE TABLE deleted_conversations (
   tenant_id TEXT NOT NULL,
   deleted_at INTEGER NOT NULL
 );
+
+-- The console feed and its cursor now live in each tenant's inbox (Durable Object storage), told by
+-- the rooms directly; D1's copy is no longer written or read.
+DROP TABLE inbox_changes;

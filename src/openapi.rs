@@ -160,6 +160,7 @@ fn schemas() -> Map<String, Value> {
     add("ConversationList", obj(&[
         ("count", int()), ("results", array(r("Conversation"))), ("next_cursor", nullable(string())), ("cursor", int()),
         ("operators?", array(r("OperatorPresence"))),
+        ("removed?", array(string())),
     ]));
     add("StateChange", obj(&[("conversation", nullable(r("Conversation"))), ("event", any_object())]));
     add("SendResult", obj(&[("event", r("Event")), ("duplicate?", boolean())]));

@@ -81,6 +81,13 @@ function onFeed(f: Frame): void {
   } else if (f.type === 'changes') {
     cursor = Math.max(cursor, f.cursor);
     upsert(f.conversations ?? [], true);
+    // Deleted conversations leave the list.
+    const removed: string[] = f.removed ?? [];
+    if (removed.some((id) => conversations.value.has(id))) {
+      const next = new Map(conversations.value);
+      for (const id of removed) next.delete(id);
+      conversations.value = next;
+    }
     mergeOperators(f.operators ?? []);
   } else if (f.type === 'presence') {
     operators.value = operators.value.map((o) => (o.id === f.operator_id ? { ...o, online: !!f.online } : o));

@@ -215,7 +215,9 @@ async fn change_password(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         s.audit_statement(&audit)?,
     ])
     .await?;
-    crate::realtime::client::InboxClient::new(&ctx.env, operator.tenant_id()).revoke(operator.id()).await;
+    crate::realtime::client::InboxClient::new(&ctx.env, operator.tenant_id())
+        .tell(crate::realtime::wire::InboxCommand::Revoke { operator_id: operator.id().to_string() })
+        .await;
     let row = s.operator_by_id(operator.id()).await?.ok_or_else(|| ApiError::internal("operator vanished"))?;
     let extra = me_body(ctx, &row).await?;
     issue_session(ctx, &row, None, 200, extra).await

@@ -110,7 +110,7 @@ async fn visitor(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<VisitorRow>
 }
 
 pub fn visitor_party(visitor: &VisitorRow) -> Party {
-    Party::Visitor { id: visitor.id.clone(), name: visitor.name.clone() }
+    Party::Visitor { id: visitor.id.clone(), name: visitor.name.clone(), email: visitor.email.clone(), verified: visitor.verified == 1 }
 }
 
 /// The room of one of this visitor's conversations (the room answers 404 for anyone else's).

@@ -1,13 +1,13 @@
 //! Calls into the Durable Objects, shaped like function calls: `RoomClient::run(command)` answers a
-//! typed outcome or a `RoomError`; `InboxClient` tells a tenant's inbox what changed. The transport
-//! (a `fetch` to the object's stub carrying JSON) stays in here.
+//! typed outcome or a `RoomError`, and so does `InboxClient::run`. The transport (a `fetch` to the
+//! object's stub carrying JSON) stays in here.
 
-use serde_json::json;
+use serde_json::Value;
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
 use super::conversation::IDENTITY_HEADER;
 use super::inbox::ConsoleIdentity;
-use super::wire::{Caller, Party, RoomCommand, RoomError, RoomOutcome, RoomRequest};
+use super::wire::{Caller, InboxCommand, Party, RoomCommand, RoomError, RoomOutcome, RoomRequest};
 
 fn transport(e: worker::Error) -> RoomError {
     worker::console_error!("room call failed: {e}");
@@ -92,32 +92,34 @@ impl InboxClient {
         self.env.durable_object("INBOX")?.id_from_name(&self.tenant_id)?.get_stub()
     }
 
-    async fn tell(&self, path: &str, body: serde_json::Value) {
-        let result = async {
-            let req = post(&format!("https://inbox{path}"), body.to_string(), Headers::new())?;
-            self.stub()?.fetch_with_request(req).await
+    pub async fn run(&self, command: InboxCommand) -> Result<Value, RoomError> {
+        let body = serde_json::to_string(&(&self.tenant_id, command)).map_err(|e| RoomError::unavailable(e.to_string()))?;
+        let req = post("https://inbox/run", body, Headers::new()).map_err(transport)?;
+        let mut res = self.stub().map_err(transport)?.fetch_with_request(req).await.map_err(transport)?;
+        let status = res.status_code();
+        let text = res.text().await.map_err(transport)?;
+        if status == 200 {
+            return serde_json::from_str(&text).map_err(|e| RoomError::unavailable(format!("unreadable inbox answer: {e}")));
         }
-        .await;
-        if let Err(e) = result {
-            worker::console_error!("inbox {path} failed: {e}");
+        #[derive(serde::Deserialize)]
+        struct Failure {
+            error: RoomError,
         }
+        Err(serde_json::from_str::<Failure>(&text).map(|f| f.error).unwrap_or_else(|_| RoomError::unavailable(format!("inbox answered {status}"))))
     }
 
-    /// The feed moved (and, with `drain`, the routing queue may have). Best effort: consoles also
-    /// catch up from their cursor.
-    pub async fn changed(&self, drain: bool) {
-        self.tell("/changed", json!({ "tenant_id": self.tenant_id, "drain": drain })).await;
-    }
-
-    /// Closes an operator's console sockets (their conversation sockets end at their next frame).
-    pub async fn revoke(&self, operator_id: &str) {
-        self.tell("/revoke", json!({ "operator_id": operator_id })).await;
+    /// For changes the inbox must hear of but that the caller does not wait on: a failure is logged
+    /// (consoles catch up from their cursor; routing runs again at the next change).
+    pub async fn tell(&self, command: InboxCommand) {
+        if let Err(e) = self.run(command).await {
+            worker::console_error!("inbox call failed: {}", e.message);
+        }
     }
 
     /// Hands an authenticated console socket to the inbox.
     pub async fn connect(&self, who: &ConsoleIdentity, cursor: Option<i64>) -> worker::Result<Response> {
         let headers = Headers::new();
-        headers.set(IDENTITY_HEADER, &who.to_json().to_string())?;
+        headers.set(IDENTITY_HEADER, &serde_json::to_string(who)?)?;
         headers.set("upgrade", "websocket")?;
         let mut init = RequestInit::new();
         init.with_method(Method::Get).with_headers(headers);

@@ -17,7 +17,8 @@ use super::protocol::{ack_frame, error_frame, event_frame, parse_client_frame, s
 use super::room_db::{Conversation, NewConversation, NewEvent, RoomDb, StateChange};
 use super::sockets::SocketSet;
 use super::wire::{
-    Attach, Caller, Handoff, Notice, Party, RoomCommand, RoomError, RoomErrorKind, RoomOutcome, RoomRequest, SendMessage, Start, TransferTarget,
+    Attach, Caller, Handoff, InboxCommand, Notice, Party, RoomCommand, RoomError, RoomErrorKind, RoomOutcome, RoomReport, RoomRequest, SendMessage, Start,
+    TransferTarget, VisitorInfo,
 };
 use super::{now_ms, RateLimiter};
 use crate::domain::bot::bot_texts;
@@ -54,6 +55,8 @@ pub struct Room {
     sockets: SocketSet<SocketMeta>,
     follower: Follower,
     limiter: RateLimiter,
+    /// A report to the inbox is under way (one at a time; the running one loops until told).
+    telling: std::cell::Cell<bool>,
 }
 
 fn json_response(status: u16, body: &Value) -> Result<Response> {
@@ -76,7 +79,7 @@ impl DurableObject for ConversationRoom {
         let storage = state.storage();
         let db = RoomDb::open(storage.sql());
         let limiter = RateLimiter::from_env(&env);
-        ConversationRoom { room: Rc::new(Room { storage, db, state, env, sockets: SocketSet::default(), follower: Follower::default(), limiter }) }
+        ConversationRoom { room: Rc::new(Room { storage, db, state, env, sockets: SocketSet::default(), follower: Follower::default(), limiter, telling: Default::default() }) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -122,12 +125,13 @@ impl DurableObject for ConversationRoom {
         Ok(())
     }
 
-    /// Retries D1 (and is the backstop when the room died before its inline flush).
+    /// Retries D1 and the inbox (and is the backstop when the room died before doing either).
     async fn alarm(&self) -> Result<Response> {
         self.room.follower.alarm_fired();
+        self.room.clone().tell_inbox().await;
         self.room.clone().flush().await;
         if let Ok(Some(c)) = self.room.db.conversation() {
-            if c.dirty() {
+            if c.dirty() || c.untold() {
                 self.room.follower.ensure_alarm(&self.room.storage, now_ms() + BACKSTOP_MS);
             }
         }
@@ -162,6 +166,10 @@ impl Room {
             RoomCommand::Delete => self.delete(&caller, &conversation).await,
             other => {
                 let mut done = Committed::default();
+                if let Party::Visitor { name, email, verified, .. } = &caller.party {
+                    let seen = VisitorInfo { name: name.clone(), email: email.clone(), verified: *verified };
+                    done.changed |= self.db.note_visitor(&seen, now_ms()).unwrap_or(false);
+                }
                 let outcome = self.apply(&caller, &conversation, other, &mut done)?;
                 self.publish(done, None);
                 Ok(outcome)
@@ -211,9 +219,10 @@ impl Room {
     /// Starts the conversation with everything it begins with, in one commit. Called again (a retry
     /// of the same `client_request_id`), it changes nothing and answers the same conversation.
     fn start(self: &Rc<Self>, caller: &Caller, start: Start) -> std::result::Result<RoomOutcome, RoomError> {
-        let Party::Visitor { id: visitor_id, .. } = &caller.party else {
+        let Party::Visitor { id: visitor_id, name, email, verified } = &caller.party else {
             return Err(RoomError::new(RoomErrorKind::Forbidden, "only visitors start conversations"));
         };
+        let visitor = VisitorInfo { name: name.clone(), email: email.clone(), verified: *verified };
         let mut done = Committed::default();
         let existing = self.db.conversation().map_err(storage_error)?;
         let created = existing.is_none();
@@ -228,6 +237,7 @@ impl Room {
                         id: &caller.conversation_id,
                         tenant_id: &caller.tenant_id,
                         visitor_id,
+                        visitor: &visitor,
                         status: Status::Bot.as_str(),
                         locale: Some(&start.locale),
                         menu_path: menu_path.as_deref(),
@@ -351,6 +361,8 @@ impl Room {
                     return Err(RoomError::new(RoomErrorKind::Forbidden, "only visitors leave a contact address"));
                 }
                 let texts = bot_texts(c.locale.as_deref().unwrap_or("en"));
+                let known = VisitorInfo { name: c.visitor_name.clone(), email: Some(email.clone()), verified: c.visitor_verified == 1 };
+                self.db.note_visitor(&known, now).map_err(storage_error)?;
                 self.bot_says(&texts.email_thanks.replace("{email}", &email), &json!({ "contact": email }), now, done)
             }
             RoomCommand::Takeover => {
@@ -507,6 +519,8 @@ impl Room {
             }
         }
         let room = self.clone();
+        self.state.wait_until(async move { room.tell_inbox().await });
+        let room = self.clone();
         self.state.wait_until(async move { room.flush().await });
         if let Some(question) = done.bot_question {
             let room = self.clone();
@@ -514,15 +528,50 @@ impl Room {
         }
     }
 
-    /// Lets D1 catch up, then tells the tenant's inbox (whose feed and router read D1).
+    /// Lets D1 catch up, then tells the inbox how far D1 has come (its lists' cursor depends on it).
     async fn flush(self: Rc<Self>) {
         let Some(flushed) = self.follower.flush(&self.db, &self.env, &self.storage).await else { return };
-        if flushed.batches == 0 {
+        if flushed.batches > 0 {
+            self.tell_inbox().await;
+        }
+    }
+
+    /// Reports the conversation to its tenant's inbox until the inbox has heard the latest: its
+    /// summary, new visitor messages and operators' read markers. What was told is kept in the room's
+    /// storage, so a report lost to a crash or a failure is sent again (by the alarm, at the latest).
+    async fn tell_inbox(self: Rc<Self>) {
+        if self.telling.replace(true) {
             return;
         }
-        if let Ok(Some(c)) = self.db.conversation() {
-            super::client::InboxClient::new(&self.env, &c.tenant_id).changed(flushed.drain).await;
+        const SEQS: i64 = 1000;
+        loop {
+            let Ok(Some(c)) = self.db.conversation() else { break };
+            if !c.untold() {
+                break;
+            }
+            let seqs = self.db.visitor_message_seqs_after(c.told_seq, SEQS).unwrap_or_default();
+            let told_seq = if (seqs.len() as i64) < SEQS { c.last_seq } else { seqs.last().copied().unwrap_or(c.told_seq) };
+            let reads = self.db.untold_operator_reads().unwrap_or_default();
+            let report = RoomReport {
+                conversation: c.snapshot(),
+                visitor: c.visitor(),
+                version: c.version,
+                d1_version: c.flushed_version,
+                visitor_message_seqs: seqs,
+                operator_reads: reads.iter().filter_map(|r| Some((r.reader.strip_prefix("operator:")?.to_string(), r.seq))).collect(),
+            };
+            match super::client::InboxClient::new(&self.env, &c.tenant_id).run(InboxCommand::Report(report)).await {
+                Ok(_) => {
+                    let _ = self.db.mark_told(c.version, c.flushed_version, told_seq, &reads);
+                }
+                Err(e) => {
+                    worker::console_error!("room {}: inbox report failed, retrying from the alarm: {}", c.id, e.message);
+                    self.follower.ensure_alarm(&self.storage, now_ms() + super::follower::backoff_ms(1));
+                    break;
+                }
+            }
         }
+        self.telling.set(false);
     }
 
     /// Answers a visitor message with the bot, if the conversation is still the bot's when the answer
@@ -694,8 +743,9 @@ impl Room {
         }
     }
 
-    /// A read receipt from a socket: moves the reader's marker and, when it moved, stores a `read`
-    /// event the other side sees. Markers never move backwards.
+    /// A read receipt from a socket: when it is news (a seq beyond the reader's last receipt), it is
+    /// stored as a `read` event the other side sees. It also moves the reader's unread marker. Both
+    /// only ever move forward; they are kept apart because the console also marks reads over REST.
     fn read_receipt(self: &Rc<Self>, ws: &WebSocket, meta: &SocketMeta, seq: i64) {
         let Ok(Some(c)) = self.db.conversation() else { return };
         if seq > c.last_seq {
@@ -704,9 +754,10 @@ impl Room {
         }
         let reader = meta.caller.party.person();
         let now = now_ms();
-        match self.db.advance_read_marker(&reader, seq, now) {
+        let mut done = Committed { changed: self.db.advance_read_marker(&reader, seq, now).unwrap_or(false), ..Default::default() };
+        match self.db.advance_read_marker(&format!("receipt:{reader}"), seq, now) {
             Ok(true) => {}
-            _ => return,
+            _ => return self.publish(done, Some(&meta.sid)),
         }
         let data = json!({ "seq": seq }).to_string();
         let (kind, id, name) = meta.caller.party.author();
@@ -722,7 +773,6 @@ impl Room {
             private: false,
             preview: None,
         };
-        let mut done = Committed::default();
         match self.append(event, now, &mut done) {
             Ok(outcome) => {
                 let _ = ws.send_with_str(ack_frame(&client_msg_id, &outcome.event.unwrap_or(Value::Null), outcome.duplicate));

@@ -26,11 +26,6 @@ pub fn backoff_ms(failures: i64) -> i64 {
     (250_i64 << failures.clamp(1, 5).saturating_sub(1)).min(4_000)
 }
 
-/// Event types after which the router should look at the queue again.
-fn routing_relevant(kind: &str) -> bool {
-    matches!(kind, "handoff" | "transferred" | "closed" | "reopened" | "released")
-}
-
 #[derive(Default)]
 struct FollowState {
     running: bool,
@@ -49,8 +44,6 @@ pub struct Flushed {
     /// D1 transactions written.
     pub batches: usize,
     pub events: usize,
-    /// Whether the routing queue may have changed.
-    pub drain: bool,
 }
 
 #[derive(Default)]
@@ -103,7 +96,7 @@ impl Follower {
     }
 
     async fn flush_until_caught_up(&self, db: &RoomDb, env: &Env, storage: &Storage) -> Option<Flushed> {
-        let mut done = Flushed { batches: 0, events: 0, drain: false };
+        let mut done = Flushed { batches: 0, events: 0 };
         loop {
             let conversation = match db.conversation() {
                 Ok(Some(c)) if c.dirty() => c,
@@ -138,7 +131,6 @@ impl Follower {
                     s.flushed_events += events.len() as u64;
                     done.batches += 1;
                     done.events += events.len();
-                    done.drain |= events.iter().any(|e| routing_relevant(&e.kind));
                 }
                 Err(message) => {
                     let failures = db.note_flush_failure().unwrap_or(1);
@@ -186,7 +178,7 @@ impl Follower {
     }
 }
 
-/// One D1 transaction: the conversation row, the events, the read markers and a feed entry.
+/// One D1 transaction: the conversation row, the events and the read markers.
 async fn write_batch(store: &Store, c: &crate::realtime::wire::Snapshot, upto: i64, events: &[EventRow], reads: &[super::room_db::ReadMarker]) -> Result<(), String> {
     let build = || -> crate::store::StoreResult<Vec<worker::D1PreparedStatement>> {
         let mut statements = vec![store.follow_conversation_statement(c, upto)?];
@@ -201,7 +193,6 @@ async fn write_batch(store: &Store, c: &crate::realtime::wire::Snapshot, upto: i
                 statements.push(store.mark_read_statement(&c.tenant_id, operator, &c.id, r.seq)?);
             }
         }
-        statements.push(store.inbox_change_statement(&c.tenant_id, Some(&c.id), None, crate::realtime::now_ms())?);
         Ok(statements)
     };
     let statements = build().map_err(|e| format!("{e:?}"))?;
@@ -230,15 +221,5 @@ mod tests {
         assert_eq!((percentile(&v, 0.5), percentile(&v, 0.99)), (Some(50), Some(99)));
         assert_eq!(percentile(&[], 0.5), None);
         assert_eq!(percentile(&[7], 0.99), Some(7));
-    }
-
-    #[test]
-    fn routing_looks_again_after_queue_changes_only() {
-        for kind in ["handoff", "transferred", "closed", "reopened", "released"] {
-            assert!(routing_relevant(kind));
-        }
-        for kind in ["message", "read", "assigned", "queue", "menu"] {
-            assert!(!routing_relevant(kind));
-        }
     }
 }

@@ -1,32 +1,39 @@
-//! `TenantInbox`: one Durable Object per tenant (`id_from_name(tenant_id)`). It is the single writer of
-//! assignment (the router runs here, one drain at a time, so no conversation is assigned twice), holds
-//! the operators' console sockets, and feeds them the tenant's change feed from each socket's own cursor.
-//! Operators whose last console socket closes go offline after a grace period (an alarm); their active
-//! chats go back to the front of their department's queue.
+//! `TenantInbox`: one Durable Object per tenant (`id_from_name(tenant_id)`). Rooms report every change
+//! of their conversation here directly (`RoomReport`), so the inbox keeps the console feed (summaries
+//! and a cursor, in its own storage) and the routing queue without waiting for D1. It is the single
+//! router: routing passes and commands that give a chat to an operator run one at a time, so no chat
+//! is assigned twice and no pass counts seats without an assignment made beside it. It holds the
+//! operators' console sockets; operators whose last console closes go offline after a grace period.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{
-    durable_object, DurableObject, Env, Request, Response, ResponseBuilder, Result, State, WebSocket,
-    WebSocketIncomingMessage, WebSocketPair, WebSocketRequestResponsePair,
+    durable_object, DurableObject, Env, Request, Response, ResponseBuilder, Result, State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
+    WebSocketRequestResponsePair,
 };
 
 use super::client::RoomClient;
 use super::conversation::IDENTITY_HEADER;
-use super::wire::{OperatorRef, Party, RoomCommand};
+use super::inbox_db::InboxDb;
 use super::protocol::{error_frame, PING, PONG, SUBPROTOCOL};
+use super::sockets::SocketSet;
+use super::wire::{Caller, InboxCommand, OperatorRef, Party, RoomCommand, RoomError, RoomReport};
+use super::{now_ms, Pump};
 use crate::domain::role::OperatorStatus;
 use crate::domain::routing::{plan, positions, Candidate, Queued};
 use crate::domain::vecmap::VecMap;
 use crate::store::Store;
 
-const CHANGE_PAGE: i64 = 1000;
-const SUMMARY_CHUNK: usize = 90;
+const FEED_PAGE: i64 = 1000;
 const DEFAULT_OFFLINE_GRACE_MS: i64 = 60_000;
+/// When releasing an offline operator's chats fails, try again this much later.
+const RELEASE_RETRY_MS: i64 = 5_000;
 
 /// The operator behind a console socket, as authenticated by the Worker.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConsoleIdentity {
     pub operator_id: String,
     pub name: String,
@@ -34,172 +41,431 @@ pub struct ConsoleIdentity {
     pub tenant_id: String,
 }
 
-impl ConsoleIdentity {
-    pub fn to_json(&self) -> Value {
-        json!({ "operator_id": self.operator_id, "name": self.name, "role": self.role, "tenant_id": self.tenant_id })
-    }
-    pub fn from_json(v: &Value) -> Option<ConsoleIdentity> {
-        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-        Some(ConsoleIdentity { operator_id: s("operator_id")?, name: s("name")?, role: s("role")?, tenant_id: s("tenant_id")? })
-    }
-}
-
-/// A console socket's attachment (as JSON text).
-#[derive(Debug, Clone)]
+/// A console socket's attachment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct ConsoleMeta {
-    sid: String,
     who: ConsoleIdentity,
     /// The feed position this socket has been sent up to; `None` until its join is done.
     cursor: Option<i64>,
 }
 
-impl ConsoleMeta {
-    fn encode(&self) -> String {
-        json!({ "sid": self.sid, "who": self.who.to_json(), "cursor": self.cursor }).to_string()
-    }
-    fn decode(text: &str) -> Option<ConsoleMeta> {
-        let v: Value = serde_json::from_str(text).ok()?;
-        Some(ConsoleMeta { sid: v.get("sid")?.as_str()?.to_string(), who: ConsoleIdentity::from_json(v.get("who")?)?, cursor: v.get("cursor").and_then(Value::as_i64) })
-    }
-}
-
-enum InboxOp {
-    Changed { drain: bool },
-    Join { ws: WebSocket, cursor: Option<i64> },
-}
-
-#[derive(Default)]
-struct Inner {
-    pump: super::Pump<InboxOp>,
-    peers: Option<Vec<(WebSocket, ConsoleMeta)>>,
-    tenant_id: Option<String>,
-    /// Last queue position told to each waiting conversation.
-    positions: VecMap<String, i64>,
-    /// Assignments made here that D1 (which rooms feed behind them) may not show yet:
-    /// `(conversation, operator)`, kept while D1 still lists the conversation as queued.
-    assigned_ahead: Vec<(String, String)>,
+/// Work that must not interleave with other such work: routing passes and assignments.
+enum Routed {
+    Drain,
+    Assign { caller: Caller, command: RoomCommand, slot: Rc<RefCell<Option<std::result::Result<Value, RoomError>>>> },
 }
 
 #[durable_object]
 pub struct TenantInbox {
+    inbox: Rc<Inbox>,
+}
+
+pub struct Inbox {
     state: State,
     env: Env,
-    inner: RefCell<Inner>,
+    db: InboxDb,
+    sockets: SocketSet<ConsoleMeta>,
+    pump: RefCell<Pump<Routed>>,
+    /// Last queue position told to each waiting conversation.
+    positions: RefCell<VecMap<String, i64>>,
+    /// When this router last gave each operator a chat (D1's copy follows behind the rooms).
+    assigned_at: RefCell<VecMap<String, i64>>,
 }
 
-fn now_ms() -> i64 {
-    worker::Date::now().as_millis() as i64
-}
-
-/// The feed after `cursor` for one operator: every conversation and operator that changed, each once
-/// in its current state (with this operator's unread counts), and the cursor to continue from.
-pub async fn inbox_delta(store: &Store, tenant_id: &str, operator_id: &str, cursor: i64) -> std::result::Result<Value, crate::store::StoreError> {
-    let mut conversations: Vec<String> = Vec::new();
-    let mut operators: Vec<String> = Vec::new();
-    let mut next = cursor;
-    loop {
-        let changes = store.changes_after(tenant_id, next, CHANGE_PAGE).await?;
-        for c in &changes {
-            if let Some(id) = &c.conversation_id {
-                if !conversations.contains(id) {
-                    conversations.push(id.clone());
-                }
-            }
-            if let Some(id) = &c.operator_id {
-                if !operators.contains(id) {
-                    operators.push(id.clone());
-                }
-            }
-        }
-        next = changes.last().map(|c| c.id).unwrap_or(next);
-        if (changes.len() as i64) < CHANGE_PAGE {
-            break;
-        }
-    }
-    let mut summaries = Vec::new();
-    for chunk in conversations.chunks(SUMMARY_CHUNK) {
-        summaries.extend(store.conversation_summaries(tenant_id, operator_id, chunk).await?.iter().map(|r| r.to_json()));
-    }
-    let all_operators = if operators.is_empty() { Vec::new() } else { store.operators_for_tenant(tenant_id).await? };
-    let operator_views: Vec<Value> = all_operators
-        .iter()
-        .filter(|o| operators.contains(&o.id))
-        .map(|o| json!({ "id": o.id, "name": o.name, "status": o.status, "active": o.active == 1, "capacity": o.capacity }))
-        .collect();
-    Ok(json!({ "cursor": next, "conversations": summaries, "operators": operator_views }))
-}
-
-/// Asks a conversation's room to run a command as the router; true when it was applied.
-async fn room_command(env: &Env, tenant_id: &str, conversation_id: &str, command: RoomCommand) -> bool {
-    RoomClient::new(env, tenant_id, conversation_id, Party::Router).run(command).await.is_ok()
+fn json_response(status: u16, body: &Value) -> Result<Response> {
+    let mut r = Response::ok(body.to_string())?.with_status(status);
+    r.headers_mut().set("content-type", "application/json; charset=utf-8")?;
+    Ok(r)
 }
 
 impl DurableObject for TenantInbox {
     fn new(state: State, env: Env) -> Self {
-        TenantInbox { state, env, inner: RefCell::new(Inner::default()) }
+        let db = InboxDb::open(state.storage().sql());
+        TenantInbox {
+            inbox: Rc::new(Inbox {
+                state,
+                env,
+                db,
+                sockets: SocketSet::default(),
+                pump: RefCell::new(Pump::default()),
+                positions: RefCell::new(VecMap::new()),
+                assigned_at: RefCell::new(VecMap::new()),
+            }),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let target = crate::domain::target::Target::parse(&req.inner().url());
         match target.path.as_str() {
             "/connect" => {
-                let Some(who) = req.headers().get(IDENTITY_HEADER)?.and_then(|h| serde_json::from_str::<Value>(&h).ok()).and_then(|v| ConsoleIdentity::from_json(&v)) else {
-                    return Response::error("missing identity", 400);
-                };
+                let who = req.headers().get(IDENTITY_HEADER)?.and_then(|h| serde_json::from_str::<ConsoleIdentity>(&h).ok());
+                let Some(who) = who else { return Response::error("missing identity", 400) };
                 let cursor = target.get("cursor").and_then(|v| v.parse::<i64>().ok()).filter(|n| *n >= 0);
-                self.remember_tenant(&who.tenant_id).await?;
-                self.open_socket(who, cursor).await
+                self.inbox.open_socket(who, cursor).await
             }
-            "/revoke" => {
-                // A password change or deactivation ends the operator's console sockets at once.
-                let body: Value = req.json().await.unwrap_or(Value::Null);
-                let operator = body.get("operator_id").and_then(Value::as_str).unwrap_or_default().to_string();
-                for (ws, meta) in self.peers().into_iter().filter(|p| p.1.who.operator_id == operator) {
-                    let _ = ws.send_with_str(error_frame("session_revoked", "this session has ended; sign in again", None));
-                    let _ = ws.close(Some(4001), Some("session revoked"));
-                    self.with_peers(|peers| peers.retain(|p| p.1.sid != meta.sid));
+            "/run" => {
+                let text = req.text().await.unwrap_or_default();
+                let Ok((tenant_id, command)) = serde_json::from_str::<(String, InboxCommand)>(&text) else {
+                    return json_response(400, &json!({ "error": { "code": "bad_request", "message": "malformed inbox command" } }));
+                };
+                if let Err(e) = self.inbox.db.remember_tenant(&tenant_id) {
+                    worker::console_error!("inbox storage: {e:?}");
                 }
-                Ok(Response::empty()?.with_status(204))
-            }
-            "/changed" => {
-                let body: Value = req.json().await.unwrap_or(Value::Null);
-                if let Some(t) = body.get("tenant_id").and_then(Value::as_str) {
-                    self.remember_tenant(t).await?;
+                match self.inbox.clone().run(command).await {
+                    Ok(body) => json_response(200, &body),
+                    Err(e) => json_response(e.kind.status(), &json!({ "error": e })),
                 }
-                let drain = body.get("drain").and_then(Value::as_bool).unwrap_or(false);
-                self.enqueue(InboxOp::Changed { drain }).await;
-                Ok(Response::empty()?.with_status(204))
             }
             _ => Response::error("not found", 404),
         }
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        self.inbox.frame(ws, message).await;
+        Ok(())
+    }
+
+    async fn websocket_close(&self, ws: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
+        self.inbox.socket_gone(&ws);
+        let _ = ws.close(Some(1000), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
+        self.inbox.socket_gone(&ws);
+        Ok(())
+    }
+
+    /// Operators whose grace period ran out without a console socket go offline.
+    async fn alarm(&self) -> Result<Response> {
+        self.inbox.clone().offline_due().await;
+        Response::empty()
+    }
+}
+
+fn storage_error(e: worker::Error) -> RoomError {
+    worker::console_error!("inbox storage: {e:?}");
+    RoomError::unavailable("the inbox's storage is unavailable; please retry")
+}
+
+/// Whether a change may let the router assign something (or must move queue positions).
+fn routing_relevant(before: Option<&super::inbox_db::Summary>, after: &RoomReport) -> bool {
+    let c = &after.conversation;
+    match before {
+        None => c.status == "queued",
+        Some(b) => b.status != c.status || b.assignee_id != c.assignee_id || b.department_id != c.department_id,
+    }
+}
+
+impl Inbox {
+    async fn run(self: Rc<Self>, command: InboxCommand) -> std::result::Result<Value, RoomError> {
+        match command {
+            InboxCommand::Report(report) => {
+                let before = self.db.summary(&report.conversation.id).map_err(storage_error)?;
+                let changed = self.db.apply_report(&report).map_err(storage_error)?;
+                if changed {
+                    self.push_changes().await;
+                    if routing_relevant(before.as_ref(), &report) {
+                        self.clone().route(Routed::Drain).await;
+                    }
+                }
+                Ok(json!({ "changed": changed }))
+            }
+            InboxCommand::OperatorChanged { operator_id, drain } => {
+                self.db.operator_changed(&operator_id).map_err(storage_error)?;
+                self.push_changes().await;
+                if drain {
+                    self.clone().route(Routed::Drain).await;
+                }
+                Ok(json!({}))
+            }
+            InboxCommand::OperatorGone { operator_id } => {
+                self.db.clear_pending_offline(&operator_id).map_err(storage_error)?;
+                self.clone().release_all(&operator_id).await;
+                self.db.operator_changed(&operator_id).map_err(storage_error)?;
+                self.push_changes().await;
+                self.clone().route(Routed::Drain).await;
+                Ok(json!({}))
+            }
+            InboxCommand::Revoke { operator_id } => {
+                for (ws, _) in self.sockets.all(&self.state).into_iter().filter(|p| p.1.who.operator_id == operator_id) {
+                    let _ = ws.send_with_str(error_frame("session_revoked", "this session has ended; sign in again", None));
+                    let _ = ws.close(Some(4001), Some("session revoked"));
+                    self.sockets.remove(&self.state, &ws);
+                }
+                Ok(json!({}))
+            }
+            InboxCommand::Removed { conversation_id } => {
+                self.db.remove(&conversation_id).map_err(storage_error)?;
+                self.push_changes().await;
+                Ok(json!({}))
+            }
+            InboxCommand::Delta { operator_id, cursor } => self.delta(&operator_id, cursor).await,
+            InboxCommand::Cursor => Ok(json!({ "cursor": self.db.cursor_d1_has().map_err(storage_error)? })),
+            InboxCommand::Assign { caller, command } => {
+                let slot = Rc::new(RefCell::new(None));
+                self.clone().route(Routed::Assign { caller, command, slot: slot.clone() }).await;
+                let answer = slot.borrow_mut().take();
+                answer.unwrap_or_else(|| Err(RoomError::unavailable("the assignment did not run; please retry")))
+            }
+        }
+    }
+
+    /// Runs routing work one piece at a time: the first caller runs the queue dry, the others only
+    /// add to it (their answers are filled in by the runner before it returns).
+    async fn route(self: Rc<Self>, work: Routed) {
+        if !self.pump.borrow_mut().push(work) {
+            return;
+        }
+        loop {
+            let batch = self.pump.borrow_mut().take();
+            if batch.is_empty() {
+                break;
+            }
+            let mut drain = false;
+            for work in batch {
+                match work {
+                    Routed::Drain => drain = true,
+                    Routed::Assign { caller, command, slot } => {
+                        let result = RoomClient::new(&self.env, &caller.tenant_id, &caller.conversation_id, caller.party.clone()).run(command).await;
+                        if let Ok(outcome) = &result {
+                            if let Some(c) = &outcome.conversation {
+                                self.note_assignment(&c.id, &c.status, c.assignee_id.as_deref());
+                            }
+                        }
+                        *slot.borrow_mut() = Some(result.map(|o| serde_json::to_value(o).unwrap_or(Value::Null)));
+                        // Whatever it freed or filled, the queue is looked at again.
+                        drain = true;
+                    }
+                }
+            }
+            if drain {
+                self.drain().await;
+            }
+        }
+    }
+
+    /// Records at once what an assignment did (the room's report follows with the same state).
+    fn note_assignment(&self, conversation_id: &str, status: &str, assignee: Option<&str>) {
+        let Ok(Some(mut summary)) = self.db.summary(conversation_id) else { return };
+        summary.status = status.to_string();
+        summary.assignee_id = assignee.map(str::to_string);
+        if let Err(e) = self.db.set_assignment(conversation_id, status, assignee) {
+            worker::console_error!("inbox storage: {e:?}");
+        }
+        if let (Some(op), "active") = (assignee, status) {
+            self.assigned_at.borrow_mut().insert(op.to_string(), now_ms());
+        }
+    }
+
+    /// One routing pass over the inbox's own queue and seat counts; operators' availability,
+    /// capacity and teams come from D1 (written there before the inbox is told of a change).
+    async fn drain(&self) {
+        let Ok(Some(tenant)) = self.db.tenant() else { return };
+        let (Ok(queued), Ok(loads)) = (self.db.queued(), self.db.loads()) else { return };
+        if queued.is_empty() {
+            self.positions.borrow_mut().retain(|_, _| false);
+            return;
+        }
+        let Ok(store) = Store::open(&self.env) else { return };
+        let Ok((candidates, memberships)) = store.routing_snapshot(&tenant).await else { return };
+        let queue: Vec<Queued> = queued.iter().map(|q| Queued { id: q.id.clone(), department: q.department_id.clone().unwrap_or_default(), queued_at: q.queued_at.unwrap_or(0) }).collect();
+        let pool: Vec<Candidate> = candidates
+            .iter()
+            .filter_map(|c| {
+                Some(Candidate {
+                    id: c.id.clone(),
+                    status: OperatorStatus::parse(&c.status).ok()?,
+                    capacity: c.capacity,
+                    active: loads.iter().find(|l| l.assignee_id == c.id).map(|l| l.n).unwrap_or(0),
+                    departments: memberships.iter().filter(|m| m.operator_id == c.id).map(|m| m.department_id.clone()).collect(),
+                    last_assigned_at: self.assigned_at.borrow().get(&c.id).copied().unwrap_or(0).max(c.last_assigned_at),
+                })
+            })
+            .collect();
+        let mut assigned: Vec<String> = Vec::new();
+        for (conversation, operator) in plan(&queue, &pool) {
+            let name = candidates.iter().find(|c| c.id == operator).map(|c| c.name.clone()).unwrap_or_default();
+            let command = RoomCommand::AutoAssign { operator: OperatorRef { id: operator.clone(), name } };
+            if let Ok(outcome) = RoomClient::new(&self.env, &tenant, &conversation, Party::Router).run(command).await {
+                let status = outcome.conversation.as_ref().map(|c| c.status.clone()).unwrap_or_else(|| "active".into());
+                self.note_assignment(&conversation, &status, Some(&operator));
+                assigned.push(conversation);
+            }
+        }
+        let still: Vec<Queued> = queue.into_iter().filter(|q| !assigned.contains(&q.id)).collect();
+        let fresh = positions(&still);
+        let told: Vec<(String, i64)> = {
+            let known = self.positions.borrow();
+            fresh.iter().filter(|(id, pos)| known.get(id) != Some(pos)).cloned().collect()
+        };
+        for (conversation, position) in told {
+            if RoomClient::new(&self.env, &tenant, &conversation, Party::Router).run(RoomCommand::QueuePosition { position }).await.is_ok() {
+                self.positions.borrow_mut().insert(conversation, position);
+            }
+        }
+        self.positions.borrow_mut().retain(|id, _| fresh.iter().any(|(f, _)| f == id));
+        self.push_changes().await;
+    }
+
+    /// The feed after `cursor` for one operator: every conversation and operator that changed, each
+    /// once in its current state (with this operator's unread counts), the conversations that were
+    /// deleted, and the cursor to continue from.
+    async fn delta(&self, operator_id: &str, cursor: i64) -> std::result::Result<Value, RoomError> {
+        let mut conversations: Vec<String> = Vec::new();
+        let mut removed: Vec<String> = Vec::new();
+        let mut operators: Vec<String> = Vec::new();
+        let mut next = cursor;
+        loop {
+            let rows = self.db.feed_after(next, FEED_PAGE).map_err(storage_error)?;
+            for r in &rows {
+                match (&r.conversation_id, &r.operator_id) {
+                    (Some(id), _) if r.removed == 1 => {
+                        conversations.retain(|c| c != id);
+                        if !removed.contains(id) {
+                            removed.push(id.clone());
+                        }
+                    }
+                    (Some(id), _) => {
+                        removed.retain(|c| c != id);
+                        if !conversations.contains(id) {
+                            conversations.push(id.clone());
+                        }
+                    }
+                    (None, Some(op)) if !operators.contains(op) => operators.push(op.clone()),
+                    _ => {}
+                }
+            }
+            next = rows.last().map(|r| r.cursor).unwrap_or(next);
+            if (rows.len() as i64) < FEED_PAGE {
+                break;
+            }
+        }
+        let summaries: Vec<Value> = self.db.summaries(operator_id, &conversations).map_err(storage_error)?.iter().map(|s| s.to_json()).collect();
+        let operator_views = if operators.is_empty() {
+            Vec::new()
+        } else {
+            let tenant = self.db.tenant().map_err(storage_error)?.unwrap_or_default();
+            let store = Store::open(&self.env).map_err(|e| RoomError::unavailable(e.to_string()))?;
+            let rows = store.operators_for_tenant(&tenant).await.map_err(|_| RoomError::unavailable("operators are unavailable right now"))?;
+            rows.iter()
+                .filter(|o| operators.contains(&o.id))
+                .map(|o| json!({ "id": o.id, "name": o.name, "status": o.status, "active": o.active == 1, "capacity": o.capacity }))
+                .collect()
+        };
+        Ok(json!({ "cursor": next, "conversations": summaries, "removed": removed, "operators": operator_views }))
+    }
+
+    /// Sends each joined socket what changed after its own cursor.
+    async fn push_changes(&self) {
+        let Ok(latest) = self.db.latest_cursor() else { return };
+        let mut cache: VecMap<(String, i64), Value> = VecMap::new();
+        for (ws, meta) in self.sockets.all(&self.state) {
+            let Some(cursor) = meta.cursor.filter(|c| *c < latest) else { continue };
+            let key = (meta.who.operator_id.clone(), cursor);
+            if cache.get(&key).is_none() {
+                match self.delta(&meta.who.operator_id, cursor).await {
+                    Ok(mut delta) => {
+                        delta["type"] = json!("changes");
+                        cache.insert(key.clone(), delta);
+                    }
+                    Err(_) => continue,
+                }
+            }
+            if let Some(frame) = cache.get(&key) {
+                // The socket may have moved on while the delta was read (another push, a resume).
+                let current = self.sockets.meta(&self.state, &ws).and_then(|m| m.cursor);
+                if current == Some(cursor) {
+                    let _ = ws.send_with_str(&frame.to_string());
+                    let to = frame["cursor"].as_i64();
+                    self.sockets.update(&self.state, &ws, |m| m.cursor = to);
+                }
+            }
+        }
+    }
+
+    async fn open_socket(self: &Rc<Self>, who: ConsoleIdentity, cursor: Option<i64>) -> Result<Response> {
+        let _ = self.db.remember_tenant(&who.tenant_id);
+        let pair = WebSocketPair::new()?;
+        let server = pair.server;
+        let tag = format!("op:{}", who.operator_id);
+        self.state.accept_websocket_with_tags(&server, &[tag.as_str()]);
+        if let Ok(pair) = WebSocketRequestResponsePair::new(PING, PONG) {
+            self.state.set_websocket_auto_response(&pair);
+        }
+        // Coming back within the grace period cancels going offline.
+        let _ = self.db.clear_pending_offline(&who.operator_id);
+        let first = !self.sockets.all(&self.state).iter().any(|p| p.1.who.operator_id == who.operator_id);
+        self.sockets.add(&self.state, &server, ConsoleMeta { who: who.clone(), cursor: None })?;
+        if first {
+            self.broadcast(&json!({ "type": "presence", "operator_id": who.operator_id, "online": true }).to_string(), Some(&who.operator_id));
+        }
+        self.join(&server, &who, cursor).await;
+        let mut response = ResponseBuilder::new().with_status(101).with_websocket(pair.client).empty();
+        response.headers_mut().set("sec-websocket-protocol", SUBPROTOCOL)?;
+        Ok(response)
+    }
+
+    /// Every connection starts with `hello` (colleagues and their presence); one that resumes from a
+    /// cursor then gets the `changes` it missed. Live changes flow once its cursor is set.
+    async fn join(&self, ws: &WebSocket, who: &ConsoleIdentity, cursor: Option<i64>) {
+        let operators = match Store::open(&self.env) {
+            Ok(store) => store.operators_for_tenant(&who.tenant_id).await.unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        let online: Vec<String> = self.sockets.all(&self.state).iter().map(|p| p.1.who.operator_id.clone()).collect();
+        let views: Vec<Value> = operators
+            .iter()
+            .filter(|o| o.active == 1)
+            .map(|o| json!({ "id": o.id, "name": o.name, "status": o.status, "capacity": o.capacity, "online": online.contains(&o.id) }))
+            .collect();
+        let Ok(latest) = self.db.latest_cursor() else {
+            let _ = ws.close(Some(1011), Some("storage unavailable"));
+            return;
+        };
+        let _ = ws.send_with_str(json!({ "type": "hello", "cursor": latest, "operators": views }).to_string());
+        let mut sent = latest;
+        if let Some(from) = cursor {
+            match self.delta(&who.operator_id, from).await {
+                Ok(mut frame) => {
+                    sent = frame["cursor"].as_i64().unwrap_or(from);
+                    frame["type"] = json!("changes");
+                    let _ = ws.send_with_str(frame.to_string());
+                }
+                Err(_) => {
+                    let _ = ws.close(Some(1011), Some("feed unavailable"));
+                    return;
+                }
+            }
+        }
+        self.sockets.update(&self.state, ws, |m| m.cursor = Some(sent));
+        // Changes that arrived while this socket joined.
+        self.push_changes().await;
+    }
+
+    async fn frame(self: &Rc<Self>, ws: WebSocket, message: WebSocketIncomingMessage) {
         let WebSocketIncomingMessage::String(text) = message else {
             let _ = ws.send_with_str(error_frame("binary_not_supported", "frames are JSON text", None));
-            return Ok(());
+            return;
         };
         if text.len() > super::protocol::MAX_FRAME_BYTES {
             let _ = ws.send_with_str(error_frame("frame_too_large", "frames must be at most 16 KiB", None));
-            return Ok(());
+            return;
         }
-        let frame: Value = match serde_json::from_str(&text) {
-            Ok(v) => v,
-            Err(_) => {
-                let _ = ws.send_with_str(error_frame("malformed_frame", "not a JSON frame", None));
-                return Ok(());
-            }
+        let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+            let _ = ws.send_with_str(error_frame("malformed_frame", "not a JSON frame", None));
+            return;
         };
         match frame.get("type").and_then(Value::as_str) {
             Some("ping") => {
                 let _ = ws.send_with_str(PONG);
             }
-            Some("resume") => match frame.get("cursor").and_then(Value::as_i64).filter(|c| *c >= 0) {
-                Some(cursor) => {
-                    self.set_cursor(&ws, None);
-                    self.enqueue(InboxOp::Join { ws, cursor: Some(cursor) }).await;
+            Some("resume") => match (frame.get("cursor").and_then(Value::as_i64).filter(|c| *c >= 0), self.sockets.meta(&self.state, &ws)) {
+                (Some(cursor), Some(meta)) => {
+                    self.sockets.update(&self.state, &ws, |m| m.cursor = None);
+                    self.join(&ws, &meta.who, Some(cursor)).await;
                 }
-                None => {
+                _ => {
                     let _ = ws.send_with_str(error_frame("invalid_frame", "resume needs a cursor", None));
                 }
             },
@@ -210,315 +476,101 @@ impl DurableObject for TenantInbox {
                 let _ = ws.send_with_str(error_frame("malformed_frame", "a frame is a JSON object with a string \"type\"", None));
             }
         }
-        Ok(())
     }
 
-    async fn websocket_close(&self, ws: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
-        self.socket_gone(&ws).await
-    }
-
-    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
-        self.socket_gone(&ws).await
-    }
-
-    /// Operators whose grace period ran out without a console socket go offline.
-    async fn alarm(&self) -> Result<Response> {
-        let Some(tenant_id) = self.tenant().await else { return Response::empty() };
-        let store = Store::open(&self.env)?;
-        let now = now_ms();
-        let pending: Vec<(String, i64)> = self.state.storage().get("offline_pending").await.ok().flatten().unwrap_or_default();
-        let mut remaining: Vec<(String, i64)> = Vec::new();
-        let mut changed = false;
-        for (operator_id, deadline) in pending {
-            let online = self.peers().iter().any(|p| p.1.who.operator_id == operator_id);
-            if online {
-                continue;
-            }
-            if deadline > now {
-                remaining.push((operator_id, deadline));
-                continue;
-            }
-            if go_offline(&self.env, &store, &tenant_id, &operator_id, now).await.is_ok() {
-                changed = true;
-            }
-        }
-        if let Some(next) = remaining.iter().map(|(_, d)| d).min() {
-            self.state.storage().set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&(*next as f64).into()))).await?;
-        }
-        self.state.storage().put("offline_pending", &remaining).await?;
-        if changed {
-            self.enqueue(InboxOp::Changed { drain: true }).await;
-        }
-        Response::empty()
-    }
-}
-
-/// Marks an operator offline and sends their active chats back to their departments' queues (keeping
-/// their place), so the router gives them to someone available.
-pub async fn go_offline(env: &Env, store: &Store, tenant_id: &str, operator_id: &str, now: i64) -> std::result::Result<(), crate::store::StoreError> {
-    store
-        .batch(vec![
-            store.set_operator_status_statement(tenant_id, operator_id, OperatorStatus::Offline.as_str(), now)?,
-            store.inbox_change_statement(tenant_id, None, Some(operator_id), now)?,
-        ])
-        .await?;
-    for conv in store.active_conversations_of(tenant_id, operator_id).await? {
-        room_command(env, tenant_id, &conv.id, RoomCommand::Release).await;
-    }
-    Ok(())
-}
-
-impl TenantInbox {
-    async fn remember_tenant(&self, tenant_id: &str) -> Result<()> {
-        if self.inner.borrow().tenant_id.is_none() {
-            self.inner.borrow_mut().tenant_id = Some(tenant_id.to_string());
-            self.state.storage().put("tenant_id", tenant_id).await?;
-        }
-        Ok(())
-    }
-
-    async fn tenant(&self) -> Option<String> {
-        if let Some(t) = self.inner.borrow().tenant_id.clone() {
-            return Some(t);
-        }
-        let stored: Option<String> = self.state.storage().get("tenant_id").await.ok().flatten();
-        if let Some(t) = &stored {
-            self.inner.borrow_mut().tenant_id = Some(t.clone());
-        }
-        stored
-    }
-
-    async fn open_socket(&self, who: ConsoleIdentity, cursor: Option<i64>) -> Result<Response> {
-        let pair = WebSocketPair::new()?;
-        let server = pair.server;
-        let tag = format!("op:{}", who.operator_id);
-        self.state.accept_websocket_with_tags(&server, &[tag.as_str()]);
-        if let Ok(pair) = WebSocketRequestResponsePair::new(PING, PONG) {
-            self.state.set_websocket_auto_response(&pair);
-        }
-        // Coming back within the grace period cancels going offline.
-        let mut pending: Vec<(String, i64)> = self.state.storage().get("offline_pending").await.ok().flatten().unwrap_or_default();
-        if pending.iter().any(|(id, _)| *id == who.operator_id) {
-            pending.retain(|(id, _)| *id != who.operator_id);
-            self.state.storage().put("offline_pending", &pending).await?;
-        }
-        let sid = crate::crypto::new_uuid().map_err(|e| worker::Error::RustError(e.0))?.to_string();
-        let first = !self.peers().iter().any(|p| p.1.who.operator_id == who.operator_id);
-        let meta = ConsoleMeta { sid, who: who.clone(), cursor: None };
-        server.serialize_attachment(meta.encode())?;
-        self.with_peers(|peers| peers.push((server.clone(), meta)));
-        if first {
-            self.broadcast(&json!({ "type": "presence", "operator_id": who.operator_id, "online": true }).to_string(), Some(&who.operator_id));
-        }
-        self.enqueue(InboxOp::Join { ws: server, cursor }).await;
-        let mut response = ResponseBuilder::new().with_status(101).with_websocket(pair.client).empty();
-        response.headers_mut().set("sec-websocket-protocol", SUBPROTOCOL)?;
-        Ok(response)
-    }
-
-    async fn socket_gone(&self, ws: &WebSocket) -> Result<()> {
-        let Some(meta) = self.peers().into_iter().find(|p| p.0 == *ws).map(|p| p.1) else { return Ok(()) };
-        self.with_peers(|peers| peers.retain(|p| p.0 != *ws));
-        let _ = ws.close(Some(1000), Some("closed"));
-        if self.peers().iter().any(|p| p.1.who.operator_id == meta.who.operator_id) {
-            return Ok(());
+    fn socket_gone(&self, ws: &WebSocket) {
+        let Some(meta) = self.sockets.remove(&self.state, ws) else { return };
+        if self.sockets.all(&self.state).iter().any(|p| p.1.who.operator_id == meta.who.operator_id) {
+            return;
         }
         self.broadcast(&json!({ "type": "presence", "operator_id": meta.who.operator_id, "online": false }).to_string(), None);
         let grace = self.env.var("INBOX_OFFLINE_GRACE_MS").ok().and_then(|v| v.to_string().parse::<i64>().ok()).unwrap_or(DEFAULT_OFFLINE_GRACE_MS);
         let deadline = now_ms() + grace;
-        let mut pending: Vec<(String, i64)> = self.state.storage().get("offline_pending").await.ok().flatten().unwrap_or_default();
-        pending.retain(|(id, _)| *id != meta.who.operator_id);
-        pending.push((meta.who.operator_id.clone(), deadline));
-        self.state.storage().put("offline_pending", &pending).await?;
-        let current = self.state.storage().get_alarm().await?;
-        if current.is_none_or(|at| at > deadline) {
-            self.state.storage().set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&(deadline as f64).into()))).await?;
+        if self.db.set_pending_offline(&meta.who.operator_id, deadline).is_ok() {
+            self.alarm_by(deadline);
         }
-        Ok(())
     }
 
-    async fn enqueue(&self, op: InboxOp) {
-        if !self.inner.borrow_mut().pump.push(op) {
-            return;
+    /// Sets the alarm to `at` unless it is already due sooner (a synchronous call: it joins the commit).
+    fn alarm_by(&self, at: i64) {
+        let storage = self.state.storage();
+        let date = worker::js_sys::Date::new(&(at as f64).into());
+        let earliest = self.db.pending_offline().ok().and_then(|p| p.first().map(|p| p.deadline)).unwrap_or(at).min(at);
+        let date = if earliest < at { worker::js_sys::Date::new(&(earliest as f64).into()) } else { date };
+        if let Err(e) = storage.as_raw().set_alarm(date, worker::js_sys::Object::new()) {
+            worker::console_error!("inbox alarm: {e:?}");
         }
-        loop {
-            let ops = self.inner.borrow_mut().pump.take();
-            if ops.is_empty() {
-                break;
+    }
+
+    /// Operators whose grace period ran out go offline, each on their own: one's failure neither
+    /// loses nor delays another's (each row is cleared only once that operator is done).
+    async fn offline_due(self: Rc<Self>) {
+        let now = now_ms();
+        let Ok(pending) = self.db.pending_offline() else { return };
+        let online: Vec<String> = self.sockets.all(&self.state).iter().map(|p| p.1.who.operator_id.clone()).collect();
+        let mut changed = false;
+        for p in pending.iter().filter(|p| p.deadline <= now) {
+            if online.contains(&p.operator_id) {
+                let _ = self.db.clear_pending_offline(&p.operator_id);
+                continue;
             }
-            let mut changed = false;
-            let mut drain = false;
-            for op in ops {
-                match op {
-                    InboxOp::Join { ws, cursor } => self.join(ws, cursor).await,
-                    InboxOp::Changed { drain: d } => {
-                        changed = true;
-                        drain |= d;
+            if self.clone().go_offline(&p.operator_id).await {
+                let _ = self.db.clear_pending_offline(&p.operator_id);
+                changed = true;
+            } else {
+                let _ = self.db.set_pending_offline(&p.operator_id, now + RELEASE_RETRY_MS);
+            }
+        }
+        if let Ok(Some(next)) = self.db.pending_offline().map(|p| p.first().map(|p| p.deadline)) {
+            self.alarm_by(next);
+        }
+        if changed {
+            self.push_changes().await;
+            self.clone().route(Routed::Drain).await;
+        }
+    }
+
+    /// Marks an operator offline in D1 and releases their active chats; false when anything failed
+    /// (the caller tries again later).
+    async fn go_offline(self: Rc<Self>, operator_id: &str) -> bool {
+        let Ok(Some(tenant)) = self.db.tenant() else { return false };
+        let Ok(store) = Store::open(&self.env) else { return false };
+        let marked = match store.set_operator_status_statement(&tenant, operator_id, OperatorStatus::Offline.as_str(), now_ms()) {
+            Ok(statement) => store.batch(vec![statement]).await.is_ok(),
+            Err(_) => false,
+        };
+        if marked {
+            let _ = self.db.operator_changed(operator_id);
+        }
+        marked && self.release_all(operator_id).await
+    }
+
+    /// Sends an operator's active chats back to their departments' queues (keeping their place);
+    /// true when every one was released.
+    async fn release_all(self: Rc<Self>, operator_id: &str) -> bool {
+        let Ok(Some(tenant)) = self.db.tenant() else { return false };
+        let Ok(active) = self.db.active_of(operator_id) else { return false };
+        let mut all = true;
+        for conversation in active {
+            match RoomClient::new(&self.env, &tenant, &conversation, Party::Router).run(RoomCommand::Release).await {
+                Ok(outcome) => {
+                    if let Some(c) = outcome.conversation {
+                        self.note_assignment(&c.id, &c.status, c.assignee_id.as_deref());
                     }
                 }
-            }
-            if drain {
-                self.drain().await;
-            }
-            if changed {
-                self.push_changes().await;
-            }
-        }
-    }
-
-    async fn join(&self, ws: WebSocket, cursor: Option<i64>) {
-        let Some(meta) = self.peers().into_iter().find(|p| p.0 == ws).map(|p| p.1) else { return };
-        let Ok(store) = Store::open(&self.env) else { return };
-        let tenant = meta.who.tenant_id.clone();
-        let latest = match store.latest_cursor(&tenant).await {
-            Ok(n) => n,
-            Err(_) => {
-                let _ = ws.close(Some(1011), Some("store unavailable"));
-                return;
-            }
-        };
-        // Every connection starts with `hello` (colleagues and their presence); one that resumes from a
-        // cursor then gets the `changes` it missed.
-        let operators = store.operators_for_tenant(&tenant).await.unwrap_or_default();
-        let online: Vec<String> = self.peers().iter().map(|p| p.1.who.operator_id.clone()).collect();
-        let views: Vec<Value> = operators
-            .iter()
-            .filter(|o| o.active == 1)
-            .map(|o| json!({ "id": o.id, "name": o.name, "status": o.status, "capacity": o.capacity, "online": online.contains(&o.id) }))
-            .collect();
-        let _ = ws.send_with_str(json!({ "type": "hello", "cursor": latest, "operators": views }).to_string());
-        let mut sent = latest;
-        if let Some(from) = cursor {
-            match inbox_delta(&store, &tenant, &meta.who.operator_id, from).await {
-                Ok(delta) => {
-                    sent = delta["cursor"].as_i64().unwrap_or(from);
-                    let mut frame = delta;
-                    frame["type"] = json!("changes");
-                    let _ = ws.send_with_str(frame.to_string());
-                }
-                Err(_) => {
-                    let _ = ws.close(Some(1011), Some("store unavailable"));
-                    return;
+                // Already not active (closed or moved meanwhile): nothing to release.
+                Err(e) if e.kind == super::wire::RoomErrorKind::InvalidTransition => {}
+                Err(e) => {
+                    worker::console_error!("release of {conversation} failed: {}", e.message);
+                    all = false;
                 }
             }
         }
-        self.set_cursor(&ws, Some(sent));
-    }
-
-    /// Sends each ready socket what changed after its own cursor.
-    async fn push_changes(&self) {
-        let Some(tenant) = self.tenant().await else { return };
-        let Ok(store) = Store::open(&self.env) else { return };
-        let Ok(latest) = store.latest_cursor(&tenant).await else { return };
-        let mut cache: VecMap<(String, i64), Value> = VecMap::new();
-        for (ws, meta) in self.peers() {
-            let Some(cursor) = meta.cursor.filter(|c| *c < latest) else { continue };
-            let key = (meta.who.operator_id.clone(), cursor);
-            if cache.get(&key).is_none() {
-                match inbox_delta(&store, &tenant, &meta.who.operator_id, cursor).await {
-                    Ok(mut delta) => {
-                        delta["type"] = json!("changes");
-                        cache.insert(key.clone(), delta);
-                    }
-                    Err(_) => continue,
-                }
-            }
-            if let Some(frame) = cache.get(&key) {
-                let _ = ws.send_with_str(frame.to_string());
-                self.set_cursor(&ws, frame["cursor"].as_i64());
-            }
-        }
-    }
-
-    /// One routing pass: assign what can be assigned, then tell waiting visitors their new positions.
-    async fn drain(&self) {
-        let Some(tenant) = self.tenant().await else { return };
-        let Ok(store) = Store::open(&self.env) else { return };
-        let (Ok(queued), Ok(candidates), Ok(memberships)) =
-            (store.queued_conversations(&tenant).await, store.routing_candidates(&tenant).await, store.memberships_for_tenant(&tenant).await)
-        else {
-            return;
-        };
-        // D1 follows the rooms: what this router assigned a moment ago may still show as queued there.
-        // Count it as assigned (so no operator goes over capacity) until D1 catches up.
-        let ahead: Vec<(String, String)> = {
-            let mut inner = self.inner.borrow_mut();
-            inner.assigned_ahead.retain(|(c, _)| queued.iter().any(|q| q.id == *c));
-            inner.assigned_ahead.clone()
-        };
-        let queue: Vec<Queued> = queued
-            .iter()
-            .filter(|q| !ahead.iter().any(|(c, _)| *c == q.id))
-            .map(|q| Queued { id: q.id.clone(), department: q.department_id.clone().unwrap_or_default(), queued_at: q.queued_at.unwrap_or(0) })
-            .collect();
-        let pool: Vec<Candidate> = candidates
-            .iter()
-            .filter_map(|c| {
-                Some(Candidate {
-                    id: c.id.clone(),
-                    status: OperatorStatus::parse(&c.status).ok()?,
-                    capacity: c.capacity,
-                    active: c.active_count + ahead.iter().filter(|(_, op)| *op == c.id).count() as i64,
-                    departments: memberships.iter().filter(|m| m.operator_id == c.id).map(|m| m.department_id.clone()).collect(),
-                    last_assigned_at: c.last_assigned_at,
-                })
-            })
-            .collect();
-        let mut assigned: Vec<String> = Vec::new();
-        for (conversation, operator) in plan(&queue, &pool) {
-            let name = candidates.iter().find(|c| c.id == operator).map(|c| c.name.clone()).unwrap_or_default();
-            let command = RoomCommand::AutoAssign { operator: OperatorRef { id: operator.clone(), name } };
-            if room_command(&self.env, &tenant, &conversation, command).await {
-                self.inner.borrow_mut().assigned_ahead.push((conversation.clone(), operator));
-                assigned.push(conversation);
-            }
-        }
-        let still: Vec<Queued> = queue.into_iter().filter(|q| !assigned.contains(&q.id)).collect();
-        let fresh = positions(&still);
-        let told: Vec<(String, i64)> = {
-            let inner = self.inner.borrow();
-            fresh.iter().filter(|(id, pos)| inner.positions.get(id) != Some(pos)).cloned().collect()
-        };
-        for (conversation, position) in told {
-            if room_command(&self.env, &tenant, &conversation, RoomCommand::QueuePosition { position }).await {
-                self.inner.borrow_mut().positions.insert(conversation, position);
-            }
-        }
-        self.inner.borrow_mut().positions.retain(|id, _| fresh.iter().any(|(f, _)| f == id));
-    }
-
-    fn with_peers<T>(&self, f: impl FnOnce(&mut Vec<(WebSocket, ConsoleMeta)>) -> T) -> T {
-        if self.inner.borrow().peers.is_none() {
-            let peers: Vec<(WebSocket, ConsoleMeta)> = self
-                .state
-                .get_websockets()
-                .into_iter()
-                .filter_map(|ws| ws.deserialize_attachment::<String>().ok().flatten().and_then(|t| ConsoleMeta::decode(&t)).map(|m| (ws, m)))
-                .collect();
-            self.inner.borrow_mut().peers = Some(peers);
-        }
-        let mut inner = self.inner.borrow_mut();
-        f(inner.peers.get_or_insert_with(Vec::new))
-    }
-
-    fn peers(&self) -> Vec<(WebSocket, ConsoleMeta)> {
-        self.with_peers(|p| p.clone())
-    }
-
-    fn set_cursor(&self, ws: &WebSocket, cursor: Option<i64>) {
-        let meta = self.with_peers(|peers| {
-            peers.iter_mut().find(|p| p.0 == *ws).map(|p| {
-                p.1.cursor = cursor;
-                p.1.clone()
-            })
-        });
-        if let Some(meta) = meta {
-            let _ = ws.serialize_attachment(meta.encode());
-        }
+        all
     }
 
     fn broadcast(&self, frame: &str, except_operator: Option<&str>) {
-        for (ws, meta) in self.peers() {
+        for (ws, meta) in self.sockets.all(&self.state) {
             if meta.cursor.is_some() && Some(meta.who.operator_id.as_str()) != except_operator {
                 let _ = ws.send_with_str(frame);
             }

@@ -7,6 +7,7 @@ pub mod client;
 pub mod conversation;
 pub mod follower;
 pub mod inbox;
+pub mod inbox_db;
 pub mod protocol;
 pub mod room_db;
 pub mod sockets;

@@ -34,7 +34,15 @@ CREATE TABLE IF NOT EXISTS conversation (
   flushed_seq INTEGER NOT NULL DEFAULT 0,
   -- Consecutive failed D1 writes (for backoff) and when the oldest unflushed change was made.
   d1_failures INTEGER NOT NULL DEFAULT 0,
-  dirty_since INTEGER
+  dirty_since INTEGER,
+  -- The visitor as last heard of (for consoles' lists).
+  visitor_name TEXT,
+  visitor_email TEXT,
+  visitor_verified INTEGER NOT NULL DEFAULT 0,
+  -- What the tenant's inbox was last told: the state's version, D1's version, visitor messages up to told_seq.
+  told_version INTEGER NOT NULL DEFAULT 0,
+  told_d1_version INTEGER NOT NULL DEFAULT 0,
+  told_seq INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY,
@@ -49,11 +57,13 @@ CREATE TABLE IF NOT EXISTS events (
   private INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL
 );
--- Read markers per reader (`visitor:<id>`, `operator:<id>`): they only move forward.
+-- Read markers per reader (`visitor:<id>`, `operator:<id>`: unread counts) and receipt markers
+-- (`receipt:<reader>`: the last `read` event stored for them). They only move forward.
 CREATE TABLE IF NOT EXISTS reads (
   reader TEXT PRIMARY KEY,
   seq INTEGER NOT NULL,
-  flushed_seq INTEGER NOT NULL DEFAULT 0
+  flushed_seq INTEGER NOT NULL DEFAULT 0,
+  told_seq INTEGER NOT NULL DEFAULT 0
 );";
 
 const EVENT_COLUMNS: &str = "seq, type, author_type, author_id, author_name, client_msg_id, text, data, content_hash, private, created_at";
@@ -81,6 +91,12 @@ pub struct Conversation {
     pub flushed_seq: i64,
     pub d1_failures: i64,
     pub dirty_since: Option<i64>,
+    pub visitor_name: Option<String>,
+    pub visitor_email: Option<String>,
+    pub visitor_verified: i64,
+    pub told_version: i64,
+    pub told_d1_version: i64,
+    pub told_seq: i64,
 }
 
 impl Conversation {
@@ -108,6 +124,15 @@ impl Conversation {
     pub fn dirty(&self) -> bool {
         self.flushed_version < self.version || self.flushed_seq < self.last_seq
     }
+
+    /// Whether the tenant's inbox has not heard the latest (of the room or of D1's progress).
+    pub fn untold(&self) -> bool {
+        self.told_version < self.version || self.told_d1_version < self.flushed_version
+    }
+
+    pub fn visitor(&self) -> super::wire::VisitorInfo {
+        super::wire::VisitorInfo { name: self.visitor_name.clone(), email: self.visitor_email.clone(), verified: self.visitor_verified == 1 }
+    }
 }
 
 /// A new conversation's first state.
@@ -115,6 +140,7 @@ pub struct NewConversation<'a> {
     pub id: &'a str,
     pub tenant_id: &'a str,
     pub visitor_id: &'a str,
+    pub visitor: &'a super::wire::VisitorInfo,
     pub status: &'a str,
     pub locale: Option<&'a str>,
     pub menu_path: Option<&'a str>,
@@ -191,9 +217,23 @@ impl RoomDb {
 
     pub fn create(&self, c: &NewConversation<'_>) -> DbResult<()> {
         self.sql.exec(
-            "INSERT INTO conversation (id, tenant_id, visitor_id, status, locale, menu_path, created_at, updated_at, dirty_since)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            vec![s(c.id), s(c.tenant_id), s(c.visitor_id), s(c.status), opt(c.locale), opt(c.menu_path), int(c.now), int(c.now), int(c.now)],
+            "INSERT INTO conversation (id, tenant_id, visitor_id, status, locale, menu_path, created_at, updated_at, dirty_since,
+               visitor_name, visitor_email, visitor_verified)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                s(c.id),
+                s(c.tenant_id),
+                s(c.visitor_id),
+                s(c.status),
+                opt(c.locale),
+                opt(c.menu_path),
+                int(c.now),
+                int(c.now),
+                int(c.now),
+                opt(c.visitor.name.as_deref()),
+                opt(c.visitor.email.as_deref()),
+                int(c.visitor.verified as i64),
+            ],
         )?;
         Ok(())
     }
@@ -323,6 +363,47 @@ impl RoomDb {
         )?;
         self.sql.exec("UPDATE conversation SET version = version + 1, dirty_since = COALESCE(dirty_since, ?)", vec![int(now)])?;
         Ok(true)
+    }
+
+    /// Keeps the visitor's name, email and verification as the latest visitor request told them.
+    pub fn note_visitor(&self, v: &super::wire::VisitorInfo, now: i64) -> DbResult<bool> {
+        let cursor = self.sql.exec(
+            "UPDATE conversation SET visitor_name = ?1, visitor_email = COALESCE(?2, visitor_email), visitor_verified = ?3,
+               version = version + 1, dirty_since = COALESCE(dirty_since, ?4)
+             WHERE visitor_name IS NOT ?1 OR (?2 IS NOT NULL AND visitor_email IS NOT ?2) OR visitor_verified != ?3",
+            vec![opt(v.name.as_deref()), opt(v.email.as_deref()), int(v.verified as i64), int(now)],
+        )?;
+        Ok(cursor.rows_written() > 0)
+    }
+
+    /// Visitor messages after `seq` (their seqs), for the inbox's unread counts.
+    pub fn visitor_message_seqs_after(&self, seq: i64, limit: i64) -> DbResult<Vec<i64>> {
+        #[derive(Deserialize)]
+        struct Seq {
+            seq: i64,
+        }
+        let rows = self.sql.exec(
+            "SELECT seq FROM events WHERE seq > ? AND author_type = 'visitor' AND type IN ('message', 'attachment') ORDER BY seq LIMIT ?",
+            vec![int(seq), int(limit)],
+        )?;
+        Ok(rows.to_array::<Seq>()?.into_iter().map(|r| r.seq).collect())
+    }
+
+    /// Operators' read markers the inbox has not heard.
+    pub fn untold_operator_reads(&self) -> DbResult<Vec<ReadMarker>> {
+        self.sql.exec("SELECT reader, seq FROM reads WHERE seq > told_seq AND reader LIKE 'operator:%'", None)?.to_array::<ReadMarker>()
+    }
+
+    /// Records what the inbox now knows.
+    pub fn mark_told(&self, version: i64, d1_version: i64, seq: i64, reads: &[ReadMarker]) -> DbResult<()> {
+        self.sql.exec(
+            "UPDATE conversation SET told_version = MAX(told_version, ?1), told_d1_version = MAX(told_d1_version, ?2), told_seq = MAX(told_seq, ?3)",
+            vec![int(version), int(d1_version), int(seq)],
+        )?;
+        for r in reads {
+            self.sql.exec("UPDATE reads SET told_seq = MAX(told_seq, ?2) WHERE reader = ?1", vec![s(&r.reader), int(r.seq)])?;
+        }
+        Ok(())
     }
 
     pub fn unflushed_reads(&self) -> DbResult<Vec<ReadMarker>> {

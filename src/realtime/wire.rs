@@ -12,7 +12,14 @@ use crate::domain::DomainError;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Party {
-    Visitor { id: String, name: Option<String> },
+    Visitor {
+        id: String,
+        name: Option<String>,
+        #[serde(default)]
+        email: Option<String>,
+        #[serde(default)]
+        verified: bool,
+    },
     /// An operator taking part. `ver` is their token version when they authenticated: a newer one
     /// (password changed, deactivated) ends their sockets at the next frame.
     Operator { id: String, name: String, manager: bool, ver: i64 },
@@ -26,7 +33,7 @@ impl Party {
     /// `(type, id, name)` as an event's author.
     pub fn author(&self) -> (&'static str, Option<&str>, Option<&str>) {
         match self {
-            Party::Visitor { id, name } => ("visitor", Some(id), name.as_deref()),
+            Party::Visitor { id, name, .. } => ("visitor", Some(id), name.as_deref()),
             Party::Operator { id, name, .. } | Party::Monitor { id, name, .. } => ("operator", Some(id), Some(name)),
             Party::Router => ("system", None, None),
         }
@@ -291,6 +298,52 @@ impl From<DomainError> for RoomError {
     }
 }
 
+/// The visitor as the room last heard of them (shown in consoles' lists).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct VisitorInfo {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub verified: bool,
+}
+
+/// What a room tells its tenant's inbox after a change: the conversation's summary at `version`, how
+/// far D1 has followed (`d1_version`), new visitor messages and operators' read markers (for unread
+/// counts). Reports are idempotent: an older or repeated one changes nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomReport {
+    pub conversation: Snapshot,
+    pub visitor: VisitorInfo,
+    pub version: i64,
+    pub d1_version: i64,
+    #[serde(default)]
+    pub visitor_message_seqs: Vec<i64>,
+    #[serde(default)]
+    pub operator_reads: Vec<(String, i64)>,
+}
+
+/// What the Worker and the rooms ask of a tenant's inbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InboxCommand {
+    /// From a room: its conversation changed.
+    Report(RoomReport),
+    /// An operator's status, role or capacity changed (`drain`: the router should look again).
+    OperatorChanged { operator_id: String, drain: bool },
+    /// An operator went offline or was deactivated: their active chats go back to the queue now.
+    OperatorGone { operator_id: String },
+    /// Closes an operator's console sockets (password changed, deactivated).
+    Revoke { operator_id: String },
+    /// A conversation was deleted: it leaves every console's list.
+    Removed { conversation_id: String },
+    /// The feed after `cursor` for one operator (REST `changed_since`).
+    Delta { operator_id: String, cursor: i64 },
+    /// The cursor up to which D1 has every change (for lists read from D1).
+    Cursor,
+    /// A command that gives a conversation to an operator (assign, take over, transfer to an
+    /// operator), run between routing passes so that no pass counts seats without it.
+    Assign { caller: Caller, command: RoomCommand },
+}
+
 /// What travels from the Worker to the room in one request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomRequest {
@@ -345,7 +398,7 @@ mod tests {
     #[test]
     fn callers_and_errors_round_trip() {
         for party in [
-            Party::Visitor { id: "v".into(), name: None },
+            Party::Visitor { id: "v".into(), name: None, email: Some("v@x.y".into()), verified: true },
             Party::Operator { id: "o".into(), name: "Ann".into(), manager: true, ver: 2 },
             Party::Monitor { id: "o".into(), name: "Ann".into(), ver: 0 },
             Party::Router,
@@ -354,6 +407,29 @@ mod tests {
         }
         round_trip(RoomError { kind: RoomErrorKind::Invalid, message: "bad".into(), field: Some("text".into()) });
         round_trip(RoomOutcome { created: true, next_after_seq: Some(4), events: vec![json!({"seq": 1})], ..Default::default() });
+    }
+
+    #[test]
+    fn inbox_commands_round_trip() {
+        let snapshot = Snapshot {
+            id: "c".into(), tenant_id: "t".into(), visitor_id: "v".into(), status: "queued".into(), department_id: Some("d".into()),
+            assignee_id: None, last_seq: 3, last_message_preview: Some("hi".into()), last_message_at: Some(2), queued_at: Some(2),
+            closed_at: None, created_at: 1, updated_at: 2, locale: Some("ja".into()), menu_path: None,
+        };
+        let report = RoomReport { conversation: snapshot, visitor: VisitorInfo { name: Some("Vi".into()), email: None, verified: false }, version: 4, d1_version: 3, visitor_message_seqs: vec![1, 3], operator_reads: vec![("o".into(), 2)] };
+        let caller = Caller { tenant_id: "t".into(), conversation_id: "c".into(), party: Party::Operator { id: "o".into(), name: "Ann".into(), manager: false, ver: 0 } };
+        for cmd in [
+            InboxCommand::Report(report),
+            InboxCommand::OperatorChanged { operator_id: "o".into(), drain: true },
+            InboxCommand::OperatorGone { operator_id: "o".into() },
+            InboxCommand::Revoke { operator_id: "o".into() },
+            InboxCommand::Removed { conversation_id: "c".into() },
+            InboxCommand::Delta { operator_id: "o".into(), cursor: 7 },
+            InboxCommand::Cursor,
+            InboxCommand::Assign { caller, command: RoomCommand::Takeover },
+        ] {
+            round_trip(cmd);
+        }
     }
 
     #[test]
@@ -374,7 +450,7 @@ mod tests {
 
     #[test]
     fn parties_know_what_they_may_see_and_do() {
-        let v = Party::Visitor { id: "v".into(), name: Some("Vi".into()) };
+        let v = Party::Visitor { id: "v".into(), name: Some("Vi".into()), email: None, verified: false };
         let m = Party::Monitor { id: "o".into(), name: "Ann".into(), ver: 1 };
         assert!(!v.sees_private() && v.participates());
         assert!(m.sees_private() && !m.participates());

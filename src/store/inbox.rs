@@ -1,11 +1,13 @@
-//! What the operator inbox reads and writes: conversation summaries (with per-operator unread counts
-//! and queue positions), the change feed and its cursor, the routing snapshot, read markers.
+//! What the console's lists read from D1 (conversation summaries with per-operator unread counts and
+//! queue positions, filters, search), the routing snapshot of operators, read markers. The live feed
+//! and the queue are the inbox's own (`realtime::inbox_db`).
 
 use serde_json::{json, Value};
 use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-use super::{int, opt_text, text, Count, Store, StoreResult, FromRow, Row};
+use super::operators::MembershipRow;
+use super::{int, text, Count, Store, StoreResult, FromRow, Row};
 
 /// A conversation as the inbox shows it to one operator.
 #[derive(Debug, Clone)]
@@ -65,28 +67,12 @@ pub struct ListFilter {
 }
 
 #[derive(Debug, Clone)]
-pub struct ChangeRow {
-    pub id: i64,
-    pub kind: String,
-    pub conversation_id: Option<String>,
-    pub operator_id: Option<String>,
-}
-
-#[derive(Debug, Clone)]
 pub struct CandidateRow {
     pub id: String,
     pub name: String,
     pub status: String,
     pub capacity: i64,
     pub last_assigned_at: i64,
-    pub active_count: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct QueuedRow {
-    pub id: String,
-    pub department_id: Option<String>,
-    pub queued_at: Option<i64>,
 }
 
 fn filter_sql(f: &ListFilter, args: &mut Vec<JsValue>) -> String {
@@ -155,55 +141,20 @@ impl Store {
         self.all(&format!("{SUMMARY_SELECT} AND c.id IN ({}) ORDER BY c.updated_at DESC, c.id DESC", placeholders.join(", ")), &args).await
     }
 
-    pub fn inbox_change_statement(&self, tenant_id: &str, conversation_id: Option<&str>, operator_id: Option<&str>, now: i64) -> StoreResult<D1PreparedStatement> {
-        let kind = if conversation_id.is_some() { "conversation" } else { "operator" };
-        self.stmt(
-            "INSERT INTO inbox_changes (tenant_id, kind, conversation_id, operator_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            &[text(tenant_id), text(kind), opt_text(conversation_id), opt_text(operator_id), int(now)],
-        )
-    }
-
-    pub async fn latest_cursor(&self, tenant_id: &str) -> StoreResult<i64> {
-        let row: Option<Count> = self.first("SELECT COALESCE(MAX(id), 0) AS n FROM inbox_changes WHERE tenant_id = ?1", &[text(tenant_id)]).await?;
-        Ok(row.map(|c| c.n).unwrap_or(0))
-    }
-
-    pub async fn changes_after(&self, tenant_id: &str, cursor: i64, limit: i64) -> StoreResult<Vec<ChangeRow>> {
-        self.all(
-            "SELECT id, kind, conversation_id, operator_id FROM inbox_changes WHERE tenant_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            &[text(tenant_id), int(cursor), int(limit)],
-        )
-        .await
+    /// Who can be routed to (active operators, their status, capacity and fairness stamp) and their
+    /// teams, in one round trip. Seats in use are counted by the inbox itself.
+    pub async fn routing_snapshot(&self, tenant_id: &str) -> StoreResult<(Vec<CandidateRow>, Vec<MembershipRow>)> {
+        let results = self
+            .read_batch(vec![
+                self.stmt("SELECT id, name, status, capacity, last_assigned_at FROM operators WHERE tenant_id = ?1 AND active = 1", &[text(tenant_id)])?,
+                self.stmt("SELECT operator_id, department_id FROM department_members WHERE tenant_id = ?1", &[text(tenant_id)])?,
+            ])
+            .await?;
+        Ok((results.first().map(|r| r.rows()).unwrap_or_default(), results.get(1).map(|r| r.rows()).unwrap_or_default()))
     }
 
     pub fn mark_assigned_statement(&self, operator_id: &str, now: i64) -> StoreResult<D1PreparedStatement> {
         self.stmt("UPDATE operators SET last_assigned_at = ?2 WHERE id = ?1", &[text(operator_id), int(now)])
-    }
-
-    pub async fn queued_conversations(&self, tenant_id: &str) -> StoreResult<Vec<QueuedRow>> {
-        self.all(
-            "SELECT id, department_id, queued_at FROM conversations WHERE tenant_id = ?1 AND status = 'queued' ORDER BY queued_at, id LIMIT 500",
-            &[text(tenant_id)],
-        )
-        .await
-    }
-
-    pub async fn routing_candidates(&self, tenant_id: &str) -> StoreResult<Vec<CandidateRow>> {
-        self.all(
-            "SELECT o.id, o.name, o.status, o.capacity, o.last_assigned_at,
-               (SELECT COUNT(*) FROM conversations c WHERE c.tenant_id = o.tenant_id AND c.assignee_id = o.id AND c.status = 'active') AS active_count
-             FROM operators o WHERE o.tenant_id = ?1 AND o.active = 1",
-            &[text(tenant_id)],
-        )
-        .await
-    }
-
-    pub async fn active_conversations_of(&self, tenant_id: &str, operator_id: &str) -> StoreResult<Vec<QueuedRow>> {
-        self.all(
-            "SELECT id, department_id, queued_at FROM conversations WHERE tenant_id = ?1 AND assignee_id = ?2 AND status = 'active'",
-            &[text(tenant_id), text(operator_id)],
-        )
-        .await
     }
 
     pub fn set_operator_status_statement(&self, tenant_id: &str, operator_id: &str, status: &str, now: i64) -> StoreResult<D1PreparedStatement> {
@@ -229,20 +180,8 @@ impl FromRow for SummaryRow {
     }
 }
 
-impl FromRow for ChangeRow {
-    fn from_row(r: &Row) -> Self {
-        ChangeRow { id: r.i64("id"), kind: r.str("kind"), conversation_id: r.opt_str("conversation_id"), operator_id: r.opt_str("operator_id") }
-    }
-}
-
 impl FromRow for CandidateRow {
     fn from_row(r: &Row) -> Self {
-        CandidateRow { id: r.str("id"), name: r.str("name"), status: r.str("status"), capacity: r.i64("capacity"), last_assigned_at: r.i64("last_assigned_at"), active_count: r.i64("active_count") }
-    }
-}
-
-impl FromRow for QueuedRow {
-    fn from_row(r: &Row) -> Self {
-        QueuedRow { id: r.str("id"), department_id: r.opt_str("department_id"), queued_at: r.opt_i64("queued_at") }
+        CandidateRow { id: r.str("id"), name: r.str("name"), status: r.str("status"), capacity: r.i64("capacity"), last_assigned_at: r.i64("last_assigned_at") }
     }
 }

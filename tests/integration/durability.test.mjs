@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { addOperator, client, signup } from '../helpers/api.mjs';
-import { eventually, makeKey, newVisitor, openSocket, quietBot, SITE_ORIGIN, widgetClient } from '../helpers/chat.mjs';
+import { eventually, makeKey, newVisitor, openInbox, openSocket, quietBot, SITE_ORIGIN, widgetClient } from '../helpers/chat.mjs';
 import { startWorker } from '../helpers/worker.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -30,7 +30,10 @@ before(async () => {
   key = await makeKey(api, owner);
   w = widgetClient(worker.url, key.key);
 });
-after(() => worker?.stop());
+after(async () => {
+  if (process.env.SHOW_WORKER_LOGS) console.log(worker?.logs());
+  await worker?.stop();
+});
 
 /** Rows of D1 itself (the local database file), read by wrangler, not through the Worker. */
 function d1(sql) {
@@ -156,6 +159,41 @@ test('starting_a_conversation_with_a_menu_handoff_and_a_message_waits_on_at_most
     assert.equal(down.body.conversation.status, 'queued');
   } finally {
     await faults({ d1_fail_writes: false });
+  }
+});
+
+test('with_d1_writes_failing_the_console_feed_routing_and_changed_since_keep_working', async () => {
+  const agent2 = await addOperator(api, owner, 'agent', { capacity: 3 });
+  assert.equal((await api('PATCH', '/api/admin/me/status', { token: agent2.token, body: { status: 'available' } })).status, 200);
+  const inbox = await openInbox(worker.url, owner.token);
+  const hello = await inbox.frame((f) => f.type === 'hello', 'hello');
+  // A new visitor session is a D1 write (its row): made before the outage.
+  const v = await newVisitor(w);
+  await faults({ d1_fail_writes: true });
+  try {
+    const start = await w('POST', '/conversations', { token: v.token, body: { message: { client_msg_id: 'help', text: 'routing without D1 writes' } } });
+    const id = start.body.conversation.id;
+    const socket = await openSocket(worker.url, id, v.token, { origin: SITE_ORIGIN, afterSeq: 0 });
+    assert.equal((await w('POST', `/conversations/${id}/handoff`, { token: v.token, body: {} })).status, 200);
+    const assigned = await socket.until(() => socket.events().find((e) => e.type === 'assigned'), 'assigned by the router');
+    assert.equal(assigned.data.assignee_id, agent2.operator.id);
+    const live = await inbox.frame((f) => f.type === 'changes' && f.conversations.some((c) => c.id === id && c.status === 'active'), 'live feed');
+    const rest = await api('GET', `/api/admin/conversations?changed_since=${hello.cursor}`, { token: owner.token });
+    assert.equal(rest.status, 200);
+    const same = rest.body.results.find((c) => c.id === id);
+    assert.equal(same.status, 'active', 'REST agrees with the socket feed');
+    assert.equal(same.assignee_id, agent2.operator.id);
+    assert.ok(rest.body.cursor >= live.cursor);
+    // Lists read D1, which has none of it yet: the list's cursor stays where D1 is complete, so a
+    // console that lists now and follows from that cursor still gets this conversation.
+    const listed = await api('GET', '/api/admin/conversations?status=open', { token: owner.token });
+    assert.ok(!listed.body.results.some((c) => c.id === id));
+    const catchUp = await api('GET', `/api/admin/conversations?changed_since=${listed.body.cursor}`, { token: owner.token });
+    assert.ok(catchUp.body.results.some((c) => c.id === id && c.status === 'active'));
+    await socket.close();
+  } finally {
+    await faults({ d1_fail_writes: false });
+    await inbox.close();
   }
 });
 

@@ -212,6 +212,45 @@ describe('the console feed', () => {
     await Promise.all([resumed.close(), early.socket.close(), x.socket.close(), y.socket.close()]);
   });
 
+  test('a_deleted_conversation_leaves_every_console_live_and_through_changed_since', async () => {
+    const { owner, w, agents } = await team({ agents: 1, available: false });
+    const admin = await addOperator(api, owner, 'admin');
+    const chat = await visitorChat(w, 'to be deleted');
+    const consoles = await Promise.all([openInbox(worker.url, agents[0].token), openInbox(worker.url, admin.token)]);
+    const hellos = await Promise.all(consoles.map((c) => c.frame((f) => f.type === 'hello', 'hello')));
+    assert.equal((await api('DELETE', `/api/admin/conversations/${chat.conv.id}`, { token: owner.token })).status, 204);
+    for (const c of consoles) {
+      const gone = await c.frame((f) => f.type === 'changes' && (f.removed ?? []).includes(chat.conv.id), 'removed from this console');
+      assert.ok(!gone.conversations.some((x) => x.id === chat.conv.id));
+    }
+    const rest = await api('GET', `/api/admin/conversations?changed_since=${hellos[0].cursor}`, { token: agents[0].token });
+    assert.deepEqual(rest.body.removed, [chat.conv.id]);
+    assert.ok(!rest.body.results.some((c) => c.id === chat.conv.id));
+    await Promise.all([...consoles.map((c) => c.close()), chat.socket.close()]);
+  });
+
+  test('read_markers_never_move_backwards_by_rest_or_socket', async () => {
+    const { owner, w } = await team({ agents: 0 });
+    const chat = await visitorChat(w, 'one');
+    for (const text of ['two', 'three']) chat.socket.sendMessage(text);
+    await chat.socket.eventCount(3);
+    const at = async (seq) => (await api('POST', `/api/admin/conversations/${chat.conv.id}/read`, { token: owner.token, body: { seq } })).body.conversation.unread_count;
+    assert.equal(await at(3), 0);
+    assert.equal(await at(1), 0, 'reading an older seq does not bring messages back as unread');
+    assert.equal((await api('POST', `/api/admin/conversations/${chat.conv.id}/read`, { token: owner.token, body: { seq: 99 } })).status, 422);
+    const op = await openSocket(worker.url, chat.conv.id, owner.token, { afterSeq: 0 });
+    await op.eventCount(3);
+    op.send({ type: 'read', seq: 3 });
+    await chat.socket.until(() => events(chat.socket, 'read').length === 1, 'one receipt');
+    op.send({ type: 'read', seq: 2 });
+    op.send({ type: 'read', seq: 3 });
+    chat.socket.sendMessage('four');
+    await op.until(() => op.events().some((e) => e.text === 'four'), 'later message');
+    const receipts = (await api('GET', `/api/admin/conversations/${chat.conv.id}/messages`, { token: owner.token })).body.results.filter((e) => e.type === 'read');
+    assert.deepEqual(receipts.map((e) => e.data.seq), [3], 'no receipt for an older or the same seq');
+    await Promise.all([op.close(), chat.socket.close()]);
+  });
+
   test('list_filters_search_and_pagination', async () => {
     const { owner, w, agents } = await team({ agents: 1, capacity: 1 });
     const mine = await visitorChat(w, 'invoice question');
@@ -294,6 +333,22 @@ describe('rules', () => {
     await inboxA.frame((f) => f.type === 'changes' && f.conversations.some((c) => c.id === own.conv.id), 'own tenant change');
     assert.ok(!JSON.stringify(inboxA.frames).includes(chatB.conv.id), "B's changes never reach A's console");
     await Promise.all([inboxA.close(), chatB.socket.close(), own.socket.close()]);
+  });
+
+  test('deactivating_an_agent_with_no_console_open_sends_their_chats_to_a_colleague', async () => {
+    const { owner, w, agents } = await team({ agents: 1, capacity: 1 });
+    const chat = await visitorChat(w);
+    await handoff(w, chat);
+    const first = await chat.socket.until(() => events(chat.socket, 'assigned')[0], 'assigned');
+    assert.equal(first.data.assignee_id, agents[0].operator.id);
+    const colleague = await addOperator(api, owner, 'agent', { capacity: 1 });
+    await api('PATCH', '/api/admin/me/status', { token: colleague.token, body: { status: 'available' } });
+    const off = await api('PATCH', `/api/admin/operators/${agents[0].operator.id}`, { token: owner.token, body: { active: false } });
+    assert.equal(off.status, 200, off.text);
+    await chat.socket.until(() => events(chat.socket, 'released').length === 1, 'released at once, no console needed');
+    const next = await chat.socket.until(() => events(chat.socket, 'assigned')[1], 'reassigned');
+    assert.equal(next.data.assignee_id, colleague.operator.id);
+    await chat.socket.close();
   });
 
   test('a_password_change_or_deactivation_closes_the_operators_open_sockets', async () => {

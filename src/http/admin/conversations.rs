@@ -11,8 +11,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Operator;
 use crate::http::{int_param, json, list, path_id, read_body, Ctx};
 use crate::realtime::client::{InboxClient, RoomClient};
-use crate::realtime::inbox::inbox_delta;
-use crate::realtime::wire::{DepartmentRef, OperatorRef, Party, RoomCommand, RoomOutcome, SendMessage, Snapshot, TransferTarget};
+use crate::realtime::wire::{Caller, DepartmentRef, InboxCommand, OperatorRef, Party, RoomCommand, RoomError, RoomOutcome, SendMessage, Snapshot, TransferTarget};
 use crate::store::inbox::ListFilter;
 
 const LIST_DEFAULT_LIMIT: i64 = 25;
@@ -93,9 +92,12 @@ fn query(req: &Request, name: &str) -> ApiResult<Option<String>> {
 pub async fn list_conversations(req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
     if let Some(since) = query(&req, "changed_since")? {
         let cursor = since.parse::<i64>().ok().filter(|c| *c >= 0).ok_or_else(|| ApiError::invalid("changed_since", "must be a cursor from the inbox"))?;
-        let delta = inbox_delta(&ctx.store, op.tenant_id(), op.id(), cursor).await?;
+        let delta = InboxClient::new(&ctx.env, op.tenant_id()).run(InboxCommand::Delta { operator_id: op.id().into(), cursor }).await?;
         let results = delta["conversations"].as_array().cloned().unwrap_or_default();
-        return json(200, &json!({ "count": results.len(), "results": results, "operators": delta["operators"], "next_cursor": null, "cursor": delta["cursor"] }));
+        return json(
+            200,
+            &json!({ "count": results.len(), "results": results, "removed": delta["removed"], "operators": delta["operators"], "next_cursor": null, "cursor": delta["cursor"] }),
+        );
     }
     let status = query(&req, "status")?;
     if let Some(s) = &status {
@@ -123,7 +125,8 @@ pub async fn list_conversations(req: Request, ctx: &Ctx, op: &Operator) -> ApiRe
     };
     let limit = query(&req, "limit")?.map(|l| l.parse::<i64>().map_err(|_| ApiError::invalid("limit", "must be a number"))).transpose()?.unwrap_or(LIST_DEFAULT_LIMIT).clamp(1, LIST_MAX_LIMIT);
     let filter = ListFilter { status, assignee, department, search, before };
-    let feed_cursor = ctx.store.latest_cursor(op.tenant_id()).await?;
+    // The live feed continues from where D1 (which this list reads) has every change.
+    let feed_cursor = InboxClient::new(&ctx.env, op.tenant_id()).run(InboxCommand::Cursor).await?["cursor"].as_i64().unwrap_or(0);
     let (rows, total) = ctx.store.list_conversations(op.tenant_id(), op.id(), &filter, limit).await?;
     let next = if rows.len() as i64 == limit { rows.last().map(|r| format!("{}_{}", r.updated_at, r.id)) } else { None };
     json(200, &json!({ "count": total, "results": rows.iter().map(|r| r.to_json()).collect::<Vec<_>>(), "next_cursor": next, "cursor": feed_cursor }))
@@ -153,9 +156,18 @@ pub async fn detail(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Respons
     json(200, &body)
 }
 
-/// Runs a state change in the room and answers with the conversation as it is now.
+/// Runs a state change in the room and answers with the conversation as it is now. Commands that give
+/// the conversation to an operator go through the tenant's inbox, between its routing passes.
 async fn command(ctx: &Ctx, op: &Operator, raw_id: &str, command: RoomCommand) -> ApiResult<Response> {
-    let outcome: RoomOutcome = room(ctx, op, raw_id)?.run(command).await?;
+    let room = room(ctx, op, raw_id)?;
+    let outcome: RoomOutcome = match &command {
+        RoomCommand::Takeover | RoomCommand::Assign { .. } | RoomCommand::Transfer { to: TransferTarget::Operator(_) } => {
+            let caller: Caller = room.caller().clone();
+            let answer = InboxClient::new(&ctx.env, op.tenant_id()).run(InboxCommand::Assign { caller, command }).await?;
+            serde_json::from_value(answer).map_err(|e| ApiError::from(RoomError::unavailable(format!("unreadable answer: {e}"))))?
+        }
+        _ => room.run(command).await?,
+    };
     let live = outcome.conversation.ok_or_else(|| ApiError::internal("room answered without the conversation"))?;
     json(200, &json!({ "conversation": summary(ctx, op, &live).await?, "event": outcome.event }))
 }
@@ -213,17 +225,14 @@ pub async fn read(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> A
     body.allow(&["seq"])?;
     let seq = body.i64("seq")?;
     let live = room.run(RoomCommand::MarkRead { seq }).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
+    // The room tells the inbox (and D1) behind this answer; the answer's unread count is the inbox's.
     let s = &ctx.store;
-    let written = async {
-        s.batch(vec![s.mark_read_statement(op.tenant_id(), op.id(), &live.id, seq)?, s.inbox_change_statement(op.tenant_id(), Some(&live.id), None, ctx.now)?]).await
+    if let Err(e) = s.batch(vec![s.mark_read_statement(op.tenant_id(), op.id(), &live.id, seq)?]).await {
+        worker::console_error!("read marker not yet in D1 (the room will write it): {e:?}");
     }
-    .await;
-    match written {
-        // The room has the marker and D1 follows it; the console learns of it then.
-        Err(e) => worker::console_error!("read marker not yet in D1: {e:?}"),
-        Ok(()) => InboxClient::new(&ctx.env, op.tenant_id()).changed(false).await,
-    }
-    json(200, &json!({ "conversation": summary(ctx, op, &live).await? }))
+    let mut body = summary(ctx, op, &live).await?;
+    body["unread_count"] = json!(0.max(body["unread_count"].as_i64().unwrap_or(0)));
+    json(200, &json!({ "conversation": body }))
 }
 
 pub async fn attach(req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
@@ -245,12 +254,11 @@ pub async fn delete(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Respons
         &live.id,
         vec![
             s.tombstone_statement(op.tenant_id(), &live.id, ctx.now)?,
-            s.inbox_change_statement(op.tenant_id(), Some(&live.id), None, ctx.now)?,
             crate::http::admin::audit_entry(ctx, op, "conversation.deleted", "conversation", &live.id, json!({ "files": files }))?,
         ],
     )
     .await?;
     room.run(RoomCommand::Delete).await?;
-    InboxClient::new(&ctx.env, op.tenant_id()).changed(false).await;
+    InboxClient::new(&ctx.env, op.tenant_id()).tell(InboxCommand::Removed { conversation_id: live.id.clone() }).await;
     crate::http::no_content()
 }

@@ -8,22 +8,22 @@ use crate::domain::role::OperatorStatus;
 use crate::http::error::ApiResult;
 use crate::http::session::Operator;
 use crate::http::{json, read_body, Ctx};
-use crate::realtime::inbox::go_offline;
+use crate::realtime::client::InboxClient;
+use crate::realtime::wire::InboxCommand;
 
 pub async fn set_status(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
     let body = read_body(&mut req).await?;
     body.allow(&["status"])?;
     let status = OperatorStatus::parse(body.str("status")?)?;
     let s = &ctx.store;
-    if status == OperatorStatus::Offline {
-        go_offline(&ctx.env, s, op.tenant_id(), op.id(), ctx.now).await?;
-    } else {
-        s.batch(vec![
-            s.set_operator_status_statement(op.tenant_id(), op.id(), status.as_str(), ctx.now)?,
-            s.inbox_change_statement(op.tenant_id(), None, Some(op.id()), ctx.now)?,
-        ])
-        .await?;
-    }
-    crate::realtime::client::InboxClient::new(&ctx.env, op.tenant_id()).changed(status == OperatorStatus::Available || status == OperatorStatus::Offline).await;
+    s.batch(vec![s.set_operator_status_statement(op.tenant_id(), op.id(), status.as_str(), ctx.now)?]).await?;
+    let inbox = InboxClient::new(&ctx.env, op.tenant_id());
+    let operator_id = op.id().to_string();
+    inbox
+        .tell(match status {
+            OperatorStatus::Offline => InboxCommand::OperatorGone { operator_id },
+            _ => InboxCommand::OperatorChanged { operator_id, drain: status == OperatorStatus::Available },
+        })
+        .await;
     json(200, &json!({ "id": op.id(), "status": status.as_str() }))
 }

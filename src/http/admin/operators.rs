@@ -2,6 +2,8 @@
 //! deactivate or reactivate, reset a password. Owner-only rules live in `domain::role`.
 
 use serde_json::{json, Value};
+use crate::realtime::client::InboxClient;
+use crate::realtime::wire::InboxCommand;
 use worker::Request;
 
 use super::audit_entry;
@@ -155,8 +157,14 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) ->
     }
     statements.push(audit_entry(ctx, op, "operator.updated", "operator", &target.id, json!({ "name": new_name, "role": new_role, "capacity": new_capacity, "active": active }))?);
     s.batch(statements).await?;
+    let inbox = InboxClient::new(&ctx.env, op.tenant_id());
     if deactivating {
-        crate::realtime::client::InboxClient::new(&ctx.env, op.tenant_id()).revoke(&target.id).await;
+        // Their consoles close and their chats go back to the queue now, console open or not.
+        inbox.tell(InboxCommand::Revoke { operator_id: target.id.clone() }).await;
+        inbox.tell(InboxCommand::OperatorGone { operator_id: target.id.clone() }).await;
+    } else {
+        // Capacity, role or name changed: consoles show it, and a larger capacity may take more chats.
+        inbox.tell(InboxCommand::OperatorChanged { operator_id: target.id.clone(), drain: true }).await;
     }
     get(ctx, op, &target.id).await
 }
@@ -177,6 +185,6 @@ pub async fn reset_password(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: 
         audit_entry(ctx, op, "operator.password_reset", "operator", &target.id, json!({}))?,
     ])
     .await?;
-    crate::realtime::client::InboxClient::new(&ctx.env, op.tenant_id()).revoke(&target.id).await;
+    InboxClient::new(&ctx.env, op.tenant_id()).tell(InboxCommand::Revoke { operator_id: target.id.clone() }).await;
     crate::http::no_content()
 }
