@@ -14,7 +14,7 @@ const STEP_SECONDS = 3;
 const P99_LIMIT_MS = 250;
 
 /** How to make a room with one sender and n receivers, for EdgeChat or for the baseline. */
-export async function edgechatRooms(baseUrl) {
+export async function edgechatRooms(baseUrl, opsToken) {
   const api = client(baseUrl);
   const owner = await signup(api, { company: 'Fanout Bench' });
   await quietBot(api, owner);
@@ -28,7 +28,9 @@ export async function edgechatRooms(baseUrl) {
     if (taken.status !== 200) throw new Error(`takeover failed: ${taken.text}`);
     const sender = await open(`${ws}/ws/conversations/${conv.id}`, ['chat.v1', `bearer.${v.token}`], SITE_ORIGIN);
     const receivers = await Promise.all(Array.from({ length: n }, () => open(`${ws}/ws/conversations/${conv.id}`, ['chat.v1', `bearer.${owner.token}`])));
-    return { sender, receivers };
+    // How far D1 is behind this room (the ops endpoint), once the step is over.
+    const follow = opsToken ? async () => (await api('GET', `/api/ops/rooms/${conv.id}`, { token: opsToken })).body : null;
+    return { sender, receivers, follow };
   };
 }
 
@@ -46,7 +48,7 @@ const ID = /"client_msg_id":"([^"]+)"/;
 
 /** Offers `rate` messages/s for `seconds` on a fresh room; returns throughput and latency. */
 async function step(makeRoom, n, rate, seconds) {
-  const { sender, receivers } = await makeRoom(n);
+  const { sender, receivers, follow } = await makeRoom(n);
   const sentAt = new Map();
   const latencies = [];
   let acked = 0;
@@ -89,11 +91,22 @@ async function step(makeRoom, n, rate, seconds) {
   const client_cpu_pct = cpu();
   for (const s of [sender, ...receivers]) s.terminate();
   latencies.sort((a, b) => a - b);
+  // D1 follows the room: wait (bounded) until it has caught up, and keep the room's flush-lag figures.
+  let d1 = null;
+  if (follow) {
+    const until = performance.now() + 15_000;
+    for (;;) {
+      d1 = await follow();
+      if (d1.caught_up || performance.now() > until) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   return {
     offered_per_s: rate, sent: total, acked, delivered: latencies.length, errors,
     events_per_s: Math.round(acked / elapsed),
     p50_ms: +pct(latencies, 50).toFixed(1), p99_ms: +pct(latencies, 99).toFixed(1),
     client_cpu_pct,
+    d1_lag: d1 && { caught_up: d1.caught_up, p50_ms: d1.lag_ms.p50, p99_ms: d1.lag_ms.p99, max_ms: d1.lag_ms.max, samples: d1.lag_ms.samples },
   };
 }
 
@@ -104,7 +117,7 @@ export async function fanout(makeRoom, n, log = () => undefined) {
   for (const rate of LADDER) {
     const s = await step(makeRoom, n, rate, STEP_SECONDS);
     steps.push(s);
-    log(`    N=${n} offered ${rate}/s → acked ${s.events_per_s}/s, p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms, client CPU ${s.client_cpu_pct}%`);
+    log(`    N=${n} offered ${rate}/s → acked ${s.events_per_s}/s, p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms, client CPU ${s.client_cpu_pct}%${s.d1_lag ? `; D1 flush lag p99 ${s.d1_lag.p99_ms} ms (max ${s.d1_lag.max_ms})` : ''}`);
     const kept = s.errors === 0 && s.delivered >= s.sent * n && s.p99_ms <= P99_LIMIT_MS && s.events_per_s >= rate * 0.9;
     if (kept) best = s;
     if (!kept) break;

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { sizeRows } from '../scripts/sizes.mjs';
 import { startWorker } from '../tests/helpers/worker.mjs';
+import { atDistance, OPS_TOKEN, outage } from './distance.mjs';
 import { baselineRooms, edgechatRooms, fanout } from './fanout.mjs';
 import { handoffToAssignment } from './handoff.mjs';
 import { CLIENT_CPU, cores, pinServer, rssMiB } from './lib.mjs';
@@ -32,20 +33,22 @@ log(`Machine: ${cores} CPUs; workerd pinned to CPU 0, load generator to CPU ${CL
 log('\n6. Size (gzip -9)');
 for (const s of sizes) log(`    ${s.item}: ${kib(s.raw)} raw, ${kib(s.gzipped)} gzipped${s.budget ? ` (budget ${kib(s.budget)})` : ''}`);
 
-const rateVars = { ROOM_RATE_PER_SEC: '100000', ROOM_RATE_BURST: '100000' };
+const rateVars = { ROOM_RATE_PER_SEC: '100000', ROOM_RATE_BURST: '100000', OPS_TOKEN };
+const bootStart = Date.now();
 const worker = await startWorker({ vars: rateVars });
+const bootMs = Date.now() - bootStart;
 const baseline = await startWorker({ config: 'bench/baseline/wrangler.toml' });
-const results = { at: new Date().toISOString(), machine: { cpus: cores, client_cpu: CLIENT_CPU, server_cpu: '0' }, sizes };
+const results = { boot_ms: bootMs, at: new Date().toISOString(), machine: { cpus: cores, client_cpu: CLIENT_CPU, server_cpu: '0' }, sizes };
 try {
   log(`\nPinned workerd: EdgeChat ${pinServer(worker.pid).join(',')}, baseline ${pinServer(baseline.pid).join(',')}; idle RSS EdgeChat ${rssMiB(worker.pid)} MiB, baseline ${rssMiB(baseline.pid)} MiB`);
 
   // 1. Room fan-out, EdgeChat and the baseline with the same client.
   log(`\n1. Room fan-out: 1 visitor sending, N operators receiving; rates climb until p99 > 250 ms [${elapsed()}]`);
-  const ours = await edgechatRooms(worker.url);
+  const ours = await edgechatRooms(worker.url, OPS_TOKEN);
   const theirs = baselineRooms(baseline.url);
   results.fanout = [];
   for (const n of [1, 3, 10]) {
-    log(`  EdgeChat (D1 write before every ack), N=${n}`);
+    log(`  EdgeChat (own storage before every ack, D1 behind), N=${n}`);
     const e = await fanout(ours, n, log);
     log(`  Baseline (JS Durable Object, own SQLite), N=${n}`);
     const b = await fanout(theirs, n, log);
@@ -83,6 +86,34 @@ try {
   results.upload = await uploadThroughput({ url: worker.url, runs: QUICK ? 2 : 5 });
   log(`    upload ${results.upload.upload_ms} ms (${results.upload.upload_mib_s} MiB/s), download ${results.upload.download_mib_s} MiB/s`);
   results.rss_end_mib = rssMiB(worker.pid);
+
+  // 7. The same live path without and with D1 far away (every D1 call delayed 100 ms).
+  log(`\n7. D1 distance: ack at 5 msg/s, conversation start, handoff → assigned; no delay, then 100 ms per D1 call [${elapsed()}]`);
+  results.distance = { none: await atDistance(worker.url, QUICK) };
+  await worker.stop();
+  const far = await startWorker({ vars: { ...rateVars, DEV_FAULTS: '1', D1_DELAY_MS: '100' } });
+  pinServer(far.pid);
+  try {
+    results.distance.d1_100ms = await atDistance(far.url, QUICK);
+  } finally {
+    await far.stop();
+  }
+  for (const [label, d] of Object.entries(results.distance)) {
+    log(`    ${label}: ack p50 ${d.ack.median_ms} / p99 ${d.ack.p99_ms} ms; start p50 ${d.start.median_ms} / p99 ${d.start.p99_ms} ms (${d.start.d1_round_trips_max ?? '?'} D1 round trips); handoff → assigned p50 ${d.handoff.median_ms} / p99 ${d.handoff.p99_ms} ms`);
+  }
+
+  // 8. A D1 outage while conversations go on, and the catch-up after it.
+  const outageSeconds = QUICK ? 10 : 30;
+  log(`\n8. D1 outage: writes refused for ${outageSeconds} s while 20 conversations send a message a second each; then time to catch up [${elapsed()}]`);
+  const down = await startWorker({ vars: { ...rateVars, DEV_FAULTS: '1' } });
+  pinServer(down.pid);
+  try {
+    results.outage = await outage(down.url, { rooms: 20, outageSeconds });
+  } finally {
+    await down.stop();
+  }
+  const o = results.outage;
+  log(`    ${o.acked_during_outage} acked during the outage (${o.not_acked} not), ${o.pending_at_return} waiting for D1 at its return; caught up in ${o.caught_up_ms} ms; events in rooms ${o.events_in_rooms}, in D1 ${o.events_in_d1}`);
 } finally {
   await worker.stop();
   await baseline.stop();
@@ -106,6 +137,22 @@ const h = results.handoff;
 lines.push(`| 4 | handoff → assigned | ${h.count} handoffs | time to the assigned event | ${h.min_ms} ms | ${h.median_ms} ms | ${h.p99_ms} ms | — |`);
 for (const r of results.rest) lines.push(`| 5 | ${r.call} | concurrency ${r.concurrency}, ${r.seconds} s | ${r.per_s} req/s, ${r.errors} errors | ${r.min_ms} ms | ${r.median_ms} ms | ${r.p99_ms} ms | — |`);
 for (const s of sizes) lines.push(`| 6 | size: ${s.item} | gzip -9 | ${kib(s.gzipped)}${s.budget ? ` of ${kib(s.budget)}` : ''} (${kib(s.raw)} raw) | — | — | — | — |`);
+for (const f of results.fanout) {
+  const lags = f.edgechat.steps.map((s) => s.d1_lag?.p99_ms).filter((v) => v !== null && v !== undefined);
+  const atHalf = f.edgechat.at_half?.d1_lag;
+  if (lags.length) lines.push(`| 1 | D1 flush lag under fan-out, N=${f.receivers} | commit in the room → commit in D1 | worst step p99 ${Math.max(...lags)} ms; at 50% load p99 ${atHalf?.p99_ms ?? '—'} ms | — | ${atHalf?.p50_ms ?? '—'} ms | ${atHalf?.p99_ms ?? '—'} ms | — |`);
+}
+for (const [label, d] of Object.entries(results.distance ?? {})) {
+  const name = label === 'none' ? 'no D1 delay' : '100 ms per D1 call';
+  lines.push(`| 7 | message ack at 5 msg/s (${name}) | 1 live conversation | send → ack | ${d.ack.min_ms} ms | ${d.ack.median_ms} ms | ${d.ack.p99_ms} ms | — |`);
+  lines.push(`| 7 | conversation start with first message (${name}) | ${d.start.n} starts | ${d.start.d1_round_trips_max ?? '?'} sequential D1 round trips | ${d.start.min_ms} ms | ${d.start.median_ms} ms | ${d.start.p99_ms} ms | — |`);
+  lines.push(`| 7 | handoff → assigned (${name}) | ${d.handoff.count} handoffs | time to the assigned event | ${d.handoff.min_ms} ms | ${d.handoff.median_ms} ms | ${d.handoff.p99_ms} ms | — |`);
+}
+if (results.outage) {
+  const o = results.outage;
+  lines.push(`| 8 | D1 outage ${o.outage_s} s, then back | ${o.rooms} conversations, 1 msg/s each | ${o.acked_during_outage} acked during it (${o.not_acked} not); caught up ${o.caught_up_ms} ms after D1 returned; ${o.events_in_d1}/${o.events_in_rooms} events in D1 | — | — | — | — |`);
+}
+lines.push(`| 9 | Worker start | wrangler dev, fresh state | first answer ${bootMs} ms after launch (includes wrangler's own start) | — | — | — | — |`);
 lines.push('', `Run took ${results.duration_s} s on ${cores} CPUs (workerd on CPU 0, load generator on CPU ${CLIENT_CPU}).`);
 log(lines.join('\n'));
 results.table = lines.join('\n');

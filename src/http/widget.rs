@@ -78,7 +78,7 @@ fn preflight() -> ApiResult<Response> {
 async fn site(req: &Request, ctx: &Ctx) -> ApiResult<Site> {
     let raw = super::query(req, "key").unwrap_or_default();
     let key = PublishableKey::parse(&raw).map_err(|_| ApiError::new(401, "invalid_key", "pass the publishable key as ?key=pk_…"))?;
-    let row = ctx.store.api_key_by_publishable(key.as_str()).await?.ok_or_else(|| ApiError::new(401, "invalid_key", "this chat key does not exist"))?;
+    let row = ctx.store.api_key_by_publishable_cached(key.as_str(), ctx.now).await?.ok_or_else(|| ApiError::new(401, "invalid_key", "this chat key does not exist"))?;
     if row.revoked_at.is_some() {
         return Err(ApiError::new(401, "key_revoked", "this chat key has been revoked"));
     }
@@ -109,14 +109,14 @@ async fn visitor(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<VisitorRow>
     ctx.store.visitor_in_tenant(&claims.tid, &claims.sub).await?.ok_or_else(|| ApiError::unauthorized("unknown visitor"))
 }
 
-pub fn visitor_party(visitor: &VisitorRow) -> Party {
-    Party::Visitor { id: visitor.id.clone(), name: visitor.name.clone(), email: visitor.email.clone(), verified: visitor.verified == 1 }
+pub fn visitor_party(visitor: &VisitorRow, key_id: &str) -> Party {
+    Party::Visitor { id: visitor.id.clone(), name: visitor.name.clone(), email: visitor.email.clone(), verified: visitor.verified == 1, key_id: Some(key_id.to_string()) }
 }
 
 /// The room of one of this visitor's conversations (the room answers 404 for anyone else's).
-fn room(ctx: &Ctx, visitor: &VisitorRow, raw_id: &str) -> ApiResult<RoomClient> {
+fn room(ctx: &Ctx, site: &Site, visitor: &VisitorRow, raw_id: &str) -> ApiResult<RoomClient> {
     let id = path_id(raw_id, "conversation")?;
-    Ok(RoomClient::new(&ctx.env, &visitor.tenant_id, id.as_str(), visitor_party(visitor)))
+    Ok(RoomClient::new(&ctx.env, &visitor.tenant_id, id.as_str(), visitor_party(visitor, &site.key.id)))
 }
 
 /// The locale for a visitor: `?locale=` or the body's, else Accept-Language, else the tenant's default.
@@ -141,33 +141,89 @@ fn localized_flow(flow: &Flow, locale: &str) -> Value {
     })
 }
 
+/// How long the edge keeps a key's widget configuration: a settings change or operators coming
+/// online show in the widget within this time.
+const CONFIG_TTL_SECS: i64 = 15;
+
+/// The cache entry of one key's configuration in one language; languages the bot does not speak
+/// share the tenant default's entry, so a key has at most `LOCALES.len() + 1` entries.
+fn config_cache_key(origin: &str, key_id: &str, lang: &str) -> String {
+    let lang = if crate::domain::bot::LOCALES.contains(&lang) { lang } else { "-" };
+    format!("{origin}/__cache/widget-config/{key_id}/{lang}")
+}
+
+/// Drops a tenant's cached widget configurations (its settings, bot or operators' availability
+/// changed), so widgets see the change on their next load rather than within `CONFIG_TTL_SECS`.
+pub async fn purge_config(req: &Request, ctx: &Ctx, tenant_id: &str) {
+    let url = req.inner().url();
+    let origin = url.find("://").and_then(|i| url[i + 3..].find('/').map(|j| &url[..i + 3 + j])).unwrap_or(&url).to_string();
+    let Ok(keys) = ctx.store.api_keys_for_tenant(tenant_id).await else { return };
+    let cache = worker::Cache::default();
+    for key in keys {
+        for lang in crate::domain::bot::LOCALES.iter().copied().chain(["-"]) {
+            let _ = cache.delete(config_cache_key(&origin, &key.id, lang).as_str(), false).await;
+        }
+    }
+}
+
+/// `GET /api/widget/config`: kept in the edge cache (Cache API) per key and language for
+/// `CONFIG_TTL_SECS`, with an ETag so a widget that has it gets a 304.
 async fn config(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
-    let tenant = ctx.store.tenant_by_id(&site.key.tenant_id).await?.ok_or_else(|| ApiError::not_found("tenant"))?;
-    let operators_online = ctx.store.available_operator_count(&tenant.id).await? > 0;
-    let settings = ctx.store.bot_settings(&tenant.id).await?.ok_or_else(|| ApiError::not_found("tenant"))?;
+    let asked = super::query(req, "locale").or(req.headers().get("accept-language")?).unwrap_or_default();
+    let lang: String = asked.chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>().to_ascii_lowercase();
+    let url = req.inner().url();
+    let origin = url.find("://").and_then(|i| url[i + 3..].find('/').map(|j| &url[..i + 3 + j])).unwrap_or(&url);
+    let cache_key = config_cache_key(origin, &site.key.id, &lang);
+    let cache = worker::Cache::default();
+    let cached = match cache.get(cache_key.as_str(), false).await {
+        Ok(Some(mut hit)) => hit.text().await.ok(),
+        _ => None,
+    };
+    let body = match cached {
+        Some(body) => body,
+        None => {
+            let body = config_body(req, ctx, site).await?.to_string();
+            let mut stored = Response::ok(body.clone())?;
+            stored.headers_mut().set("cache-control", &format!("public, max-age={CONFIG_TTL_SECS}"))?;
+            if let Err(e) = cache.put(cache_key.as_str(), stored).await {
+                worker::console_error!("config cache: {e}");
+            }
+            body
+        }
+    };
+    let etag = format!("\"{}\"", &crate::domain::hmac::hmac_sha256_hex(b"config-etag", body.as_bytes())[..20]);
+    let fresh = req.headers().get("if-none-match")?.is_some_and(|tags| tags.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
+    let mut response = if fresh { Response::empty()?.with_status(304) } else { super::json_text(200, body)? };
+    let h = response.headers_mut();
+    h.set("etag", &etag)?;
+    h.set("cache-control", &format!("private, max-age={CONFIG_TTL_SECS}"))?;
+    Ok(response)
+}
+
+async fn config_body(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Value> {
+    let (tenant, operators_online) = ctx.store.widget_config_context(&site.key.tenant_id).await?;
+    let tenant = tenant.ok_or_else(|| ApiError::not_found("tenant"))?;
+    let settings = crate::store::bot::BotSettingsRow { name: tenant.name.clone(), bot_flow: tenant.bot_flow.clone(), business_hours: tenant.business_hours.clone() };
     let flow = flow_of(&settings);
     let locale = visitor_locale(req, None, &flow.default_locale)?;
     let hours = hours_of(&settings);
     let open_now = hours.as_ref().is_none_or(|h| h.is_open(ctx.now));
     let next_open_at = if open_now { None } else { hours.as_ref().and_then(|h| h.next_open(ctx.now)) };
     let online = open_now && operators_online;
-    json(
-        200,
-        &json!({
-            "tenant": { "name": tenant.name },
-            "widget": WidgetSettings::from_stored(&tenant.widget_settings),
-            "locale": locale,
-            "bot": localized_flow(&flow, &locale),
-            "online": online,
-            "open_now": open_now,
-            "next_open_at": next_open_at,
-            "expected_reply": if online { "minutes" } else if next_open_at.is_some() { "when_open" } else { "by_email" },
-            "operators_online": operators_online,
-            "require_verified_visitors": tenant.require_verified == 1,
-            "limits": { "text_chars": TEXT_MAX_CHARS, "frame_bytes": MAX_FRAME_BYTES },
-            "websocket": { "path": "/ws/conversations/{id}", "subprotocol": SUBPROTOCOL },
-        }),
-    )
+    Ok(json!({
+        "tenant": { "name": tenant.name },
+        "widget": WidgetSettings::from_stored(&tenant.widget_settings),
+        "locale": locale,
+        "bot": localized_flow(&flow, &locale),
+        "online": online,
+        "open_now": open_now,
+        "next_open_at": next_open_at,
+        "expected_reply": if online { "minutes" } else if next_open_at.is_some() { "when_open" } else { "by_email" },
+        "operators_online": operators_online,
+        "require_verified_visitors": tenant.require_verified == 1,
+        "limits": { "text_chars": TEXT_MAX_CHARS, "frame_bytes": MAX_FRAME_BYTES },
+        "websocket": { "path": "/ws/conversations/{id}", "subprotocol": SUBPROTOCOL },
+    }))
 }
 
 /// Starts or resumes a visitor session. Verified visitors (`external_id` + `hash`) are found or made by
@@ -284,7 +340,7 @@ async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiRes
         None => None,
     };
     let start = Start { locale, menu, message: message.map(|m| SendMessage { client_msg_id: m.client_msg_id, text: m.text, private: false }), handoff };
-    let outcome = RoomClient::new(&ctx.env, &v.tenant_id, id.as_str(), visitor_party(&v)).run(RoomCommand::Start(start)).await?;
+    let outcome = RoomClient::new(&ctx.env, &v.tenant_id, id.as_str(), visitor_party(&v, &site.key.id)).run(RoomCommand::Start(start)).await?;
     let mut body_out = json!({ "conversation": outcome.conversation.as_ref().map(|c| c.to_json()), "created": outcome.created });
     if let Some(event) = outcome.event {
         body_out["event"] = event;
@@ -298,7 +354,7 @@ async fn messages(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResu
     let v = visitor(&req, ctx, site).await?;
     let after_seq = int_param(&req, "after_seq")?.unwrap_or(0);
     let limit = int_param(&req, "limit")?.unwrap_or(MESSAGES_DEFAULT_LIMIT).clamp(1, MESSAGES_MAX_LIMIT);
-    let outcome = room(ctx, &v, raw_id)?.run(RoomCommand::History { after_seq, limit }).await?;
+    let outcome = room(ctx, site, &v, raw_id)?.run(RoomCommand::History { after_seq, limit }).await?;
     let mut events = outcome.events;
     super::files::sign_all(ctx, &mut events)?;
     list(&events, outcome.next_after_seq.map(|s| s.to_string()))
@@ -307,7 +363,7 @@ async fn messages(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResu
 /// The REST twin of the socket `send`: same room, same idempotency.
 async fn send_message(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
     let v = visitor(&req, ctx, site).await?;
-    let room = room(ctx, &v, raw_id)?;
+    let room = room(ctx, site, &v, raw_id)?;
     let body = read_body(&mut req).await?;
     body.allow(&["client_msg_id", "text", "private"])?;
     let send = SendMessage { client_msg_id: body.str("client_msg_id")?.into(), text: body.str("text")?.into(), private: body.opt_bool("private")?.unwrap_or(false) };
@@ -331,7 +387,7 @@ async fn handoff(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
     };
     let context = ctx.store.widget_context_by_visitor_id(&claims.tid, &claims.sub).await?;
     let v = context.visitor.clone().ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
-    let room = room(ctx, &v, raw_id)?;
+    let room = room(ctx, site, &v, raw_id)?;
     let department = match asked {
         Some(d) => Some(d),
         None => room.run(RoomCommand::Get).await?.conversation.and_then(|c| c.department_id),
@@ -362,7 +418,7 @@ fn handoff_plan(ctx: &Ctx, context: &WidgetContext, department_id: Option<&str>)
 /// "Leave a message": the visitor's email address for a reply while nobody is available.
 async fn contact(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
     let v = visitor(&req, ctx, site).await?;
-    let room = room(ctx, &v, raw_id)?;
+    let room = room(ctx, site, &v, raw_id)?;
     let body = read_body(&mut req).await?;
     body.allow(&["email"])?;
     let email = Email::parse(body.str("email")?)?;
@@ -381,7 +437,7 @@ async fn faq_ask(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response
 /// A visitor's upload into their own conversation.
 async fn attach(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
     let v = visitor(&req, ctx, site).await?;
-    let room = room(ctx, &v, raw_id)?;
+    let room = room(ctx, site, &v, raw_id)?;
     super::files::upload(req, ctx, &room).await
 }
 
@@ -390,7 +446,7 @@ async fn attach(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult
 pub async fn frame(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let raw = super::query(&req, "key").unwrap_or_default();
     let key = PublishableKey::parse(&raw).map_err(|_| ApiError::new(401, "invalid_key", "pass the publishable key as ?key=pk_…"))?;
-    let row = ctx.store.api_key_by_publishable(key.as_str()).await?.filter(|k| k.revoked_at.is_none()).ok_or_else(|| ApiError::new(401, "invalid_key", "this chat key does not exist or was revoked"))?;
+    let row = ctx.store.api_key_by_publishable_cached(key.as_str(), ctx.now).await?.filter(|k| k.revoked_at.is_none()).ok_or_else(|| ApiError::new(401, "invalid_key", "this chat key does not exist or was revoked"))?;
     let locale = super::query(&req, "locale").filter(|l| l.len() == 2 && l.chars().all(|c| c.is_ascii_lowercase()));
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>Chat</title></head><body><script src=\"/widget.js\" data-key=\"{}\" data-mode=\"frame\"{} async></script></body></html>",

@@ -24,7 +24,7 @@ pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiRe
     let secret = super::session::jwt_secret(ctx)?;
     let room = match verify_visitor_token(&secret, token, ctx.now_secs()) {
         Ok(claims) => {
-            let key = ctx.store.api_key_in_tenant(&claims.tid, &claims.kid).await?.filter(|k| k.revoked_at.is_none());
+            let key = ctx.store.api_key_in_tenant_cached(&claims.tid, &claims.kid, ctx.now).await?.filter(|k| k.revoked_at.is_none());
             let Some(key) = key else {
                 return Err(ApiError::new(401, "key_revoked", "this site's chat key is no longer valid"));
             };
@@ -34,7 +34,7 @@ pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiRe
             }
             let visitor = ctx.store.visitor_in_tenant(&claims.tid, &claims.sub).await?.ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
             // The room answers 404 unless the conversation is this visitor's.
-            RoomClient::new(&ctx.env, &claims.tid, conversation_id.as_str(), super::widget::visitor_party(&visitor))
+            RoomClient::new(&ctx.env, &claims.tid, conversation_id.as_str(), super::widget::visitor_party(&visitor, &key.id))
         }
         Err(_) => {
             let op = authenticate_token(token, ctx).await?;

@@ -164,6 +164,19 @@ impl Room {
                 Ok(RoomOutcome { events: rows.iter().map(EventRow::to_json).collect(), next_after_seq, conversation: Some(conversation.snapshot()), ..Default::default() })
             }
             RoomCommand::Delete => self.delete(&caller, &conversation).await,
+            RoomCommand::EndKeySessions { key_id } => {
+                if !matches!(caller.party, Party::Router) {
+                    return Err(RoomError::new(RoomErrorKind::Forbidden, "only the inbox ends a key's sessions"));
+                }
+                for (ws, meta) in self.sockets.all(&self.state) {
+                    if matches!(&meta.caller.party, Party::Visitor { key_id: Some(k), .. } if *k == key_id) {
+                        let _ = ws.send_with_str(error_frame("key_revoked", "this site's chat key was revoked", None));
+                        let _ = ws.close(Some(4003), Some("key revoked"));
+                        self.drop_socket(&ws);
+                    }
+                }
+                Ok(RoomOutcome::default())
+            }
             other => {
                 let mut done = Committed::default();
                 if let Party::Visitor { name, email, verified, .. } = &caller.party {
@@ -219,7 +232,7 @@ impl Room {
     /// Starts the conversation with everything it begins with, in one commit. Called again (a retry
     /// of the same `client_request_id`), it changes nothing and answers the same conversation.
     fn start(self: &Rc<Self>, caller: &Caller, start: Start) -> std::result::Result<RoomOutcome, RoomError> {
-        let Party::Visitor { id: visitor_id, name, email, verified } = &caller.party else {
+        let Party::Visitor { id: visitor_id, name, email, verified, .. } = &caller.party else {
             return Err(RoomError::new(RoomErrorKind::Forbidden, "only visitors start conversations"));
         };
         let visitor = VisitorInfo { name: name.clone(), email: email.clone(), verified: *verified };
@@ -400,7 +413,7 @@ impl Room {
                 done.changed |= self.db.advance_read_marker(&party.person(), seq, now).map_err(storage_error)?;
                 Ok(RoomOutcome { conversation: snapshot_after(&self.db), ..Default::default() })
             }
-            RoomCommand::Start(_) | RoomCommand::History { .. } | RoomCommand::Get | RoomCommand::Delete => {
+            RoomCommand::Start(_) | RoomCommand::History { .. } | RoomCommand::Get | RoomCommand::Delete | RoomCommand::EndKeySessions { .. } => {
                 Err(RoomError::new(RoomErrorKind::Invalid, "this command is not applied here"))
             }
         }

@@ -201,6 +201,18 @@ impl Inbox {
                 Ok(json!({}))
             }
             InboxCommand::Delta { operator_id, cursor } => self.delta(&operator_id, cursor).await,
+            InboxCommand::KeyRevoked { key_id } => {
+                let tenant = self.db.tenant().map_err(storage_error)?.unwrap_or_default();
+                let since = now_ms() - super::inbox_db::RECENT_MS;
+                let mut ended = 0;
+                for id in self.db.recently_active(since).map_err(storage_error)? {
+                    let command = RoomCommand::EndKeySessions { key_id: key_id.clone() };
+                    if RoomClient::new(&self.env, &tenant, &id, Party::Router).run(command).await.is_ok() {
+                        ended += 1;
+                    }
+                }
+                Ok(json!({ "rooms": ended }))
+            }
             InboxCommand::Cursor => Ok(json!({ "cursor": self.db.cursor_d1_has().map_err(storage_error)? })),
             InboxCommand::Assign { caller, command } => {
                 let slot = Rc::new(RefCell::new(None));

@@ -131,6 +131,9 @@ fn opt_int(n: Option<i64>) -> V {
 
 pub type DbResult<T> = worker::Result<T>;
 
+/// Closed conversations whose visitors may still have the page open (for ending a revoked key's sockets).
+pub const RECENT_MS: i64 = 7 * 24 * 3600 * 1000;
+
 /// `?1` is the operator for whom unread counts are computed.
 const SUMMARY_SELECT: &str = "SELECT c.id, c.status, c.department_id, c.assignee_id, c.last_seq, c.last_message_preview, c.last_message_at,
     c.queued_at, c.created_at, c.updated_at, c.visitor_id, c.visitor_name, c.visitor_email, c.visitor_verified,
@@ -297,6 +300,16 @@ impl InboxDb {
             id: String,
         }
         Ok(self.sql.exec("SELECT id FROM conversations WHERE status = 'active' AND assignee_id = ?", vec![s(operator_id)])?.to_array::<Id>()?.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Conversations that changed since `since` or are still open: the rooms that may hold sockets.
+    pub fn recently_active(&self, since: i64) -> DbResult<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        let rows = self.sql.exec("SELECT id FROM conversations WHERE status != 'closed' OR updated_at >= ?", vec![int(since)])?;
+        Ok(rows.to_array::<Id>()?.into_iter().map(|r| r.id).collect())
     }
 
     pub fn pending_offline(&self) -> DbResult<Vec<Pending>> {

@@ -19,6 +19,9 @@ pub enum Party {
         email: Option<String>,
         #[serde(default)]
         verified: bool,
+        /// The publishable key's id the visitor came through (its revocation ends their sockets).
+        #[serde(default)]
+        key_id: Option<String>,
     },
     /// An operator taking part. `ver` is their token version when they authenticated: a newer one
     /// (password changed, deactivated) ends their sockets at the next frame.
@@ -179,6 +182,8 @@ pub enum RoomCommand {
     History { after_seq: i64, limit: i64 },
     Get,
     Delete,
+    /// Ends the visitor sockets opened through a revoked key.
+    EndKeySessions { key_id: String },
 }
 
 /// The conversation as its room knows it right now (read-your-writes).
@@ -339,6 +344,8 @@ pub enum InboxCommand {
     Delta { operator_id: String, cursor: i64 },
     /// The cursor up to which D1 has every change (for lists read from D1).
     Cursor,
+    /// A publishable key was revoked: visitor sockets opened through it end now.
+    KeyRevoked { key_id: String },
     /// A command that gives a conversation to an operator (assign, take over, transfer to an
     /// operator), run between routing passes so that no pass counts seats without it.
     Assign { caller: Caller, command: RoomCommand },
@@ -390,6 +397,7 @@ mod tests {
             RoomCommand::History { after_seq: 0, limit: 100 },
             RoomCommand::Get,
             RoomCommand::Delete,
+            RoomCommand::EndKeySessions { key_id: "k".into() },
         ] {
             round_trip(cmd);
         }
@@ -398,7 +406,7 @@ mod tests {
     #[test]
     fn callers_and_errors_round_trip() {
         for party in [
-            Party::Visitor { id: "v".into(), name: None, email: Some("v@x.y".into()), verified: true },
+            Party::Visitor { id: "v".into(), name: None, email: Some("v@x.y".into()), verified: true, key_id: Some("k".into()) },
             Party::Operator { id: "o".into(), name: "Ann".into(), manager: true, ver: 2 },
             Party::Monitor { id: "o".into(), name: "Ann".into(), ver: 0 },
             Party::Router,
@@ -426,6 +434,7 @@ mod tests {
             InboxCommand::Removed { conversation_id: "c".into() },
             InboxCommand::Delta { operator_id: "o".into(), cursor: 7 },
             InboxCommand::Cursor,
+            InboxCommand::KeyRevoked { key_id: "k".into() },
             InboxCommand::Assign { caller, command: RoomCommand::Takeover },
         ] {
             round_trip(cmd);
@@ -450,7 +459,7 @@ mod tests {
 
     #[test]
     fn parties_know_what_they_may_see_and_do() {
-        let v = Party::Visitor { id: "v".into(), name: Some("Vi".into()), email: None, verified: false };
+        let v = Party::Visitor { id: "v".into(), name: Some("Vi".into()), email: None, verified: false, key_id: None };
         let m = Party::Monitor { id: "o".into(), name: "Ann".into(), ver: 1 };
         assert!(!v.sees_private() && v.participates());
         assert!(m.sees_private() && !m.participates());

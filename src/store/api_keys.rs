@@ -1,6 +1,10 @@
 //! Publishable API keys of a tenant, with their allowed origins.
 
+use std::cell::RefCell;
+
 use worker::D1PreparedStatement;
+
+use std::collections::HashMap;
 
 use super::{int, text, Store, StoreResult, FromRow, Row};
 
@@ -22,6 +26,38 @@ impl ApiKeyRow {
     }
 }
 
+/// How long an isolate trusts a key it looked up: a revoked key (or changed origins) is refused by
+/// every new request within this time, and at once in the isolate that revoked it.
+pub const KEY_CACHE_MS: i64 = 5_000;
+const KEY_CACHE_ENTRIES: usize = 1_000;
+
+thread_local! {
+    static KEYS: RefCell<HashMap<String, (Option<ApiKeyRow>, i64)>> = RefCell::new(HashMap::new());
+}
+
+fn cached_key(name: &str, now: i64) -> Option<Option<ApiKeyRow>> {
+    KEYS.with(|k| k.borrow().get(name).filter(|(_, at)| now - at < KEY_CACHE_MS && now >= *at).map(|(row, _)| row.clone()))
+}
+
+fn remember_key(name: String, row: Option<ApiKeyRow>, now: i64) {
+    KEYS.with(|k| {
+        let mut keys = k.borrow_mut();
+        keys.retain(|_, (_, at)| now - *at < KEY_CACHE_MS);
+        if keys.len() < KEY_CACHE_ENTRIES {
+            keys.insert(name, (row, now));
+        }
+    });
+}
+
+/// Drops a key from this isolate's cache (it was just revoked or changed here).
+pub fn forget_key(row: &ApiKeyRow) {
+    KEYS.with(|k| {
+        let mut keys = k.borrow_mut();
+        keys.remove(&format!("pk:{}", row.publishable_key));
+        keys.remove(&format!("id:{}:{}", row.tenant_id, row.id));
+    });
+}
+
 impl Store {
     pub fn insert_api_key_statement(&self, row: &ApiKeyRow) -> StoreResult<D1PreparedStatement> {
         self.stmt(
@@ -39,8 +75,26 @@ impl Store {
     }
 
     /// The key a widget presents; revoked keys are returned too so callers can say "revoked".
-    pub async fn api_key_by_publishable(&self, publishable_key: &str) -> StoreResult<Option<ApiKeyRow>> {
-        self.first("SELECT * FROM api_keys WHERE publishable_key = ?1", &[text(publishable_key)]).await
+    /// Kept per isolate for at most `KEY_CACHE_MS` (see `cached_key`).
+    pub async fn api_key_by_publishable_cached(&self, publishable_key: &str, now: i64) -> StoreResult<Option<ApiKeyRow>> {
+        let name = format!("pk:{publishable_key}");
+        if let Some(hit) = cached_key(&name, now) {
+            return Ok(hit);
+        }
+        let row: Option<ApiKeyRow> = self.first("SELECT * FROM api_keys WHERE publishable_key = ?1", &[text(publishable_key)]).await?;
+        remember_key(name, row.clone(), now);
+        Ok(row)
+    }
+
+    /// A key by its id, as a visitor token names it (cached like `api_key_by_publishable_cached`).
+    pub async fn api_key_in_tenant_cached(&self, tenant_id: &str, id: &str, now: i64) -> StoreResult<Option<ApiKeyRow>> {
+        let name = format!("id:{tenant_id}:{id}");
+        if let Some(hit) = cached_key(&name, now) {
+            return Ok(hit);
+        }
+        let row = self.api_key_in_tenant(tenant_id, id).await?;
+        remember_key(name, row.clone(), now);
+        Ok(row)
     }
 
     pub fn update_api_key_statement(&self, tenant_id: &str, id: &str, label: &str, allowed_origins: &str) -> StoreResult<D1PreparedStatement> {

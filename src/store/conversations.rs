@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{int, text, Count, Store, StoreResult, FromRow, Row};
+use super::{int, text, Store, StoreResult, FromRow, Row};
 
 #[derive(Debug, Clone)]
 pub struct ConversationRow {
@@ -49,12 +49,6 @@ impl Store {
     }
 
 
-    pub async fn available_operator_count(&self, tenant_id: &str) -> StoreResult<i64> {
-        let row: Option<Count> = self
-            .first("SELECT COUNT(*) AS n FROM operators WHERE tenant_id = ?1 AND active = 1 AND status = 'available'", &[text(tenant_id)])
-            .await?;
-        Ok(row.map(|c| c.n).unwrap_or(0))
-    }
 }
 
 impl FromRow for ConversationRow {

@@ -3,6 +3,7 @@
 
 use super::bot::BotSettingsRow;
 use super::departments::DepartmentRow;
+use super::tenants::TenantRow;
 use super::visitors::VisitorRow;
 use super::{text, FromRow, Row, Store, StoreResult};
 
@@ -42,6 +43,20 @@ impl WidgetContext {
 }
 
 impl Store {
+    /// The tenant and whether any operator is available, in one round trip (widget config).
+    pub async fn widget_config_context(&self, tenant_id: &str) -> StoreResult<(Option<TenantRow>, bool)> {
+        let t = text(tenant_id);
+        let results = self
+            .read_batch(vec![
+                self.stmt("SELECT * FROM tenants WHERE id = ?1", &[t.clone()])?,
+                self.stmt("SELECT COUNT(*) AS n FROM operators WHERE tenant_id = ?1 AND active = 1 AND status = 'available'", &[t])?,
+            ])
+            .await?;
+        let tenant = results.first().and_then(|r| r.rows::<TenantRow>().into_iter().next());
+        let available = results.get(1).and_then(|r| r.rows::<super::Count>().into_iter().next()).is_some_and(|c| c.n > 0);
+        Ok((tenant, available))
+    }
+
     pub async fn widget_context_by_visitor_id(&self, tenant_id: &str, visitor_id: &str) -> StoreResult<WidgetContext> {
         let (t, v) = (text(tenant_id), text(visitor_id));
         let results = self

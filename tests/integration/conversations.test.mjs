@@ -224,6 +224,25 @@ describe('sessions and conversations', () => {
     assert.equal(config.body.limits.text_chars, 4000);
   });
 
+  test('config_is_edge_cached_with_an_etag_and_a_settings_change_shows_at_once', async () => {
+    const first = await w('GET', '/config?locale=ja');
+    assert.equal(first.status, 200);
+    const etag = first.headers.get('etag');
+    assert.match(etag, /^"[0-9a-f]{20}"$/);
+    assert.match(first.headers.get('cache-control'), /max-age=15/);
+    const again = await w('GET', '/config?locale=ja', { headers: { 'if-none-match': etag } });
+    assert.equal(again.status, 304);
+    assert.equal(again.headers.get('access-control-allow-origin'), SITE_ORIGIN, 'a 304 is still readable by the site');
+    const settings = (await api('GET', '/api/admin/settings', { token: owner.token })).body;
+    const renamed = await api('PATCH', '/api/admin/settings', { token: owner.token, body: { name: 'Room Co Renamed' } });
+    assert.equal(renamed.status, 200, renamed.text);
+    const changed = await w('GET', '/config?locale=ja', { headers: { 'if-none-match': etag } });
+    assert.equal(changed.status, 200, 'the cached copy was dropped with the change');
+    assert.equal(changed.body.tenant.name, 'Room Co Renamed');
+    assert.notEqual(changed.headers.get('etag'), etag);
+    await api('PATCH', '/api/admin/settings', { token: owner.token, body: { name: settings.name } });
+  });
+
   test('cors_is_answered_only_for_allowed_origins', async () => {
     const pre = await w('OPTIONS', '/session', { headers: { 'access-control-request-method': 'POST' } });
     assert.equal(pre.status, 204);
@@ -274,7 +293,19 @@ describe('security', () => {
     const wk = widgetClient(worker.url, k.key);
     const v = await newVisitor(wk);
     const conv = await newConversation(wk, v);
+    const open = await openSocket(worker.url, conv.id, v.token, { origin: SITE_ORIGIN });
+    await open.frame((f) => f.type === 'hello', 'hello');
+    // A socket of another key in the same conversation's tenant stays open.
+    const other = await newVisitor(w);
+    const otherConv = await newConversation(w, other);
+    const stays = await openSocket(worker.url, otherConv.id, other.token, { origin: SITE_ORIGIN });
+    await stays.frame((f) => f.type === 'hello', 'hello');
     assert.equal((await api('POST', `/api/admin/api-keys/${k.id}/revoke`, { token: owner.token })).status, 200);
+    assert.equal(await open.closed, 4003, 'the open socket ends at once');
+    assert.ok(open.frames.some((f) => f.type === 'error' && f.code === 'key_revoked'));
+    stays.sendMessage('still here');
+    await stays.until((frames) => frames.some((f) => f.type === 'ack'), 'the other key still works');
+    await stays.close();
     const s = await wk('POST', '/session', { body: {} });
     assert.equal(s.status, 401);
     assert.equal(s.body.error.code, 'key_revoked');

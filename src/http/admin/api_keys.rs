@@ -2,6 +2,9 @@
 //! revoke. A revoked key stays listed (for the record) and is refused by the widget API at once.
 
 use serde_json::{json, Value};
+use crate::realtime::client::InboxClient;
+use crate::realtime::wire::InboxCommand;
+use crate::store::api_keys::forget_key;
 use worker::{Request, Response};
 
 use super::audit_entry;
@@ -92,6 +95,7 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) ->
         audit_entry(ctx, op, "api_key.updated", "api_key", &row.id, json!({ "label": new_label, "allowed_origins": new_origins }))?,
     ])
     .await?;
+    forget_key(&row);
     get(ctx, op, &row.id).await
 }
 
@@ -105,6 +109,9 @@ pub async fn revoke(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Respons
             audit_entry(ctx, op, "api_key.revoked", "api_key", &row.id, json!({ "label": row.label }))?,
         ])
         .await?;
+        forget_key(&row);
+        // Sockets opened with the key end now; other isolates refuse new requests within KEY_CACHE_MS.
+        InboxClient::new(&ctx.env, op.tenant_id()).tell(InboxCommand::KeyRevoked { key_id: row.id.clone() }).await;
     }
     get(ctx, op, &row.id).await
 }

@@ -35,6 +35,7 @@ pub async fn put_flow(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<R
     let text = serde_json::to_string(&flow).map_err(ApiError::internal)?;
     ctx.store.set_bot_flow(op.tenant_id(), &text).await?;
     ctx.store.batch(vec![audit_entry(ctx, op, "bot.flow_updated", "tenant", op.tenant_id(), json!({ "nodes": flow.nodes.len() }))?]).await?;
+    crate::http::widget::purge_config(&req, ctx, op.tenant_id()).await;
     json(200, &flow)
 }
 

@@ -25,5 +25,6 @@ pub async fn set_status(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult
             _ => InboxCommand::OperatorChanged { operator_id, drain: status == OperatorStatus::Available },
         })
         .await;
+    crate::http::widget::purge_config(&req, ctx, op.tenant_id()).await;
     json(200, &json!({ "id": op.id(), "status": status.as_str() }))
 }

@@ -166,6 +166,7 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) ->
         // Capacity, role or name changed: consoles show it, and a larger capacity may take more chats.
         inbox.tell(InboxCommand::OperatorChanged { operator_id: target.id.clone(), drain: true }).await;
     }
+    crate::http::widget::purge_config(&req, ctx, op.tenant_id()).await;
     get(ctx, op, &target.id).await
 }
 

@@ -82,5 +82,6 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Res
         audit_entry(ctx, op, "settings.updated", "tenant", op.tenant_id(), json!({ "name": new_name, "require_verified_visitors": require_verified, "widget": widget, "business_hours": business_hours.is_some() }))?,
     ]);
     s.batch(statements).await?;
+    crate::http::widget::purge_config(&req, ctx, op.tenant_id()).await;
     get(ctx, op).await
 }
