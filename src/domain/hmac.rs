@@ -1,17 +1,16 @@
-//! HMAC-SHA256, computed with the HS256 implementation that jwt-compact already ships (so no extra
-//! crypto crate): visitor identity hashes, refresh-token hashes, signed visitor tokens and file URLs.
+//! HMAC-SHA256 (the `hmac` and `sha2` crates jwt-compact already compiles in): visitor identity
+//! hashes, refresh-token hashes, signed visitor tokens and file URLs.
 
-use jwt_compact::alg::{Hs256, Hs256Key};
-use jwt_compact::{Algorithm, AlgorithmSignature};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
-use super::encoding::{constant_time_eq, hex, hex_decode};
+use super::encoding::{hex, hex_decode};
 
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let signature = Hs256.sign(&Hs256Key::new(key), message);
-    let bytes = signature.as_bytes();
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&bytes[..32]);
-    out
+    // HMAC takes keys of any length (longer ones are hashed first), so this cannot fail.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else { return [0; 32] };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
@@ -20,10 +19,10 @@ pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
 
 /// Checks a hex HMAC a client sent (case-insensitive) in constant time.
 pub fn verify_hmac_hex(key: &[u8], message: &[u8], claimed_hex: &str) -> bool {
-    match hex_decode(&claimed_hex.to_ascii_lowercase()) {
-        Some(claimed) => constant_time_eq(&hmac_sha256(key, message), &claimed),
-        None => false,
-    }
+    let Some(claimed) = hex_decode(&claimed_hex.to_ascii_lowercase()) else { return false };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else { return false };
+    mac.update(message);
+    mac.verify_slice(&claimed).is_ok()
 }
 
 #[cfg(test)]

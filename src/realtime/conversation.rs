@@ -3,6 +3,7 @@
 //! (`room_db`), acknowledges and broadcasts only what is committed there, and lets D1 follow behind
 //! (`follower`). It holds the conversation's hibernating sockets, typing and presence.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
@@ -24,12 +25,17 @@ use super::{now_ms, RateLimiter};
 use crate::domain::bot::bot_texts;
 use crate::domain::conversation::{authorize, transition, Command, ConversationState, Status, Target};
 use crate::domain::message::{content_hash, ClientMsgId, MessageText, SendOutcome};
+use crate::domain::pace::Pacer;
 use crate::store::events::EventRow;
 use crate::store::Store;
 
 /// Header through which the Worker tells the room who a socket is from (it already authenticated them).
 pub const IDENTITY_HEADER: &str = "x-edgechat-identity";
 const HISTORY_MAX: i64 = 500;
+/// At most one report to the inbox per this interval under load (none waits when quiet).
+const INBOX_PACE_MS: i64 = 50;
+/// At most one D1 batch per this interval under load.
+const D1_PACE_MS: i64 = 100;
 /// Close code for sockets of a conversation that was deleted.
 const CLOSE_DELETED: u16 = 4404;
 
@@ -55,8 +61,10 @@ pub struct Room {
     sockets: SocketSet<SocketMeta>,
     follower: Follower,
     limiter: RateLimiter,
-    /// A report to the inbox is under way (one at a time; the running one loops until told).
-    telling: std::cell::Cell<bool>,
+    /// Paces reports to the inbox and batches to D1 (see `domain::pace`).
+    inbox_pace: RefCell<Pacer>,
+    d1_pace: RefCell<Pacer>,
+    files_secret: Option<Vec<u8>>,
 }
 
 fn json_response(status: u16, body: &Value) -> Result<Response> {
@@ -79,7 +87,21 @@ impl DurableObject for ConversationRoom {
         let storage = state.storage();
         let db = RoomDb::open(storage.sql());
         let limiter = RateLimiter::from_env(&env);
-        ConversationRoom { room: Rc::new(Room { storage, db, state, env, sockets: SocketSet::default(), follower: Follower::default(), limiter, telling: Default::default() }) }
+        let files_secret = env.secret("FILES_SECRET").map(|s| s.to_string()).or_else(|_| env.var("FILES_SECRET").map(|v| v.to_string())).ok().filter(|s| s.len() >= 32).map(String::into_bytes);
+        ConversationRoom {
+            room: Rc::new(Room {
+                storage,
+                db,
+                state,
+                env,
+                sockets: SocketSet::default(),
+                follower: Follower::default(),
+                limiter,
+                inbox_pace: RefCell::new(Pacer::new(INBOX_PACE_MS)),
+                d1_pace: RefCell::new(Pacer::new(D1_PACE_MS)),
+                files_secret,
+            }),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -273,7 +295,7 @@ impl Room {
                         private: false,
                         preview: None,
                     };
-                    let (row, _) = self.db.append(&event, now).map_err(storage_error)?;
+                    let row = self.db.append(&event, now).map_err(storage_error)?.row;
                     done.events.push(row);
                 }
                 conversation
@@ -302,34 +324,7 @@ impl Room {
         let now = now_ms();
         let snapshot_after = |db: &RoomDb| db.conversation().ok().flatten().map(|c| c.snapshot());
         match command {
-            RoomCommand::Send(SendMessage { client_msg_id, text, private }) => {
-                if !party.participates() || matches!(party, Party::Router) {
-                    return Err(RoomError::new(RoomErrorKind::ReadOnly, "monitoring sockets only watch"));
-                }
-                if private && !party.sees_private() {
-                    return Err(RoomError { kind: RoomErrorKind::Invalid, message: "notes are for operators only".into(), field: Some("private".into()) });
-                }
-                let client_msg_id = ClientMsgId::parse(&client_msg_id)?;
-                let text = MessageText::parse(&text)?;
-                let kind = if private { "note" } else { "message" };
-                let (author_kind, author_id, author_name) = party.author();
-                let preview = (!private).then(|| text.preview());
-                let event = NewEvent {
-                    kind,
-                    author: (author_kind, author_id, author_name),
-                    client_msg_id: client_msg_id.as_str(),
-                    text: Some(text.as_str()),
-                    data: None,
-                    content_hash: &content_hash(kind, author_kind, author_id.unwrap_or(""), text.as_str()),
-                    private,
-                    preview: preview.as_deref(),
-                };
-                let outcome = self.append(event, now, done)?;
-                if !outcome.duplicate && author_kind == "visitor" && Status::parse(&c.status).is_ok_and(Status::bot_may_reply) {
-                    done.bot_question = Some(text.as_str().to_string());
-                }
-                Ok(RoomOutcome { conversation: snapshot_after(&self.db), ..outcome })
-            }
+            RoomCommand::Send(send) => self.send(party, send, done),
             RoomCommand::Attach(Attach { client_msg_id, caption, attachment }) => {
                 if !party.participates() || matches!(party, Party::Router) {
                     return Err(RoomError::new(RoomErrorKind::ReadOnly, "monitoring sockets only watch"));
@@ -419,22 +414,61 @@ impl Room {
         }
     }
 
+    /// A message or private note. Needs nothing of the conversation but what the append answers.
+    fn send(&self, party: &Party, send: SendMessage, done: &mut Committed) -> std::result::Result<RoomOutcome, RoomError> {
+        if !party.participates() || matches!(party, Party::Router) {
+            return Err(RoomError::new(RoomErrorKind::ReadOnly, "monitoring sockets only watch"));
+        }
+        if send.private && !party.sees_private() {
+            return Err(RoomError { kind: RoomErrorKind::Invalid, message: "notes are for operators only".into(), field: Some("private".into()) });
+        }
+        let client_msg_id = ClientMsgId::parse(&send.client_msg_id)?;
+        let text = MessageText::parse(&send.text)?;
+        let kind = if send.private { "note" } else { "message" };
+        let (author_kind, author_id, author_name) = party.author();
+        let preview = (!send.private).then(|| text.preview());
+        let event = NewEvent {
+            kind,
+            author: (author_kind, author_id, author_name),
+            client_msg_id: client_msg_id.as_str(),
+            text: Some(text.as_str()),
+            data: None,
+            content_hash: &content_hash(kind, author_kind, author_id.unwrap_or(""), text.as_str()),
+            private: send.private,
+            preview: preview.as_deref(),
+        };
+        let (outcome, status) = self.append_with_status(event, now_ms(), done)?;
+        if !outcome.duplicate && author_kind == "visitor" && Status::parse(&status).is_ok_and(Status::bot_may_reply) {
+            done.bot_question = Some(text.as_str().to_string());
+        }
+        Ok(outcome)
+    }
+
     /// Appends an event, refusing a reused `client_msg_id` with other content.
     fn append(&self, event: NewEvent<'_>, now: i64, done: &mut Committed) -> std::result::Result<RoomOutcome, RoomError> {
-        let (row, outcome) = self.db.append(&event, now).map_err(storage_error)?;
-        match outcome {
-            SendOutcome::Conflict => Err(RoomError {
-                kind: RoomErrorKind::ClientMsgIdConflict,
-                message: "this client_msg_id was already used for a different message".into(),
-                field: Some("client_msg_id".into()),
-            }),
-            SendOutcome::Duplicate => Ok(RoomOutcome { event: Some(row.to_json()), duplicate: true, ..Default::default() }),
+        self.append_with_status(event, now, done).map(|(outcome, _)| outcome)
+    }
+
+    /// `append`, also answering the conversation's status.
+    fn append_with_status(&self, event: NewEvent<'_>, now: i64, done: &mut Committed) -> std::result::Result<(RoomOutcome, String), RoomError> {
+        let appended = self.db.append(&event, now).map_err(storage_error)?;
+        let row = appended.row;
+        let outcome = match appended.outcome {
+            SendOutcome::Conflict => {
+                return Err(RoomError {
+                    kind: RoomErrorKind::ClientMsgIdConflict,
+                    message: "this client_msg_id was already used for a different message".into(),
+                    field: Some("client_msg_id".into()),
+                })
+            }
+            SendOutcome::Duplicate => RoomOutcome { event: Some(row.to_json()), duplicate: true, ..Default::default() },
             SendOutcome::Created => {
                 let json = row.to_json();
                 done.events.push(row);
-                Ok(RoomOutcome { event: Some(json), ..Default::default() })
+                RoomOutcome { event: Some(json), ..Default::default() }
             }
-        }
+        };
+        Ok((outcome, appended.status))
     }
 
     fn bot_says(&self, text: &str, data: &Value, now: i64, done: &mut Committed) -> std::result::Result<RoomOutcome, RoomError> {
@@ -531,60 +565,82 @@ impl Room {
                 let _ = ws.send_with_str(&frame);
             }
         }
-        let room = self.clone();
-        self.state.wait_until(async move { room.tell_inbox().await });
-        let room = self.clone();
-        self.state.wait_until(async move { room.flush().await });
+        self.pace_report();
+        self.pace_flush();
         if let Some(question) = done.bot_question {
             let room = self.clone();
             self.state.wait_until(async move { room.bot_turn(question).await });
         }
     }
 
-    /// Lets D1 catch up, then tells the inbox how far D1 has come (its lists' cursor depends on it).
+    /// Schedules a report to the inbox: at once after a quiet spell, else with the changes gathered
+    /// until `INBOX_PACE_MS` after the previous one.
+    fn pace_report(self: &Rc<Self>) {
+        let Some(delay) = self.inbox_pace.borrow_mut().request(now_ms()) else { return };
+        let room = self.clone();
+        self.state.wait_until(async move {
+            if delay > 0 {
+                worker::Delay::from(std::time::Duration::from_millis(delay as u64)).await;
+            }
+            room.inbox_pace.borrow_mut().start(now_ms());
+            room.tell_inbox().await;
+        });
+    }
+
+    /// Schedules a D1 batch, paced like the reports (`D1_PACE_MS`).
+    fn pace_flush(self: &Rc<Self>) {
+        let Some(delay) = self.d1_pace.borrow_mut().request(now_ms()) else { return };
+        let room = self.clone();
+        self.state.wait_until(async move {
+            if delay > 0 {
+                worker::Delay::from(std::time::Duration::from_millis(delay as u64)).await;
+            }
+            room.d1_pace.borrow_mut().start(now_ms());
+            room.flush().await;
+        });
+    }
+
+    /// Lets D1 catch up, then has the inbox told how far D1 has come (its lists' cursor depends on it).
     async fn flush(self: Rc<Self>) {
         let Some(flushed) = self.follower.flush(&self.db, &self.env, &self.storage).await else { return };
         if flushed.batches > 0 {
-            self.tell_inbox().await;
+            self.pace_report();
         }
     }
 
-    /// Reports the conversation to its tenant's inbox until the inbox has heard the latest: its
-    /// summary, new visitor messages and operators' read markers. What was told is kept in the room's
-    /// storage, so a report lost to a crash or a failure is sent again (by the alarm, at the latest).
+    /// Reports the conversation to its tenant's inbox: its summary, new visitor messages and
+    /// operators' read markers. What was told is kept in the room's storage, so a report lost to a
+    /// crash or a failure is sent again (by the alarm, at the latest); what changed meanwhile goes in
+    /// the next paced report.
     async fn tell_inbox(self: Rc<Self>) {
-        if self.telling.replace(true) {
+        const SEQS: i64 = 1000;
+        let Ok(Some(c)) = self.db.conversation() else { return };
+        if !c.untold() {
             return;
         }
-        const SEQS: i64 = 1000;
-        loop {
-            let Ok(Some(c)) = self.db.conversation() else { break };
-            if !c.untold() {
-                break;
+        let seqs = self.db.visitor_message_seqs_after(c.told_seq, SEQS).unwrap_or_default();
+        let told_seq = if (seqs.len() as i64) < SEQS { c.last_seq } else { seqs.last().copied().unwrap_or(c.told_seq) };
+        let reads = self.db.untold_operator_reads().unwrap_or_default();
+        let report = RoomReport {
+            conversation: c.snapshot(),
+            visitor: c.visitor(),
+            version: c.version,
+            d1_version: c.flushed_version,
+            visitor_message_seqs: seqs,
+            operator_reads: reads.iter().filter_map(|r| Some((r.reader.strip_prefix("operator:")?.to_string(), r.seq))).collect(),
+        };
+        match super::client::InboxClient::new(&self.env, &c.tenant_id).run(InboxCommand::Report(report)).await {
+            Ok(_) => {
+                let _ = self.db.mark_told(c.version, c.flushed_version, told_seq, &reads);
+                if self.db.conversation().ok().flatten().is_some_and(|now| now.untold()) {
+                    self.pace_report();
+                }
             }
-            let seqs = self.db.visitor_message_seqs_after(c.told_seq, SEQS).unwrap_or_default();
-            let told_seq = if (seqs.len() as i64) < SEQS { c.last_seq } else { seqs.last().copied().unwrap_or(c.told_seq) };
-            let reads = self.db.untold_operator_reads().unwrap_or_default();
-            let report = RoomReport {
-                conversation: c.snapshot(),
-                visitor: c.visitor(),
-                version: c.version,
-                d1_version: c.flushed_version,
-                visitor_message_seqs: seqs,
-                operator_reads: reads.iter().filter_map(|r| Some((r.reader.strip_prefix("operator:")?.to_string(), r.seq))).collect(),
-            };
-            match super::client::InboxClient::new(&self.env, &c.tenant_id).run(InboxCommand::Report(report)).await {
-                Ok(_) => {
-                    let _ = self.db.mark_told(c.version, c.flushed_version, told_seq, &reads);
-                }
-                Err(e) => {
-                    worker::console_error!("room {}: inbox report failed, retrying from the alarm: {}", c.id, e.message);
-                    self.follower.ensure_alarm(&self.storage, now_ms() + super::follower::backoff_ms(1));
-                    break;
-                }
+            Err(e) => {
+                worker::console_error!("room {}: inbox report failed, retrying from the alarm: {}", c.id, e.message);
+                self.follower.ensure_alarm(&self.storage, now_ms() + super::follower::backoff_ms(1));
             }
         }
-        self.telling.set(false);
     }
 
     /// Answers a visitor message with the bot, if the conversation is still the bot's when the answer
@@ -730,9 +786,9 @@ impl Room {
                 let _ = ws.send_with_str(error_frame("read_only", "monitoring sockets only watch", None));
             }
             ClientFrame::Send { client_msg_id, text, private } => {
-                let command = RoomCommand::Send(SendMessage { client_msg_id: client_msg_id.as_str().into(), text: text.as_str().into(), private });
+                let send = SendMessage { client_msg_id: client_msg_id.as_str().into(), text: text.as_str().into(), private };
                 let mut done = Committed::default();
-                let result = self.db.conversation().map_err(storage_error).and_then(|c| c.ok_or_else(RoomError::not_found)).and_then(|c| self.apply(&meta.caller, &c, command, &mut done));
+                let result = self.send(&meta.caller.party, send, &mut done);
                 match result {
                     Ok(outcome) => {
                         let event = outcome.event.unwrap_or(Value::Null);
@@ -839,8 +895,7 @@ impl Room {
 
     /// The key that signs attachment URLs (none configured: events go out without URLs).
     fn files_secret(&self) -> Option<Vec<u8>> {
-        let s = self.env.secret("FILES_SECRET").map(|s| s.to_string()).or_else(|_| self.env.var("FILES_SECRET").map(|v| v.to_string())).ok()?;
-        (s.len() >= 32).then(|| s.into_bytes())
+        self.files_secret.clone()
     }
 }
 

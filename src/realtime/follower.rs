@@ -13,8 +13,8 @@ use super::room_db::RoomDb;
 use crate::store::events::EventRow;
 use crate::store::Store;
 
-/// Most events in one D1 batch (each is one statement).
-const BATCH_EVENTS: i64 = 64;
+/// Most events in one D1 batch (`EVENTS_PER_STATEMENT` to a statement).
+const BATCH_EVENTS: i64 = 256;
 /// Lag samples kept for the status answer.
 const LAG_SAMPLES: usize = 512;
 /// A backstop: if the inline flush never runs (the room was evicted or killed), the alarm does.
@@ -182,8 +182,10 @@ impl Follower {
 async fn write_batch(store: &Store, c: &crate::realtime::wire::Snapshot, upto: i64, events: &[EventRow], reads: &[super::room_db::ReadMarker]) -> Result<(), String> {
     let build = || -> crate::store::StoreResult<Vec<worker::D1PreparedStatement>> {
         let mut statements = vec![store.follow_conversation_statement(c, upto)?];
+        for chunk in events.chunks(crate::store::follow::EVENTS_PER_STATEMENT) {
+            statements.push(store.follow_events_statement(&c.id, &c.tenant_id, chunk)?);
+        }
         for e in events {
-            statements.push(store.follow_event_statement(&c.id, &c.tenant_id, e)?);
             if let (true, Some(Value::String(op))) = (e.kind == "assigned" || e.kind == "transferred", assignee_of(e)) {
                 statements.push(store.mark_assigned_statement(&op, e.created_at)?);
             }

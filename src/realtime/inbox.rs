@@ -149,11 +149,11 @@ fn storage_error(e: worker::Error) -> RoomError {
 }
 
 /// Whether a change may let the router assign something (or must move queue positions).
-fn routing_relevant(before: Option<&super::inbox_db::Summary>, after: &RoomReport) -> bool {
+fn routing_relevant(before: Option<&(String, Option<String>, Option<String>)>, after: &RoomReport) -> bool {
     let c = &after.conversation;
     match before {
         None => c.status == "queued",
-        Some(b) => b.status != c.status || b.assignee_id != c.assignee_id || b.department_id != c.department_id,
+        Some((status, assignee, department)) => *status != c.status || *assignee != c.assignee_id || *department != c.department_id,
     }
 }
 
@@ -161,7 +161,7 @@ impl Inbox {
     async fn run(self: Rc<Self>, command: InboxCommand) -> std::result::Result<Value, RoomError> {
         match command {
             InboxCommand::Report(report) => {
-                let before = self.db.summary(&report.conversation.id).map_err(storage_error)?;
+                let before = self.db.routing_state(&report.conversation.id).map_err(storage_error)?;
                 let changed = self.db.apply_report(&report).map_err(storage_error)?;
                 if changed {
                     self.push_changes().await;

@@ -193,6 +193,11 @@ impl InboxDb {
     pub fn apply_report(&self, r: &RoomReport) -> DbResult<bool> {
         let c = &r.conversation;
         let v = &r.visitor;
+        #[derive(Deserialize)]
+        struct Changed {
+            #[allow(dead_code)]
+            id: String,
+        }
         let changed = self.sql.exec(
             "INSERT INTO conversations (id, status, department_id, assignee_id, last_seq, last_message_preview, last_message_at, queued_at,
                created_at, updated_at, visitor_id, visitor_name, visitor_email, visitor_verified, version, d1_version)
@@ -201,7 +206,8 @@ impl InboxDb {
                last_seq = excluded.last_seq, last_message_preview = excluded.last_message_preview, last_message_at = excluded.last_message_at,
                queued_at = excluded.queued_at, updated_at = excluded.updated_at, visitor_name = excluded.visitor_name,
                visitor_email = excluded.visitor_email, visitor_verified = excluded.visitor_verified, version = excluded.version
-             WHERE excluded.version > conversations.version",
+             WHERE excluded.version > conversations.version
+             RETURNING id",
             vec![
                 s(&c.id),
                 s(&c.status),
@@ -221,7 +227,8 @@ impl InboxDb {
                 int(r.d1_version),
             ],
         )?;
-        let changed = changed.rows_written() > 0;
+        // A row comes back only when the report was inserted or newer than what the inbox had.
+        let changed = !changed.to_array::<Changed>()?.is_empty();
         self.sql.exec("UPDATE conversations SET d1_version = MAX(d1_version, ?2) WHERE id = ?1", vec![s(&c.id), int(r.d1_version)])?;
         for seq in &r.visitor_message_seqs {
             self.sql.exec("INSERT INTO visitor_messages (conversation_id, seq) VALUES (?, ?) ON CONFLICT DO NOTHING", vec![s(&c.id), int(*seq)])?;
@@ -238,12 +245,13 @@ impl InboxDb {
 
     /// Moves an operator's read marker forward (never back); true when it moved.
     pub fn advance_read(&self, operator_id: &str, conversation_id: &str, seq: i64) -> DbResult<bool> {
-        let cursor = self.sql.exec(
+        let moved = self.sql.exec(
             "INSERT INTO reads (operator_id, conversation_id, seq) VALUES (?1, ?2, ?3)
-             ON CONFLICT (operator_id, conversation_id) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > reads.seq",
+             ON CONFLICT (operator_id, conversation_id) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > reads.seq
+             RETURNING seq AS n",
             vec![s(operator_id), s(conversation_id), int(seq)],
         )?;
-        Ok(cursor.rows_written() > 0)
+        Ok(!moved.to_array::<Num>()?.is_empty())
     }
 
     /// What an assignment made of a conversation, recorded before its room's report arrives.
@@ -282,6 +290,18 @@ impl InboxDb {
 
     pub fn summary(&self, id: &str) -> DbResult<Option<Summary>> {
         Ok(self.summaries("", &[id.to_string()])?.into_iter().next())
+    }
+
+    /// `(status, assignee, department)` of a conversation, as far as routing cares.
+    pub fn routing_state(&self, id: &str) -> DbResult<Option<(String, Option<String>, Option<String>)>> {
+        #[derive(Deserialize)]
+        struct State {
+            status: String,
+            assignee_id: Option<String>,
+            department_id: Option<String>,
+        }
+        let rows = self.sql.exec("SELECT status, assignee_id, department_id FROM conversations WHERE id = ?", vec![s(id)])?;
+        Ok(rows.to_array::<State>()?.into_iter().next().map(|r| (r.status, r.assignee_id, r.department_id)))
     }
 
     /// The routing queue: queued conversations, oldest first.

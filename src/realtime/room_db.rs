@@ -160,6 +160,13 @@ pub struct NewEvent<'a> {
     pub preview: Option<&'a str>,
 }
 
+/// What `append` did: the stored event (new, or the one stored before), and the conversation's status.
+pub struct Appended {
+    pub row: EventRow,
+    pub outcome: SendOutcome,
+    pub status: String,
+}
+
 /// A state change decided by the state machine.
 pub struct StateChange<'a> {
     pub status: &'a str,
@@ -296,13 +303,58 @@ impl RoomDb {
     }
 
     /// Appends an event with the next seq, unless its `client_msg_id` is already in the log: then the
-    /// stored event comes back as a duplicate (same content) or a conflict (other content).
-    pub fn append(&self, e: &NewEvent<'_>, now: i64) -> DbResult<(EventRow, SendOutcome)> {
-        if let Some(existing) = self.event_by_client_msg_id(e.client_msg_id)? {
-            let outcome = classify_send(false, &existing.content_hash, e.content_hash);
-            return Ok((existing, outcome));
+    /// stored event comes back as a duplicate (same content) or a conflict (other content). Also
+    /// answers the conversation's status. Two statements on the usual path: the insert takes its seq
+    /// from the conversation row (and writes nothing for a known `client_msg_id`), the update returns
+    /// the status.
+    pub fn append(&self, e: &NewEvent<'_>, now: i64) -> DbResult<Appended> {
+        #[derive(Deserialize)]
+        struct Seq {
+            seq: i64,
         }
-        let seq = self.sql.exec("SELECT last_seq + 1 AS n FROM conversation", None)?.one::<Num>()?.n;
+        #[derive(Deserialize)]
+        struct Status {
+            status: String,
+        }
+        let inserted = self
+            .sql
+            .exec(
+                &format!(
+                    "INSERT INTO events ({EVENT_COLUMNS}) SELECT last_seq + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM conversation WHERE true
+                     ON CONFLICT (client_msg_id) DO NOTHING RETURNING seq"
+                ),
+                vec![
+                    s(e.kind),
+                    s(e.author.0),
+                    opt(e.author.1),
+                    opt(e.author.2),
+                    s(e.client_msg_id),
+                    opt(e.text),
+                    opt(e.data),
+                    s(e.content_hash),
+                    int(e.private as i64),
+                    int(now),
+                ],
+            )?
+            .to_array::<Seq>()?;
+        let Some(seq) = inserted.first().map(|r| r.seq) else {
+            let existing = self.event_by_client_msg_id(e.client_msg_id)?.ok_or_else(|| worker::Error::RustError("event vanished".into()))?;
+            let outcome = classify_send(false, &existing.content_hash, e.content_hash);
+            let status = self.sql.exec("SELECT status FROM conversation", None)?.one::<Status>()?.status;
+            return Ok(Appended { row: existing, outcome, status });
+        };
+        let status = self
+            .sql
+            .exec(
+                "UPDATE conversation SET last_seq = ?1,
+                   last_message_preview = COALESCE(?2, last_message_preview),
+                   last_message_at = CASE WHEN ?2 IS NULL THEN last_message_at ELSE ?3 END,
+                   updated_at = ?3, version = version + 1, dirty_since = COALESCE(dirty_since, ?3)
+                 RETURNING status",
+                vec![int(seq), opt(e.preview), int(now)],
+            )?
+            .one::<Status>()?
+            .status;
         let row = EventRow {
             seq,
             kind: e.kind.to_string(),
@@ -316,15 +368,7 @@ impl RoomDb {
             private: e.private as i64,
             created_at: now,
         };
-        self.insert_event(&row)?;
-        self.sql.exec(
-            "UPDATE conversation SET last_seq = ?1,
-               last_message_preview = COALESCE(?2, last_message_preview),
-               last_message_at = CASE WHEN ?2 IS NULL THEN last_message_at ELSE ?3 END,
-               updated_at = ?3, version = version + 1, dirty_since = COALESCE(dirty_since, ?3)",
-            vec![int(seq), opt(e.preview), int(now)],
-        )?;
-        Ok((row, SendOutcome::Created))
+        Ok(Appended { row, outcome: SendOutcome::Created, status })
     }
 
     pub fn set_state(&self, c: &StateChange<'_>, now: i64) -> DbResult<()> {
@@ -367,13 +411,14 @@ impl RoomDb {
 
     /// Keeps the visitor's name, email and verification as the latest visitor request told them.
     pub fn note_visitor(&self, v: &super::wire::VisitorInfo, now: i64) -> DbResult<bool> {
-        let cursor = self.sql.exec(
+        let changed = self.sql.exec(
             "UPDATE conversation SET visitor_name = ?1, visitor_email = COALESCE(?2, visitor_email), visitor_verified = ?3,
                version = version + 1, dirty_since = COALESCE(dirty_since, ?4)
-             WHERE visitor_name IS NOT ?1 OR (?2 IS NOT NULL AND visitor_email IS NOT ?2) OR visitor_verified != ?3",
+             WHERE visitor_name IS NOT ?1 OR (?2 IS NOT NULL AND visitor_email IS NOT ?2) OR visitor_verified != ?3
+             RETURNING version AS n",
             vec![opt(v.name.as_deref()), opt(v.email.as_deref()), int(v.verified as i64), int(now)],
         )?;
-        Ok(cursor.rows_written() > 0)
+        Ok(!changed.to_array::<Num>()?.is_empty())
     }
 
     /// Visitor messages after `seq` (their seqs), for the inbox's unread counts.

@@ -8,6 +8,9 @@ use super::{int, opt_text, text, Store, StoreResult};
 use crate::realtime::wire::Snapshot;
 use crate::store::events::EventRow;
 
+/// 2 + 11 × 8 = 90 bound parameters per statement, within D1's limit of 100.
+pub const EVENTS_PER_STATEMENT: usize = 8;
+
 impl Store {
     /// The conversation row as of the room's state, with `last_seq` = the last event D1 gets in the
     /// same batch (so lists never count events D1 does not have yet).
@@ -43,17 +46,16 @@ impl Store {
         )
     }
 
-    /// One event at its seq; already there (a retried batch) is nothing to do.
-    pub fn follow_event_statement(&self, conversation_id: &str, tenant_id: &str, e: &EventRow) -> StoreResult<D1PreparedStatement> {
-        self.stmt(
-            "INSERT INTO events (conversation_id, seq, tenant_id, type, author_type, author_id, author_name, client_msg_id, text, data, content_hash, private, created_at)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
-             WHERE NOT EXISTS (SELECT 1 FROM deleted_conversations WHERE id = ?1)
-             ON CONFLICT DO NOTHING",
-            &[
-                text(conversation_id),
+    /// Events at their seqs, `EVENTS_PER_STATEMENT` at most (D1 binds at most 100 parameters); one
+    /// already there (a retried batch) is nothing to do.
+    pub fn follow_events_statement(&self, conversation_id: &str, tenant_id: &str, events: &[EventRow]) -> StoreResult<D1PreparedStatement> {
+        let mut args = vec![text(conversation_id), text(tenant_id)];
+        let mut rows = Vec::with_capacity(events.len());
+        for e in events.iter().take(EVENTS_PER_STATEMENT) {
+            let at = args.len();
+            rows.push(format!("(?1, ?{}, ?2, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})", at + 1, at + 2, at + 3, at + 4, at + 5, at + 6, at + 7, at + 8, at + 9, at + 10, at + 11));
+            args.extend([
                 int(e.seq),
-                text(tenant_id),
                 text(&e.kind),
                 text(&e.author_type),
                 opt_text(e.author_id.as_deref()),
@@ -64,7 +66,16 @@ impl Store {
                 text(&e.content_hash),
                 int(e.private),
                 int(e.created_at),
-            ],
+            ]);
+        }
+        self.stmt(
+            &format!(
+                "INSERT INTO events (conversation_id, seq, tenant_id, type, author_type, author_id, author_name, client_msg_id, text, data, content_hash, private, created_at)
+                 SELECT * FROM (VALUES {}) WHERE NOT EXISTS (SELECT 1 FROM deleted_conversations WHERE id = ?1)
+                 ON CONFLICT DO NOTHING",
+                rows.join(", ")
+            ),
+            &args,
         )
     }
 

@@ -17,7 +17,15 @@ export function client(baseUrl) {
     }
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (opts.cookie) headers.cookie = opts.cookie;
-    const res = await fetch(baseUrl + path, { method, headers, body, redirect: 'manual' });
+    let res;
+    try {
+      res = await fetch(baseUrl + path, { method, headers, body, redirect: 'manual' });
+    } catch (e) {
+      // A pooled keep-alive connection the server closed just as it was reused: the request never
+      // reached the server, so sending it again on a new connection is safe.
+      if (!['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'].includes(e.cause?.code)) throw e;
+      res = await fetch(baseUrl + path, { method, headers, body, redirect: 'manual' });
+    }
     const text = await res.text();
     let parsed = null;
     try {
