@@ -145,6 +145,19 @@ fn localized_flow(flow: &Flow, locale: &str) -> Value {
 /// online show in the widget within this time.
 const CONFIG_TTL_SECS: i64 = 15;
 
+thread_local! {
+    /// This isolate's copies of the edge cache's entries (saves the cache round trip on hot keys).
+    static CONFIG_HERE: std::cell::RefCell<std::collections::HashMap<String, (String, i64)>> = Default::default();
+}
+
+fn config_cached_here(cache_key: &str, now: i64) -> Option<String> {
+    CONFIG_HERE.with(|c| {
+        let mut copies = c.borrow_mut();
+        copies.retain(|_, (_, at)| now - *at < CONFIG_TTL_SECS * 1000 && now >= *at);
+        copies.get(cache_key).map(|(body, _)| body.clone())
+    })
+}
+
 /// The cache entry of one key's configuration in one language; languages the bot does not speak
 /// share the tenant default's entry, so a key has at most `LOCALES.len() + 1` entries.
 fn config_cache_key(origin: &str, key_id: &str, lang: &str) -> String {
@@ -153,7 +166,8 @@ fn config_cache_key(origin: &str, key_id: &str, lang: &str) -> String {
 }
 
 /// Drops a tenant's cached widget configurations (its settings, bot or operators' availability
-/// changed), so widgets see the change on their next load rather than within `CONFIG_TTL_SECS`.
+/// changed), so widgets see the change on their next load rather than within `CONFIG_TTL_SECS` (other
+/// isolates' own copies still live out their time).
 pub async fn purge_config(req: &Request, ctx: &Ctx, tenant_id: &str) {
     let url = req.inner().url();
     let origin = url.find("://").and_then(|i| url[i + 3..].find('/').map(|j| &url[..i + 3 + j])).unwrap_or(&url).to_string();
@@ -161,7 +175,9 @@ pub async fn purge_config(req: &Request, ctx: &Ctx, tenant_id: &str) {
     let cache = worker::Cache::default();
     for key in keys {
         for lang in crate::domain::bot::LOCALES.iter().copied().chain(["-"]) {
-            let _ = cache.delete(config_cache_key(&origin, &key.id, lang).as_str(), false).await;
+            let entry = config_cache_key(&origin, &key.id, lang);
+            CONFIG_HERE.with(|c| c.borrow_mut().remove(&entry));
+            let _ = cache.delete(entry.as_str(), false).await;
         }
     }
 }
@@ -174,20 +190,27 @@ async fn config(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
     let url = req.inner().url();
     let origin = url.find("://").and_then(|i| url[i + 3..].find('/').map(|j| &url[..i + 3 + j])).unwrap_or(&url);
     let cache_key = config_cache_key(origin, &site.key.id, &lang);
-    let cache = worker::Cache::default();
-    let cached = match cache.get(cache_key.as_str(), false).await {
-        Ok(Some(mut hit)) => hit.text().await.ok(),
-        _ => None,
-    };
-    let body = match cached {
+    let body = match config_cached_here(&cache_key, ctx.now) {
         Some(body) => body,
         None => {
-            let body = config_body(req, ctx, site).await?.to_string();
-            let mut stored = Response::ok(body.clone())?;
-            stored.headers_mut().set("cache-control", &format!("public, max-age={CONFIG_TTL_SECS}"))?;
-            if let Err(e) = cache.put(cache_key.as_str(), stored).await {
-                worker::console_error!("config cache: {e}");
-            }
+            let cache = worker::Cache::default();
+            let shared = match cache.get(cache_key.as_str(), false).await {
+                Ok(Some(mut hit)) => hit.text().await.ok(),
+                _ => None,
+            };
+            let body = match shared {
+                Some(body) => body,
+                None => {
+                    let body = config_body(req, ctx, site).await?.to_string();
+                    let mut stored = Response::ok(body.clone())?;
+                    stored.headers_mut().set("cache-control", &format!("public, max-age={CONFIG_TTL_SECS}"))?;
+                    if let Err(e) = cache.put(cache_key.as_str(), stored).await {
+                        worker::console_error!("config cache: {e}");
+                    }
+                    body
+                }
+            };
+            CONFIG_HERE.with(|c| c.borrow_mut().insert(cache_key.clone(), (body.clone(), ctx.now)));
             body
         }
     };

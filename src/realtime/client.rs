@@ -14,10 +14,24 @@ fn transport(e: worker::Error) -> RoomError {
     RoomError::unavailable("the conversation is unavailable right now; please retry")
 }
 
-fn post(url: &str, body: String, headers: Headers) -> worker::Result<Request> {
+/// POSTs JSON to a Durable Object and reads its answer: the value on 200, else the `RoomError` it sent.
+async fn call<T: serde::de::DeserializeOwned>(stub: worker::Result<worker::Stub>, url: &str, body: String) -> Result<T, RoomError> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json").map_err(transport)?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
-    Request::new_with_init(url, &init)
+    let req = Request::new_with_init(url, &init).map_err(transport)?;
+    let mut res = stub.map_err(transport)?.fetch_with_request(req).await.map_err(transport)?;
+    let status = res.status_code();
+    let text = res.text().await.map_err(transport)?;
+    if status == 200 {
+        return serde_json::from_str(&text).map_err(|e| RoomError::unavailable(format!("unreadable answer from {url}: {e}")));
+    }
+    #[derive(serde::Deserialize)]
+    struct Failure {
+        error: RoomError,
+    }
+    Err(serde_json::from_str::<Failure>(&text).map(|f| f.error).unwrap_or_else(|_| RoomError::unavailable(format!("{url} answered {status}"))))
 }
 
 /// One conversation's room, called as one caller.
@@ -41,20 +55,7 @@ impl RoomClient {
 
     pub async fn run(&self, command: RoomCommand) -> Result<RoomOutcome, RoomError> {
         let body = serde_json::to_string(&RoomRequest { caller: self.caller.clone(), command }).map_err(|e| RoomError::unavailable(e.to_string()))?;
-        let headers = Headers::new();
-        headers.set("content-type", "application/json").map_err(transport)?;
-        let req = post("https://room/run", body, headers).map_err(transport)?;
-        let mut res = self.stub().map_err(transport)?.fetch_with_request(req).await.map_err(transport)?;
-        let status = res.status_code();
-        let text = res.text().await.map_err(transport)?;
-        if status == 200 {
-            return serde_json::from_str(&text).map_err(|e| RoomError::unavailable(format!("unreadable room answer: {e}")));
-        }
-        #[derive(serde::Deserialize)]
-        struct Failure {
-            error: RoomError,
-        }
-        Err(serde_json::from_str::<Failure>(&text).map(|f| f.error).unwrap_or_else(|_| RoomError::unavailable(format!("room answered {status}"))))
+        call(self.stub(), "https://room/run", body).await
     }
 
     /// Hands an authenticated WebSocket upgrade to the room.
@@ -94,18 +95,7 @@ impl InboxClient {
 
     pub async fn run(&self, command: InboxCommand) -> Result<Value, RoomError> {
         let body = serde_json::to_string(&(&self.tenant_id, command)).map_err(|e| RoomError::unavailable(e.to_string()))?;
-        let req = post("https://inbox/run", body, Headers::new()).map_err(transport)?;
-        let mut res = self.stub().map_err(transport)?.fetch_with_request(req).await.map_err(transport)?;
-        let status = res.status_code();
-        let text = res.text().await.map_err(transport)?;
-        if status == 200 {
-            return serde_json::from_str(&text).map_err(|e| RoomError::unavailable(format!("unreadable inbox answer: {e}")));
-        }
-        #[derive(serde::Deserialize)]
-        struct Failure {
-            error: RoomError,
-        }
-        Err(serde_json::from_str::<Failure>(&text).map(|f| f.error).unwrap_or_else(|_| RoomError::unavailable(format!("inbox answered {status}"))))
+        call(self.stub(), "https://inbox/run", body).await
     }
 
     /// For changes the inbox must hear of but that the caller does not wait on: a failure is logged

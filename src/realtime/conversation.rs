@@ -161,6 +161,13 @@ impl DurableObject for ConversationRoom {
     }
 }
 
+/// The two followers of a room's commits.
+#[derive(Clone, Copy)]
+enum Follow {
+    Inbox,
+    D1,
+}
+
 /// What a committed command leaves to do: who to tell, and whether the bot answers.
 #[derive(Default)]
 struct Committed {
@@ -576,27 +583,35 @@ impl Room {
     /// Schedules a report to the inbox: at once after a quiet spell, else with the changes gathered
     /// until `INBOX_PACE_MS` after the previous one.
     fn pace_report(self: &Rc<Self>) {
-        let Some(delay) = self.inbox_pace.borrow_mut().request(now_ms()) else { return };
-        let room = self.clone();
-        self.state.wait_until(async move {
-            if delay > 0 {
-                worker::Delay::from(std::time::Duration::from_millis(delay as u64)).await;
-            }
-            room.inbox_pace.borrow_mut().start(now_ms());
-            room.tell_inbox().await;
-        });
+        self.pace(Follow::Inbox);
     }
 
     /// Schedules a D1 batch, paced like the reports (`D1_PACE_MS`).
     fn pace_flush(self: &Rc<Self>) {
-        let Some(delay) = self.d1_pace.borrow_mut().request(now_ms()) else { return };
+        self.pace(Follow::D1);
+    }
+
+    fn pace(self: &Rc<Self>, which: Follow) {
+        let pacer = match which {
+            Follow::Inbox => &self.inbox_pace,
+            Follow::D1 => &self.d1_pace,
+        };
+        let Some(delay) = pacer.borrow_mut().request(now_ms()) else { return };
         let room = self.clone();
         self.state.wait_until(async move {
             if delay > 0 {
                 worker::Delay::from(std::time::Duration::from_millis(delay as u64)).await;
             }
-            room.d1_pace.borrow_mut().start(now_ms());
-            room.flush().await;
+            match which {
+                Follow::Inbox => {
+                    room.inbox_pace.borrow_mut().start(now_ms());
+                    room.tell_inbox().await;
+                }
+                Follow::D1 => {
+                    room.d1_pace.borrow_mut().start(now_ms());
+                    room.flush().await;
+                }
+            }
         });
     }
 

@@ -4,7 +4,6 @@
 //! feed and the router never wait for D1.
 
 use serde::Deserialize;
-use serde_json::{json, Value};
 use worker::{SqlStorage, SqlStorageValue as V};
 
 use super::wire::RoomReport;
@@ -47,39 +46,7 @@ CREATE TABLE IF NOT EXISTS feed (
 CREATE INDEX IF NOT EXISTS feed_by_conversation ON feed (conversation_id, cursor);
 CREATE TABLE IF NOT EXISTS offline_pending (operator_id TEXT PRIMARY KEY, deadline INTEGER NOT NULL)";
 
-/// A conversation as the inbox shows it to one operator.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Summary {
-    pub id: String,
-    pub status: String,
-    pub department_id: Option<String>,
-    pub assignee_id: Option<String>,
-    pub last_seq: i64,
-    pub last_message_preview: Option<String>,
-    pub last_message_at: Option<i64>,
-    pub queued_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub visitor_id: String,
-    pub visitor_name: Option<String>,
-    pub visitor_email: Option<String>,
-    pub visitor_verified: i64,
-    pub unread_count: i64,
-    pub queue_position: Option<i64>,
-}
-
-impl Summary {
-    /// The same shape as D1's summaries (`store::inbox::SummaryRow::to_json`).
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id, "status": self.status, "department_id": self.department_id, "assignee_id": self.assignee_id,
-            "last_seq": self.last_seq, "last_message_preview": self.last_message_preview, "last_message_at": self.last_message_at,
-            "queued_at": self.queued_at, "queue_position": self.queue_position, "unread_count": self.unread_count,
-            "created_at": self.created_at, "updated_at": self.updated_at,
-            "visitor": { "id": self.visitor_id, "name": self.visitor_name, "email": self.visitor_email, "verified": self.visitor_verified == 1 },
-        })
-    }
-}
+pub use crate::store::inbox::SummaryRow as Summary;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct QueuedRow {
@@ -149,11 +116,7 @@ pub struct InboxDb {
 
 impl InboxDb {
     pub fn open(sql: SqlStorage) -> InboxDb {
-        for statement in SCHEMA.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            if let Err(e) = sql.exec(statement, None) {
-                worker::console_error!("inbox schema: {e:?}");
-            }
-        }
+        super::create_schema(&sql, SCHEMA, "inbox");
         InboxDb { sql }
     }
 

@@ -19,6 +19,16 @@ use std::collections::VecDeque;
 use crate::domain::rate::TokenBucket;
 use crate::domain::vecmap::VecMap;
 
+/// Creates a Durable Object's tables the first time (`schema`: statements separated by `;`). A
+/// failure is logged here and answered at the first query that needs the table.
+pub fn create_schema(sql: &worker::SqlStorage, schema: &str, owner: &str) {
+    for statement in schema.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        if let Err(e) = sql.exec(statement, None) {
+            worker::console_error!("{owner} schema: {e:?}");
+        }
+    }
+}
+
 pub fn now_ms() -> i64 {
     worker::Date::now().as_millis() as i64
 }

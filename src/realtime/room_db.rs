@@ -210,11 +210,7 @@ impl RoomDb {
     /// Opens the storage, creating its tables the first time. A failure here shows again, and is
     /// answered, at the first query.
     pub fn open(sql: SqlStorage) -> RoomDb {
-        for statement in SCHEMA.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            if let Err(e) = sql.exec(statement, None) {
-                worker::console_error!("room schema: {e:?}");
-            }
-        }
+        super::create_schema(&sql, SCHEMA, "room");
         RoomDb { sql }
     }
 

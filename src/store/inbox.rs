@@ -9,8 +9,9 @@ use worker::D1PreparedStatement;
 use super::operators::MembershipRow;
 use super::{int, text, Count, Store, StoreResult, FromRow, Row};
 
-/// A conversation as the inbox shows it to one operator.
-#[derive(Debug, Clone)]
+/// A conversation as the inbox shows it to one operator (read from D1 here, and from the inbox's own
+/// storage in `realtime::inbox_db`, with the same columns).
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct SummaryRow {
     pub id: String,
     pub status: String,
