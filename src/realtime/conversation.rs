@@ -15,15 +15,15 @@ use worker::{
 
 use super::follower::{Follower, BACKSTOP_MS};
 use super::protocol::{ack_frame, error_frame, event_frame, parse_client_frame, sign_attachment, ClientFrame, PING, PONG, SUBPROTOCOL, TYPING_TTL_MS};
-use super::room_db::{Conversation, NewConversation, NewEvent, RoomDb, StateChange};
+use super::room_db::{Conversation, NewConversation, NewEvent, NewState, RoomDb};
 use super::sockets::SocketSet;
 use super::wire::{
     Attach, Caller, Handoff, InboxCommand, Notice, Party, RoomCommand, RoomError, RoomErrorKind, RoomOutcome, RoomReport, RoomRequest, SendMessage, Start,
-    TransferTarget, VisitorInfo,
+    StateChange, VisitorInfo,
 };
 use super::{now_ms, RateLimiter};
 use crate::domain::bot::bot_texts;
-use crate::domain::conversation::{authorize, transition, Command, ConversationState, Status, Target};
+use crate::domain::conversation::{authorize, transition, Command, ConversationState, Status};
 use crate::domain::message::{content_hash, ClientMsgId, MessageText, SendOutcome};
 use crate::domain::pace::Pacer;
 use crate::store::events::EventRow;
@@ -330,6 +330,21 @@ impl Room {
         let party = &caller.party;
         let now = now_ms();
         let snapshot_after = |db: &RoomDb| db.conversation().ok().flatten().map(|c| c.snapshot());
+        if let Some(change) = command.state_change(party) {
+            let mut outcome = self.change(caller, c, change?, done)?;
+            if let RoomCommand::Handoff(Handoff { notice: Some(notice), .. }) = command {
+                // Nobody can take it now: the bot says so, in the conversation's language.
+                let texts = bot_texts(c.locale.as_deref().unwrap_or("en"));
+                let (kind, text, next_open_at) = match notice {
+                    Notice::NoOperator => ("no_operator", texts.no_operator, None),
+                    Notice::Offline { next_open_at } => ("offline", texts.offline, next_open_at),
+                };
+                let data = json!({ "notice": kind, "next_open_at": next_open_at, "ask_email": true });
+                self.bot_says(text, &data, now, done)?;
+                outcome.conversation = snapshot_after(&self.db);
+            }
+            return Ok(outcome);
+        }
         match command {
             RoomCommand::Send(send) => self.send(party, send, done),
             RoomCommand::Attach(Attach { client_msg_id, caption, attachment }) => {
@@ -357,20 +372,6 @@ impl Room {
                 };
                 self.append(event, now, done)
             }
-            RoomCommand::Handoff(Handoff { department, notice }) => {
-                let mut outcome = self.change(caller, c, Command::Handoff { department: department.id.clone() }, (None, Some(department.name.clone())), done)?;
-                if let Some(notice) = notice {
-                    let texts = bot_texts(c.locale.as_deref().unwrap_or("en"));
-                    let (kind, text, next_open_at) = match notice {
-                        Notice::NoOperator => ("no_operator", texts.no_operator, None),
-                        Notice::Offline { next_open_at } => ("offline", texts.offline, next_open_at),
-                    };
-                    let data = json!({ "notice": kind, "next_open_at": next_open_at, "ask_email": true });
-                    self.bot_says(text, &data, now, done)?;
-                }
-                outcome.conversation = snapshot_after(&self.db);
-                Ok(outcome)
-            }
             RoomCommand::Contact { email } => {
                 if !matches!(party, Party::Visitor { .. }) {
                     return Err(RoomError::new(RoomErrorKind::Forbidden, "only visitors leave a contact address"));
@@ -380,21 +381,6 @@ impl Room {
                 self.db.note_visitor(&known, now).map_err(storage_error)?;
                 self.bot_says(&texts.email_thanks.replace("{email}", &email), &json!({ "contact": email }), now, done)
             }
-            RoomCommand::Takeover => {
-                let (id, name) = operator_of(party)?;
-                self.change(caller, c, Command::Takeover { operator: id }, (Some(name), None), done)
-            }
-            RoomCommand::Assign { operator } => self.change(caller, c, Command::Assign { operator: operator.id }, (Some(operator.name), None), done),
-            RoomCommand::AutoAssign { operator } => self.change(caller, c, Command::AutoAssign { operator: operator.id }, (Some(operator.name), None), done),
-            RoomCommand::Transfer { to: TransferTarget::Operator(op) } => {
-                self.change(caller, c, Command::Transfer { to: Target::Operator(op.id) }, (Some(op.name), None), done)
-            }
-            RoomCommand::Transfer { to: TransferTarget::Department(d) } => {
-                self.change(caller, c, Command::Transfer { to: Target::Department(d.id) }, (None, Some(d.name)), done)
-            }
-            RoomCommand::Close => self.change(caller, c, Command::Close, (None, None), done),
-            RoomCommand::Reopen => self.change(caller, c, Command::Reopen, (None, None), done),
-            RoomCommand::Release => self.change(caller, c, Command::Release, (None, None), done),
             RoomCommand::QueuePosition { position } => {
                 if !matches!(party, Party::Router) {
                     return Err(RoomError::new(RoomErrorKind::Forbidden, "only the router tells queue positions"));
@@ -415,7 +401,19 @@ impl Room {
                 done.changed |= self.db.advance_read_marker(&party.person(), seq, now).map_err(storage_error)?;
                 Ok(RoomOutcome { conversation: snapshot_after(&self.db), ..Default::default() })
             }
-            RoomCommand::Start(_) | RoomCommand::History { .. } | RoomCommand::Get | RoomCommand::Delete | RoomCommand::EndKeySessions { .. } => {
+            RoomCommand::Start(_)
+            | RoomCommand::History { .. }
+            | RoomCommand::Get
+            | RoomCommand::Delete
+            | RoomCommand::EndKeySessions { .. }
+            | RoomCommand::Handoff(_)
+            | RoomCommand::Takeover
+            | RoomCommand::Assign { .. }
+            | RoomCommand::AutoAssign { .. }
+            | RoomCommand::Transfer { .. }
+            | RoomCommand::Close
+            | RoomCommand::Reopen
+            | RoomCommand::Release => {
                 Err(RoomError::new(RoomErrorKind::Invalid, "this command is not applied here"))
             }
         }
@@ -512,14 +510,8 @@ impl Room {
     }
 
     /// A state change: authorised for the caller, decided by the state machine, committed with its event.
-    fn change(
-        &self,
-        caller: &Caller,
-        c: &Conversation,
-        command: Command,
-        names: (Option<String>, Option<String>),
-        done: &mut Committed,
-    ) -> std::result::Result<RoomOutcome, RoomError> {
+    fn change(&self, caller: &Caller, c: &Conversation, change: StateChange, done: &mut Committed) -> std::result::Result<RoomOutcome, RoomError> {
+        let StateChange { command, operator_name, department_name } = change;
         let status = Status::parse(&c.status).map_err(|_| RoomError::unavailable("unknown stored status"))?;
         let state = ConversationState { status, assignee: c.assignee_id.clone(), department: c.department_id.clone() };
         authorize(caller.party.actor(), &state, &command)?;
@@ -527,7 +519,7 @@ impl Room {
         let now = now_ms();
         self.db
             .set_state(
-                &StateChange {
+                &NewState {
                     status: t.state.status.as_str(),
                     assignee_id: t.state.assignee.as_deref(),
                     department_id: t.state.department.as_deref(),
@@ -536,7 +528,6 @@ impl Room {
                 now,
             )
             .map_err(storage_error)?;
-        let (operator_name, department_name) = names;
         let data = json!({
             "status": t.state.status.as_str(),
             "from": t.from.as_str(),
@@ -911,13 +902,6 @@ impl Room {
     /// The key that signs attachment URLs (none configured: events go out without URLs).
     fn files_secret(&self) -> Option<Vec<u8>> {
         self.files_secret.clone()
-    }
-}
-
-fn operator_of(party: &Party) -> std::result::Result<(String, String), RoomError> {
-    match party {
-        Party::Operator { id, name, .. } => Ok((id.clone(), name.clone())),
-        _ => Err(RoomError::new(RoomErrorKind::Forbidden, "only operators take over conversations")),
     }
 }
 

@@ -168,7 +168,7 @@ pub struct Appended {
 }
 
 /// A state change decided by the state machine.
-pub struct StateChange<'a> {
+pub struct NewState<'a> {
     pub status: &'a str,
     pub assignee_id: Option<&'a str>,
     pub department_id: Option<&'a str>,
@@ -367,7 +367,7 @@ impl RoomDb {
         Ok(Appended { row, outcome: SendOutcome::Created, status })
     }
 
-    pub fn set_state(&self, c: &StateChange<'_>, now: i64) -> DbResult<()> {
+    pub fn set_state(&self, c: &NewState<'_>, now: i64) -> DbResult<()> {
         self.sql.exec(
             "UPDATE conversation SET status = ?1, assignee_id = ?2, department_id = ?3,
                queued_at = CASE WHEN ?1 = 'queued' THEN (CASE WHEN ?4 = 1 THEN COALESCE(queued_at, ?5) ELSE ?5 END) ELSE queued_at END,

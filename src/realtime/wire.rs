@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::domain::conversation::Actor;
+use crate::domain::conversation::{Actor, Command, Target};
 use crate::domain::DomainError;
 
 /// Who acts on a conversation, as the Worker authenticated them.
@@ -184,6 +184,48 @@ pub enum RoomCommand {
     Delete,
     /// Ends the visitor sockets opened through a revoked key.
     EndKeySessions { key_id: String },
+}
+
+/// A state change asked by a room command, as the state machine takes it, with the names its event shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateChange {
+    pub command: Command,
+    pub operator_name: Option<String>,
+    pub department_name: Option<String>,
+}
+
+impl RoomCommand {
+    /// The state-machine command behind a room command, for the party asking; `None` for commands
+    /// that change no state (sends, reads, history, …).
+    pub fn state_change(&self, party: &Party) -> Option<Result<StateChange, RoomError>> {
+        let named = |command: Command, operator: Option<&str>, department: Option<&str>| {
+            Some(Ok(StateChange { command, operator_name: operator.map(str::to_string), department_name: department.map(str::to_string) }))
+        };
+        match self {
+            RoomCommand::Handoff(h) => named(Command::Handoff { department: h.department.id.clone() }, None, Some(&h.department.name)),
+            RoomCommand::Takeover => match party {
+                Party::Operator { id, name, .. } => named(Command::Takeover { operator: id.clone() }, Some(name), None),
+                _ => Some(Err(RoomError::new(RoomErrorKind::Forbidden, "only operators take over conversations"))),
+            },
+            RoomCommand::Assign { operator } => named(Command::Assign { operator: operator.id.clone() }, Some(&operator.name), None),
+            RoomCommand::AutoAssign { operator } => named(Command::AutoAssign { operator: operator.id.clone() }, Some(&operator.name), None),
+            RoomCommand::Transfer { to: TransferTarget::Operator(op) } => named(Command::Transfer { to: Target::Operator(op.id.clone()) }, Some(&op.name), None),
+            RoomCommand::Transfer { to: TransferTarget::Department(d) } => named(Command::Transfer { to: Target::Department(d.id.clone()) }, None, Some(&d.name)),
+            RoomCommand::Close => named(Command::Close, None, None),
+            RoomCommand::Reopen => named(Command::Reopen, None, None),
+            RoomCommand::Release => named(Command::Release, None, None),
+            RoomCommand::Start(_)
+            | RoomCommand::Send(_)
+            | RoomCommand::Attach(_)
+            | RoomCommand::Contact { .. }
+            | RoomCommand::QueuePosition { .. }
+            | RoomCommand::MarkRead { .. }
+            | RoomCommand::History { .. }
+            | RoomCommand::Get
+            | RoomCommand::Delete
+            | RoomCommand::EndKeySessions { .. } => None,
+        }
+    }
 }
 
 /// The conversation as its room knows it right now (read-your-writes).
@@ -438,6 +480,38 @@ mod tests {
             InboxCommand::Assign { caller, command: RoomCommand::Takeover },
         ] {
             round_trip(cmd);
+        }
+    }
+
+    #[test]
+    fn room_commands_map_to_state_machine_commands() {
+        let ann = Party::Operator { id: "o1".into(), name: "Ann".into(), manager: false, ver: 0 };
+        let visitor = Party::Visitor { id: "v".into(), name: None, email: None, verified: false, key_id: None };
+        let op = OperatorRef { id: "o2".into(), name: "Bo".into() };
+        let dep = DepartmentRef { id: "d1".into(), name: "Care".into() };
+        let change = |cmd: RoomCommand, party: &Party| cmd.state_change(party).map(|r| r.map(|c| (c.command, c.operator_name, c.department_name)));
+        let bo = Some("Bo".to_string());
+        assert_eq!(change(RoomCommand::Takeover, &ann), Some(Ok((Command::Takeover { operator: "o1".into() }, Some("Ann".into()), None))));
+        assert_eq!(change(RoomCommand::Assign { operator: op.clone() }, &ann), Some(Ok((Command::Assign { operator: "o2".into() }, bo.clone(), None))));
+        assert_eq!(change(RoomCommand::AutoAssign { operator: op.clone() }, &Party::Router), Some(Ok((Command::AutoAssign { operator: "o2".into() }, bo.clone(), None))));
+        assert_eq!(
+            change(RoomCommand::Transfer { to: TransferTarget::Operator(op) }, &ann),
+            Some(Ok((Command::Transfer { to: Target::Operator("o2".into()) }, bo, None)))
+        );
+        assert_eq!(
+            change(RoomCommand::Transfer { to: TransferTarget::Department(dep.clone()) }, &ann),
+            Some(Ok((Command::Transfer { to: Target::Department("d1".into()) }, None, Some("Care".into()))))
+        );
+        assert_eq!(
+            change(RoomCommand::Handoff(Handoff { department: dep, notice: None }), &visitor),
+            Some(Ok((Command::Handoff { department: "d1".into() }, None, Some("Care".into()))))
+        );
+        for (cmd, want) in [(RoomCommand::Close, Command::Close), (RoomCommand::Reopen, Command::Reopen), (RoomCommand::Release, Command::Release)] {
+            assert_eq!(change(cmd, &ann), Some(Ok((want, None, None))));
+        }
+        assert!(matches!(change(RoomCommand::Takeover, &visitor), Some(Err(e)) if e.kind == RoomErrorKind::Forbidden), "a visitor cannot take over");
+        for cmd in [RoomCommand::Get, RoomCommand::MarkRead { seq: 1 }, RoomCommand::QueuePosition { position: 1 }, RoomCommand::Contact { email: "a@b.c".into() }] {
+            assert_eq!(change(cmd, &ann), None, "no state change");
         }
     }
 
