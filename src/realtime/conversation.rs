@@ -192,7 +192,7 @@ impl Room {
                 let next_after_seq = if rows.len() as i64 == limit { rows.last().map(|r| r.seq) } else { None };
                 Ok(RoomOutcome { events: rows.iter().map(EventRow::to_json).collect(), next_after_seq, conversation: Some(conversation.snapshot()), ..Default::default() })
             }
-            RoomCommand::Delete => self.delete(&caller, &conversation).await,
+            RoomCommand::Delete => self.delete(&caller).await,
             RoomCommand::EndKeySessions { key_id } => {
                 if !matches!(caller.party, Party::Router) {
                     return Err(RoomError::new(RoomErrorKind::Forbidden, "only the inbox ends a key's sessions"));
@@ -673,7 +673,7 @@ impl Room {
         }
     }
 
-    async fn delete(&self, caller: &Caller, _c: &Conversation) -> std::result::Result<RoomOutcome, RoomError> {
+    async fn delete(&self, caller: &Caller) -> std::result::Result<RoomOutcome, RoomError> {
         if !matches!(caller.party, Party::Operator { manager: true, .. }) {
             return Err(RoomError::new(RoomErrorKind::Forbidden, "only owners and admins delete conversations"));
         }
