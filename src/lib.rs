@@ -7,6 +7,7 @@ pub mod http;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod openapi;
 pub mod realtime;
+pub mod service;
 pub mod store;
 
 pub use realtime::conversation::ConversationRoom;

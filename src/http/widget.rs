@@ -18,13 +18,13 @@ use crate::domain::text::{Name, NAME_MAX};
 use crate::domain::token::{issue_visitor_token, verify_visitor_token, VisitorClaims, VISITOR_TTL_SECS};
 use crate::domain::bot::{locale_for, pick, Action, Flow};
 use crate::domain::widget::WidgetSettings;
-use crate::realtime::bot::{flow_of, hours_of};
+use crate::service::bot::{flow_of, hours_of};
+use crate::service::handoff::handoff_plan;
 use crate::realtime::client::RoomClient;
-use crate::realtime::wire::{DepartmentRef, Handoff, MenuTrail, Notice, Party, RoomCommand, RoomOutcome, SendMessage, Start};
+use crate::realtime::wire::{MenuTrail, Party, RoomCommand, RoomOutcome, SendMessage, Start};
 use crate::realtime::protocol::{MAX_FRAME_BYTES, SUBPROTOCOL};
 use crate::store::api_keys::ApiKeyRow;
 use crate::store::visitors::VisitorRow;
-use crate::store::widget_context::WidgetContext;
 
 const CONVERSATION_LIST_LIMIT: i64 = 50;
 const MESSAGES_DEFAULT_LIMIT: i64 = 100;
@@ -348,7 +348,7 @@ async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiRes
     let locale = visitor_locale(&req, body.opt_str("locale")?, &flow.default_locale)?;
     let path = menu_path.as_deref().map(|p| flow.follow(p, &locale)).transpose()?;
     let handoff = match path.as_ref().map(|p| &p.end) {
-        Some(Action::Handoff { department_id }) => Some(handoff_plan(ctx, &context, department_id.as_deref())?),
+        Some(Action::Handoff { department_id }) => Some(handoff_plan(&context, department_id.as_deref(), ctx.now)?),
         _ => None,
     };
     let id = match &request_id {
@@ -415,28 +415,11 @@ async fn handoff(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
         Some(d) => Some(d),
         None => room.run(RoomCommand::Get).await?.conversation.and_then(|c| c.department_id),
     };
-    let plan = handoff_plan(ctx, &context, department.as_deref())?;
+    let plan = handoff_plan(&context, department.as_deref(), ctx.now)?;
     let outcome = room.run(RoomCommand::Handoff(plan)).await?;
     json(200, &json!({ "conversation": outcome.conversation.map(|c| c.to_json()), "event": outcome.event }))
 }
 
-/// Where a handoff goes, and what the bot says when nobody there can take it now (outside business
-/// hours: when the team is back). Operators who are available outside hours are working: only an
-/// empty seat list makes the bot step in.
-fn handoff_plan(ctx: &Ctx, context: &WidgetContext, department_id: Option<&str>) -> ApiResult<Handoff> {
-    let department = context.department(department_id).ok_or_else(|| match department_id {
-        Some(_) => ApiError::invalid("department_id", "is not a department of this site"),
-        None => ApiError::internal("tenant without default department"),
-    })?;
-    let hours = context.settings.as_ref().and_then(hours_of);
-    let open = hours.as_ref().is_none_or(|h| h.is_open(ctx.now));
-    let notice = match (context.someone_free_in(&department.id), open) {
-        (true, _) => None,
-        (false, true) => Some(Notice::NoOperator),
-        (false, false) => Some(Notice::Offline { next_open_at: hours.as_ref().and_then(|h| h.next_open(ctx.now)) }),
-    };
-    Ok(Handoff { department: DepartmentRef { id: department.id.clone(), name: department.name.clone() }, notice })
-}
 
 /// "Leave a message": the visitor's email address for a reply while nobody is available.
 async fn contact(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {

@@ -655,7 +655,7 @@ impl Room {
         let Ok(Some(c)) = self.db.conversation() else { return };
         let Ok(store) = Store::open(&self.env) else { return };
         let locale = c.locale.clone().unwrap_or_else(|| "en".into());
-        let reply = match super::bot::reply(&store, &c.tenant_id, &locale, &question).await {
+        let reply = match crate::service::bot::reply(&store, &c.tenant_id, &locale, &question).await {
             Ok(Some(reply)) => reply,
             Ok(None) => return,
             Err(e) => {

@@ -2,7 +2,6 @@
 //! and live state; D1 follows behind it) and `TenantInbox` (one per tenant: operators' console sockets
 //! and the routing queue), with the wire types and clients the Worker uses to call them.
 
-pub mod bot;
 pub mod client;
 pub mod conversation;
 pub mod follower;

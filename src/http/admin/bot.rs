@@ -10,7 +10,7 @@ use crate::domain::ids::Id;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Operator;
 use crate::http::{json, list, new_id, no_content, path_id, read_body, read_json, Body, Ctx};
-use crate::realtime::bot::{ask, flow_of};
+use crate::service::bot::{ask, flow_of};
 use crate::store::bot::NewFaq;
 
 pub async fn get_flow(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {

@@ -1,5 +1,5 @@
-//! The bot's side of a conversation: what it answers to a visitor's message (the best FAQ entry, or
-//! the fallback offering a person), and what it says when nobody can take a handed-off chat now.
+//! The bot's side of a conversation: its flow and business hours as stored, and its answer to a
+//! visitor's message (the best FAQ entry, or the fallback offering a person).
 
 use serde_json::{json, Value};
 
