@@ -8,7 +8,7 @@ import { signal } from '@preact/signals';
 import { call, type ConversationDetail, type Event } from './api';
 import { ago, clock, t, tOr } from './i18n';
 import { canned, conversations, departments, departmentName, me, navigateTo, openConversationId, operatorName, operators, upsertOne } from './state';
-import { LiveSocket, type Frame } from './socket';
+import { LiveSocket, linkTrouble, type Frame } from './socket';
 
 type Pending = { client_msg_id: string; text: string; private: boolean; error?: string };
 const uid = () => crypto.randomUUID();
@@ -351,7 +351,7 @@ export function ConversationView(props: { id: string }) {
             {c && <span class="muted">
               <span class={`state s-${c.status}`}>{t(`status_${c.status}`)}</span>
               {c.assignee_id && ` · ${operatorName(c.assignee_id)}`}{c.department_id && ` · ${departmentName(c.department_id)}`}
-              {stream.socket.link.value !== 'open' && <span class="pill offline"> {t('reconnecting')}</span>}
+              {linkTrouble(stream.socket.link.value) && <span class="pill offline"> {t('reconnecting')}</span>}
             </span>}
           </div>
           <span class="grow" />

@@ -8,6 +8,7 @@ import { ApiError, call, refresh, setSession } from './api';
 import { lang, setLang, t, type Lang } from './i18n';
 import { attention, isManager, loadDirectory, me, navigateTo, session, setMyStatus, startInbox, stopInbox, feedLink, queued } from './state';
 import { chimes, setBadge, soundBlocked, unlockAudio } from './notify';
+import { linkTrouble } from './socket';
 import { Inbox } from './inbox';
 import { Settings } from './settings';
 
@@ -121,7 +122,7 @@ function TopBar() {
         <a href="/admin/settings/" class={path.startsWith('/admin/settings') ? 'active' : ''} onClick={go('/admin/settings/')}>{t('settings')}</a>
       </nav>
       <span class="grow" />
-      {feedLink.value !== 'open' && <span class="pill offline" role="status">{t('reconnecting')}</span>}
+      {linkTrouble(feedLink.value) && <span class="pill offline" role="status">{t('reconnecting')}</span>}
       {soundBlocked.value && <button class="linkish" onClick={unlockAudio}>{t('enableSound')}</button>}
       <StatusSwitch />
       <span class="who" title={me.value?.email}>{me.value?.name}</span>

@@ -6,12 +6,16 @@ import { signal } from '@preact/signals';
 import { currentToken, refresh } from './api';
 
 export type Frame = { type: string; [k: string]: any };
-export type Link = 'connecting' | 'open' | 'offline';
+/** `starting`: the first connection is under way (nothing to report yet); `connecting`: a reconnect. */
+export type Link = 'starting' | 'connecting' | 'open' | 'offline';
+
+/** Whether the link is worth telling the operator about (lost, or coming back after a loss). */
+export const linkTrouble = (link: Link): boolean => link === 'connecting' || link === 'offline';
 
 const PING_MS = 25_000;
 
 export class LiveSocket {
-  readonly link = signal<Link>('connecting');
+  readonly link = signal<Link>('starting');
   private ws: WebSocket | null = null;
   private attempt = 0;
   private stopped = false;
@@ -45,7 +49,7 @@ export class LiveSocket {
   private connect(): void {
     const token = currentToken();
     if (!token || this.stopped) return;
-    this.link.value = 'connecting';
+    if (this.link.value !== 'starting') this.link.value = 'connecting';
     const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}${this.path()}`, ['chat.v1', `bearer.${token}`]);
     this.ws = ws;
     let opened = false;

@@ -3,7 +3,7 @@
 import { computed, signal } from '@preact/signals';
 import { call, onSession, type CannedReply, type Conversation, type Department, type Operator, type Session } from './api';
 import { chime, desktopNotify } from './notify';
-import { LiveSocket, type Frame } from './socket';
+import { LiveSocket, type Frame, type Link } from './socket';
 import { t } from './i18n';
 
 export const session = signal<Session | null>(null);
@@ -19,7 +19,7 @@ export const canned = signal<CannedReply[]>([]);
 
 /** Every conversation the console knows, by id (open ones from the start, closed ones as loaded). */
 export const conversations = signal<Map<string, Conversation>>(new Map());
-export const feedLink = signal<'connecting' | 'open' | 'offline'>('connecting');
+export const feedLink = signal<Link>('starting');
 let cursor = 0;
 let feed: LiveSocket | null = null;
 /** Set by the router: the conversation on screen (its reads are marked as they arrive). */

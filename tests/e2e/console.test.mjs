@@ -241,15 +241,25 @@ test('visitor_names_and_messages_with_html_render_as_text_and_screenshots_are_ta
   for (const [i, viewport] of [['desktop', DESKTOP], ['tablet', TABLET]]) {
     const c = await consolePage(viewport);
     try {
+      // Every moment the "Reconnecting…" badge is on screen is recorded, from the first script on.
+      await c.page.addInitScript(() => {
+        window.__troubleSeen = 0;
+        new MutationObserver(() => {
+          if (document.querySelector('.pill.offline')) window.__troubleSeen++;
+        }).observe(document, { childList: true, subtree: true });
+      });
       await signIn(c.page, owner.email, owner.password);
       const item = c.page.locator(`.conv[data-id="${v.conversation.id}"]`);
       await item.waitFor();
+      await c.page.waitForFunction(() => window.__edgechat.link() === 'open');
+      assert.equal(await c.page.evaluate(() => window.__troubleSeen), 0, 'no "Reconnecting…" while the first connection is made');
       assert.equal(await item.locator('.conv-name').textContent(), payloadName);
       assert.equal(await item.locator('.conv-preview').textContent(), payloadText);
       await c.page.screenshot({ path: `${ARTIFACTS}console-inbox-${i}.png` });
       await item.click();
       const bubble = c.page.locator('.timeline .msg.them .text').first();
       await bubble.waitFor();
+      assert.equal(await c.page.evaluate(() => window.__troubleSeen), 0, "nor while the conversation's socket first connects");
       assert.equal(await bubble.textContent(), payloadText);
       assert.equal(await c.page.locator('.conv-title').textContent(), payloadName);
       assert.equal(await c.page.locator('.timeline img, .conv-list img').count(), 0, 'no element was created from typed HTML');
