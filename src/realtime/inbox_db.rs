@@ -4,7 +4,9 @@
 //! feed and the router never wait for D1.
 
 use serde::Deserialize;
-use worker::{SqlStorage, SqlStorageValue as V};
+use worker::SqlStorage;
+
+use super::sql_values::{int, opt, opt_int, s};
 
 use super::wire::RoomReport;
 
@@ -78,22 +80,6 @@ pub struct Pending {
 #[derive(Deserialize)]
 struct Num {
     n: Option<i64>,
-}
-
-fn s(v: &str) -> V {
-    V::String(v.to_string())
-}
-
-fn opt(v: Option<&str>) -> V {
-    v.map(s).unwrap_or(V::Null)
-}
-
-fn int(n: i64) -> V {
-    V::Integer(n)
-}
-
-fn opt_int(n: Option<i64>) -> V {
-    n.map(int).unwrap_or(V::Null)
 }
 
 pub type DbResult<T> = worker::Result<T>;

@@ -18,6 +18,27 @@ use std::collections::VecDeque;
 use crate::domain::rate::TokenBucket;
 use crate::domain::vecmap::VecMap;
 
+/// Values bound to the Durable Objects' own SQL statements.
+pub mod sql_values {
+    use worker::SqlStorageValue as V;
+
+    pub fn s(v: &str) -> V {
+        V::String(v.to_string())
+    }
+
+    pub fn opt(v: Option<&str>) -> V {
+        v.map(s).unwrap_or(V::Null)
+    }
+
+    pub fn int(n: i64) -> V {
+        V::Integer(n)
+    }
+
+    pub fn opt_int(n: Option<i64>) -> V {
+        n.map(int).unwrap_or(V::Null)
+    }
+}
+
 /// Creates a Durable Object's tables the first time (`schema`: statements separated by `;`). A
 /// failure is logged here and answered at the first query that needs the table.
 pub fn create_schema(sql: &worker::SqlStorage, schema: &str, owner: &str) {

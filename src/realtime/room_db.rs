@@ -4,7 +4,9 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use worker::{SqlStorage, SqlStorageValue as V};
+use worker::SqlStorage;
+
+use super::sql_values::{int, opt, opt_int, s};
 
 use super::wire::Snapshot;
 use crate::domain::message::{classify_send, SendOutcome};
@@ -188,18 +190,6 @@ struct Num {
     n: i64,
 }
 
-fn s(v: &str) -> V {
-    V::String(v.to_string())
-}
-
-fn opt(v: Option<&str>) -> V {
-    v.map(s).unwrap_or(V::Null)
-}
-
-fn int(n: i64) -> V {
-    V::Integer(n)
-}
-
 pub struct RoomDb {
     sql: SqlStorage,
 }
@@ -260,9 +250,9 @@ impl RoomDb {
                 opt(row.menu_path.as_deref()),
                 int(last_seq),
                 opt(row.last_message_preview.as_deref()),
-                row.last_message_at.map(int).unwrap_or(V::Null),
-                row.queued_at.map(int).unwrap_or(V::Null),
-                row.closed_at.map(int).unwrap_or(V::Null),
+                opt_int(row.last_message_at),
+                opt_int(row.queued_at),
+                opt_int(row.closed_at),
                 int(row.created_at),
                 int(row.updated_at),
                 int(last_seq),
