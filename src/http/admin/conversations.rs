@@ -225,14 +225,13 @@ pub async fn read(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> A
     body.allow(&["seq"])?;
     let seq = body.i64("seq")?;
     let live = room.run(RoomCommand::MarkRead { seq }).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
-    // The room tells the inbox (and D1) behind this answer; the answer's unread count is the inbox's.
+    // The room tells the inbox and D1 behind this answer; the marker also goes to D1 now, so the
+    // answer's unread count (read from D1's summary) already counts it.
     let s = &ctx.store;
     if let Err(e) = s.batch(vec![s.mark_read_statement(op.tenant_id(), op.id(), &live.id, seq)?]).await {
         worker::console_error!("read marker not yet in D1 (the room will write it): {e:?}");
     }
-    let mut body = summary(ctx, op, &live).await?;
-    body["unread_count"] = json!(0.max(body["unread_count"].as_i64().unwrap_or(0)));
-    json(200, &json!({ "conversation": body }))
+    json(200, &json!({ "conversation": summary(ctx, op, &live).await? }))
 }
 
 pub async fn attach(req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
