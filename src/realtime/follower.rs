@@ -13,7 +13,7 @@ use super::room_db::RoomDb;
 use crate::store::events::EventRow;
 use crate::store::Store;
 
-/// Most events in one D1 batch (`EVENTS_PER_STATEMENT` to a statement).
+/// Most events in one D1 batch.
 const BATCH_EVENTS: i64 = 256;
 /// Lag samples kept for the status answer.
 const LAG_SAMPLES: usize = 512;
@@ -182,9 +182,7 @@ impl Follower {
 async fn write_batch(store: &Store, c: &crate::realtime::wire::Snapshot, upto: i64, events: &[EventRow], reads: &[super::room_db::ReadMarker]) -> Result<(), String> {
     let build = || -> crate::store::StoreResult<Vec<worker::D1PreparedStatement>> {
         let mut statements = vec![store.follow_conversation_statement(c, upto)?];
-        for chunk in events.chunks(crate::store::follow::EVENTS_PER_STATEMENT) {
-            statements.push(store.follow_events_statement(&c.id, &c.tenant_id, chunk)?);
-        }
+        statements.extend(store.follow_events_statements(&c.id, &c.tenant_id, events)?);
         for e in events {
             if let (true, Some(Value::String(op))) = (e.kind == "assigned" || e.kind == "transferred", assignee_of(e)) {
                 statements.push(store.mark_assigned_statement(&op, e.created_at)?);

@@ -8,8 +8,31 @@ use super::{int, opt_text, text, Store, StoreResult};
 use crate::realtime::wire::Snapshot;
 use crate::store::events::EventRow;
 
-/// 2 + 11 × 8 = 90 bound parameters per statement, within D1's limit of 100.
-pub const EVENTS_PER_STATEMENT: usize = 8;
+/// Most bytes of event JSON bound to one statement (D1 takes values up to 2 MB; one message is at most
+/// a few tens of kilobytes).
+pub const EVENTS_JSON_BYTES: usize = 256 * 1024;
+
+/// The events as JSON arrays of rows (seq, type, author_type, author_id, author_name, client_msg_id,
+/// text, data, content_hash, private, created_at), each at most `EVENTS_JSON_BYTES` unless one event
+/// alone is larger.
+pub fn event_chunks(events: &[EventRow]) -> Vec<String> {
+    let mut chunks = Vec::new();
+    let mut current = String::new();
+    for e in events {
+        let row = serde_json::json!([e.seq, e.kind, e.author_type, e.author_id, e.author_name, e.client_msg_id, e.text, e.data, e.content_hash, e.private, e.created_at]).to_string();
+        if !current.is_empty() && current.len() + row.len() + 2 > EVENTS_JSON_BYTES {
+            current.push(']');
+            chunks.push(std::mem::take(&mut current));
+        }
+        current.push(if current.is_empty() { '[' } else { ',' });
+        current.push_str(&row);
+    }
+    if !current.is_empty() {
+        current.push(']');
+        chunks.push(current);
+    }
+    chunks
+}
 
 impl Store {
     /// The conversation row as of the room's state, with `last_seq` = the last event D1 gets in the
@@ -46,37 +69,22 @@ impl Store {
         )
     }
 
-    /// Events at their seqs, `EVENTS_PER_STATEMENT` at most (D1 binds at most 100 parameters); one
-    /// already there (a retried batch) is nothing to do.
-    pub fn follow_events_statement(&self, conversation_id: &str, tenant_id: &str, events: &[EventRow]) -> StoreResult<D1PreparedStatement> {
-        let mut args = vec![text(conversation_id), text(tenant_id)];
-        let mut rows = Vec::with_capacity(events.len());
-        for e in events.iter().take(EVENTS_PER_STATEMENT) {
-            let at = args.len();
-            rows.push(format!("(?1, ?{}, ?2, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})", at + 1, at + 2, at + 3, at + 4, at + 5, at + 6, at + 7, at + 8, at + 9, at + 10, at + 11));
-            args.extend([
-                int(e.seq),
-                text(&e.kind),
-                text(&e.author_type),
-                opt_text(e.author_id.as_deref()),
-                opt_text(e.author_name.as_deref()),
-                text(&e.client_msg_id),
-                opt_text(e.text.as_deref()),
-                opt_text(e.data.as_deref()),
-                text(&e.content_hash),
-                int(e.private),
-                int(e.created_at),
-            ]);
-        }
-        self.stmt(
-            &format!(
+    /// Events at their seqs, as one JSON parameter per statement (rows from `event_chunks`), so a
+    /// batch of hundreds of events is a few statements rather than one per handful of bound
+    /// parameters. One already there (a retried batch) is nothing to do.
+    pub fn follow_events_statements(&self, conversation_id: &str, tenant_id: &str, events: &[EventRow]) -> StoreResult<Vec<D1PreparedStatement>> {
+        let mut statements = Vec::new();
+        for rows in event_chunks(events) {
+            statements.push(self.stmt(
                 "INSERT INTO events (conversation_id, seq, tenant_id, type, author_type, author_id, author_name, client_msg_id, text, data, content_hash, private, created_at)
-                 SELECT * FROM (VALUES {}) WHERE NOT EXISTS (SELECT 1 FROM deleted_conversations WHERE id = ?1)
+                 SELECT ?1, e.value ->> 0, ?2, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5, e.value ->> 6,
+                   e.value ->> 7, e.value ->> 8, e.value ->> 9, e.value ->> 10
+                 FROM json_each(?3) AS e WHERE NOT EXISTS (SELECT 1 FROM deleted_conversations WHERE id = ?1)
                  ON CONFLICT DO NOTHING",
-                rows.join(", ")
-            ),
-            &args,
-        )
+                &[text(conversation_id), text(tenant_id), text(&rows)],
+            )?);
+        }
+        Ok(statements)
     }
 
     /// Marks a conversation deleted for good: rooms' writes still in flight then change nothing.
@@ -85,5 +93,49 @@ impl Store {
             "INSERT INTO deleted_conversations (id, tenant_id, deleted_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
             &[text(conversation_id), text(tenant_id), int(now)],
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(seq: i64, text: &str) -> EventRow {
+        EventRow {
+            seq,
+            kind: "message".into(),
+            author_type: "visitor".into(),
+            author_id: Some("v1".into()),
+            author_name: None,
+            client_msg_id: format!("m{seq}"),
+            text: Some(text.into()),
+            data: None,
+            content_hash: "h".into(),
+            private: 0,
+            created_at: 1000 + seq,
+        }
+    }
+
+    #[test]
+    fn event_chunks_are_json_rows_in_order_split_by_size() {
+        let big = "é\"\\\n".repeat(20_000);
+        let events: Vec<EventRow> = (1..=40).map(|n| event(n, if n % 10 == 0 { &big } else { "hi" })).collect();
+        let chunks = event_chunks(&events);
+        assert!(chunks.len() > 1, "large events split the batch");
+        let mut seqs = Vec::new();
+        for chunk in &chunks {
+            assert!(chunk.len() <= EVENTS_JSON_BYTES, "{} bytes", chunk.len());
+            let rows: Vec<serde_json::Value> = serde_json::from_str(chunk).expect("valid JSON");
+            for row in rows {
+                assert_eq!(row.as_array().map(Vec::len), Some(11));
+                seqs.push(row[0].as_i64().unwrap_or(-1));
+                if row[0] == 10 {
+                    assert_eq!(row[6].as_str(), Some(big.as_str()), "text survives escaping");
+                }
+                assert_eq!(row[4], serde_json::Value::Null, "a missing author name is null");
+            }
+        }
+        assert_eq!(seqs, (1..=40).collect::<Vec<_>>());
+        assert!(event_chunks(&[]).is_empty());
     }
 }
