@@ -38,9 +38,9 @@ build: tools build/.built dist/.built
 build/.built: $(RUST_SOURCES)
 	@rm -f build/.built
 	worker-build --release
-	@# worker-build keeps the wasm name section for stack traces; production does not need 150 KB of
-	@# names. A second, converging -Oz pass over the bindgen output saves a few more kilobytes.
-	$(WASM_OPT_BIN) build/index_bg.wasm -Oz --converge --strip-debug --strip-producers $(WASM_FEATURES) -o build/index_bg.wasm
+	@# worker-build (rustc opt-level 3, then wasm-opt -O3: built for speed, see docs/PERFORMANCE.md)
+	@# keeps the wasm name section for stack traces; production does not need 150 KB of names.
+	$(WASM_OPT_BIN) build/index_bg.wasm --strip-debug --strip-producers $(WASM_FEATURES) -o build/index_bg.wasm
 	@touch build/.built
 
 dist/.built: $(ASSET_SOURCES) package-lock.json
