@@ -10,7 +10,7 @@ import { startWorker } from '../tests/helpers/worker.mjs';
 import { atDistance, OPS_TOKEN, outage } from './distance.mjs';
 import { baselineRooms, edgechatRooms, fanout } from './fanout.mjs';
 import { handoffToAssignment } from './handoff.mjs';
-import { CLIENT_CPU, cores, pinServer, rssMiB } from './lib.mjs';
+import { benchState, CLIENT_CPU, cores, pinServer, removeBenchStates, rssMiB, STATE_KIND } from './lib.mjs';
 import { rest } from './rest.mjs';
 import { connectStorm, manyRooms, prepareRooms } from './rooms.mjs';
 import { uploadThroughput } from './upload.mjs';
@@ -34,11 +34,12 @@ log('\n6. Size (gzip -9)');
 for (const s of sizes) log(`    ${s.item}: ${kib(s.raw)} raw, ${kib(s.gzipped)} gzipped${s.budget ? ` (budget ${kib(s.budget)})` : ''}`);
 
 const rateVars = { ROOM_RATE_PER_SEC: '100000', ROOM_RATE_BURST: '100000', OPS_TOKEN };
+const workerState = benchState();
 const bootStart = Date.now();
-const worker = await startWorker({ vars: rateVars });
+const worker = await startWorker({ vars: rateVars, state: workerState });
 const bootMs = Date.now() - bootStart;
-const baseline = await startWorker({ config: 'bench/baseline/wrangler.toml' });
-const results = { boot_ms: bootMs, at: new Date().toISOString(), machine: { cpus: cores, client_cpu: CLIENT_CPU, server_cpu: '0' }, sizes };
+const baseline = await startWorker({ config: 'bench/baseline/wrangler.toml', state: benchState({ migrate: false }) });
+const results = { boot_ms: bootMs, at: new Date().toISOString(), machine: { cpus: cores, client_cpu: CLIENT_CPU, server_cpu: '0', state: STATE_KIND }, sizes };
 try {
   log(`\nPinned workerd: EdgeChat ${pinServer(worker.pid).join(',')}, baseline ${pinServer(baseline.pid).join(',')}; idle RSS EdgeChat ${rssMiB(worker.pid)} MiB, baseline ${rssMiB(baseline.pid)} MiB`);
 
@@ -91,7 +92,7 @@ try {
   log(`\n7. D1 distance: ack at 5 msg/s, conversation start, handoff → assigned; no delay, then 100 ms per D1 call [${elapsed()}]`);
   results.distance = { none: await atDistance(worker.url, QUICK) };
   await worker.stop();
-  const far = await startWorker({ vars: { ...rateVars, DEV_FAULTS: '1', D1_DELAY_MS: '100' } });
+  const far = await startWorker({ vars: { ...rateVars, DEV_FAULTS: '1', D1_DELAY_MS: '100' }, state: benchState() });
   pinServer(far.pid);
   try {
     results.distance.d1_100ms = await atDistance(far.url, QUICK);
@@ -105,7 +106,7 @@ try {
   // 8. A D1 outage while conversations go on, and the catch-up after it.
   const outageSeconds = QUICK ? 10 : 30;
   log(`\n8. D1 outage: writes refused for ${outageSeconds} s while 20 conversations send a message a second each; then time to catch up [${elapsed()}]`);
-  const down = await startWorker({ vars: { ...rateVars, DEV_FAULTS: '1' } });
+  const down = await startWorker({ vars: { ...rateVars, DEV_FAULTS: '1' }, state: benchState() });
   pinServer(down.pid);
   try {
     results.outage = await outage(down.url, { rooms: 20, outageSeconds });
@@ -117,6 +118,7 @@ try {
 } finally {
   await worker.stop();
   await baseline.stop();
+  removeBenchStates();
 }
 results.duration_s = Math.round((Date.now() - started) / 1000);
 
