@@ -45,7 +45,7 @@ async fn signup(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let name = Name::parse(body.str("name")?, "name", NAME_MAX)?;
     let email = Email::parse(body.str("email")?)?;
     let password = Password::parse(body.str("password")?, "password")?;
-    if ctx.store.operator_by_email(email.as_str()).await?.is_some() {
+    if ctx.store.operator_by_login_email(email.as_str()).await?.is_some() {
         return Err(email_taken());
     }
     let hash = hash_password(password.as_bytes()).await?.format();
@@ -73,8 +73,8 @@ async fn signup(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     s.batch(vec![
         s.insert_tenant_statement(tenant_id.as_str(), company.as_str(), ctx.now)?,
         s.insert_operator_statement(&operator)?,
-        s.insert_department_statement(department_id.as_str(), tenant_id.as_str(), DEFAULT_DEPARTMENT, true, ctx.now)?,
-        s.add_member_statement(tenant_id.as_str(), department_id.as_str(), operator_id.as_str())?,
+        s.tenant(tenant_id.as_str()).insert_department_statement(department_id.as_str(), DEFAULT_DEPARTMENT, true, ctx.now)?,
+        s.tenant(tenant_id.as_str()).add_member_statement(department_id.as_str(), operator_id.as_str())?,
         s.audit_statement(&audit)?,
     ])
     .await
@@ -82,8 +82,8 @@ async fn signup(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         crate::store::StoreError::Unique(_) => email_taken(),
         other => other.into(),
     })?;
-    let row = s.operator_by_id(operator_id.as_str()).await?.ok_or_else(|| ApiError::internal("operator vanished after signup"))?;
-    let tenant = s.tenant_by_id(tenant_id.as_str()).await?.ok_or_else(|| ApiError::internal("tenant vanished after signup"))?;
+    let row = s.operator_by_session_subject(operator_id.as_str()).await?.ok_or_else(|| ApiError::internal("operator vanished after signup"))?;
+    let tenant = s.tenant(tenant_id.as_str()).row().await?.ok_or_else(|| ApiError::internal("tenant vanished after signup"))?;
     let extra = json!({ "operator": operator_view(&row, &[department_id.to_string()]), "tenant": tenant_view(&tenant) });
     issue_session(ctx, &row, None, 201, extra).await
 }
@@ -111,7 +111,7 @@ async fn login(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     if s.login_failures(&account_bucket, ctx.now, THROTTLE_WINDOW_MS).await? >= MAX_FAILURES_PER_ACCOUNT {
         return Err(ApiError::too_many("too many failed sign-ins for this account; wait and try again", retry_after));
     }
-    let row = s.operator_by_email(email.as_str()).await?;
+    let row = s.operator_by_login_email(email.as_str()).await?;
     let stored = row.as_ref().map(|r| r.password_hash.as_str()).unwrap_or(DUMMY_HASH);
     let matches = verify_password(given.as_bytes(), stored).await? && row.is_some();
     let Some(row) = row.filter(|_| matches) else {
@@ -125,17 +125,17 @@ async fn login(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     s.clear_login_failures(&account_bucket).await?;
     if PasswordHash::parse(&row.password_hash).is_some_and(|h| h.needs_rehash()) {
         let upgraded = hash_password(given.as_bytes()).await?.format();
-        s.upgrade_password_hash(&row.id, &upgraded).await?;
+        s.tenant(&row.tenant_id).upgrade_password_hash(&row.id, &upgraded).await?;
     }
     let extra = me_body(ctx, &row).await?;
     issue_session(ctx, &row, None, 200, extra).await
 }
 
 async fn me_body(ctx: &Ctx, row: &OperatorRow) -> ApiResult<serde_json::Value> {
-    let tenant = ctx.store.tenant_by_id(&row.tenant_id).await?.ok_or_else(|| ApiError::internal("operator without tenant"))?;
+    let tenant = ctx.store.tenant(&row.tenant_id).row().await?.ok_or_else(|| ApiError::internal("operator without tenant"))?;
     let departments: Vec<String> = ctx
         .store
-        .memberships_for_tenant(&row.tenant_id)
+        .tenant(&row.tenant_id).memberships()
         .await?
         .into_iter()
         .filter(|m| m.operator_id == row.id)
@@ -150,7 +150,7 @@ async fn refresh(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let token = cookie_value(&req, REFRESH_COOKIE)?.ok_or_else(|| ApiError::unauthorized("no session: sign in again"))?;
     let s = &ctx.store;
     let row = s
-        .refresh_token_by_hash(&hash_refresh_token(ctx, &token)?)
+        .refresh_token_by_credential_hash(&hash_refresh_token(ctx, &token)?)
         .await?
         .ok_or_else(|| ApiError::unauthorized("this session is not known: sign in again"))?;
     if row.revoked_at.is_some() {
@@ -160,7 +160,7 @@ async fn refresh(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     if row.expires_at <= ctx.now {
         return Err(ApiError::new(401, "session_expired", "this session has expired: sign in again"));
     }
-    let operator = s.operator_in_tenant(&row.tenant_id, &row.operator_id).await?.filter(|o| o.active == 1);
+    let operator = s.tenant(&row.tenant_id).operator(&row.operator_id).await?.filter(|o| o.active == 1);
     let Some(operator) = operator else {
         s.revoke_refresh_family(&row.family_id, ctx.now).await?;
         return Err(ApiError::new(401, "account_deactivated", "this account has been deactivated"));
@@ -174,7 +174,7 @@ async fn refresh(req: Request, ctx: &Ctx) -> ApiResult<Response> {
 
 async fn logout(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     if let Some(token) = cookie_value(&req, REFRESH_COOKIE)? {
-        if let Some(row) = ctx.store.refresh_token_by_hash(&hash_refresh_token(ctx, &token)?).await? {
+        if let Some(row) = ctx.store.refresh_token_by_credential_hash(&hash_refresh_token(ctx, &token)?).await? {
             ctx.store.revoke_refresh_family(&row.family_id, ctx.now).await?;
         }
     }
@@ -210,7 +210,7 @@ async fn change_password(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         now: ctx.now,
     };
     s.batch(vec![
-        s.set_password_statement(operator.tenant_id(), operator.id(), &hash, ctx.now)?,
+        s.tenant(operator.tenant_id()).set_password_statement(operator.id(), &hash, ctx.now)?,
         s.revoke_operator_sessions_statement(operator.id(), ctx.now)?,
         s.audit_statement(&audit)?,
     ])
@@ -218,7 +218,7 @@ async fn change_password(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     crate::realtime::client::InboxClient::new(&ctx.env, operator.tenant_id())
         .tell(crate::realtime::wire::InboxCommand::Revoke { operator_id: operator.id().to_string() })
         .await;
-    let row = s.operator_by_id(operator.id()).await?.ok_or_else(|| ApiError::internal("operator vanished"))?;
+    let row = s.operator_by_session_subject(operator.id()).await?.ok_or_else(|| ApiError::internal("operator vanished"))?;
     let extra = me_body(ctx, &row).await?;
     issue_session(ctx, &row, None, 200, extra).await
 }

@@ -81,7 +81,7 @@ pub async fn upload(req: Request, ctx: &Ctx, room: &RoomClient) -> ApiResult<Res
     if let Some(c) = &caption {
         crate::domain::message::MessageText::parse(c).map_err(|e| e.at("caption"))?;
     }
-    let limits = ctx.store.upload_limits(&conversation.tenant_id).await?;
+    let limits = ctx.store.tenant(&conversation.tenant_id).upload_limits().await?;
     let max = limits.as_ref().and_then(|l| l.max_bytes).unwrap_or(DEFAULT_MAX_BYTES).min(DEFAULT_MAX_BYTES);
     let allowed: Vec<String> = limits.as_ref().and_then(|l| l.kinds.as_deref()).and_then(|k| serde_json::from_str(k).ok()).unwrap_or_else(|| {
         crate::domain::upload::ALL_KINDS.iter().map(|k| k.name().to_string()).collect()
@@ -124,7 +124,7 @@ pub async fn upload(req: Request, ctx: &Ctx, room: &RoomClient) -> ApiResult<Res
     if !matches!(&result, Ok(o) if !o.duplicate) {
         // A repeated upload (same id, same file), a conflicting one or a failure: keep nothing of this copy.
         let _ = bucket.delete(std::slice::from_ref(&key)).await;
-        ctx.store.delete_attachment(id.as_str()).await?;
+        ctx.store.tenant(&conversation.tenant_id).delete_attachment(id.as_str()).await?;
     }
     let mut outcome = result?;
     if let Some(event) = outcome.event.as_mut() {
@@ -150,7 +150,7 @@ pub async fn download(req: Request, ctx: &Ctx, key_parts: &[&str]) -> ApiResult<
     if !verify_file(&files_secret(ctx)?, &key, exp, &sig, ctx.now_secs()) {
         return Err(denied());
     }
-    let meta = ctx.store.attachment_by_key(&key).await?.ok_or_else(|| ApiError::not_found("file"))?;
+    let meta = ctx.store.attachment_by_signed_key(&key).await?.ok_or_else(|| ApiError::not_found("file"))?;
     let kind = FileKind::parse(&meta.kind).ok_or_else(|| ApiError::internal("unknown stored kind"))?;
     let object = Uploads::open(&ctx.env)?.get(&key).await?.ok_or_else(|| ApiError::not_found("file"))?;
     let etag = object.etag;

@@ -63,7 +63,7 @@ pub async fn authenticate_token(token: &str, ctx: &Ctx) -> ApiResult<Operator> {
     let claims = verify_access_token(&jwt_secret(ctx)?, token, ctx.now_secs())?;
     let row = ctx
         .store
-        .operator_in_tenant(&claims.tid, &claims.sub)
+        .tenant(&claims.tid).operator(&claims.sub)
         .await?
         .ok_or_else(|| ApiError::unauthorized("this account no longer exists"))?;
     if row.active == 0 {

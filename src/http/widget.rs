@@ -78,7 +78,7 @@ fn preflight() -> ApiResult<Response> {
 async fn site(req: &Request, ctx: &Ctx) -> ApiResult<Site> {
     let raw = super::query(req, "key").unwrap_or_default();
     let key = PublishableKey::parse(&raw).map_err(|_| ApiError::new(401, "invalid_key", "pass the publishable key as ?key=pk_…"))?;
-    let row = ctx.store.api_key_by_publishable_cached(key.as_str(), ctx.now).await?.ok_or_else(|| ApiError::new(401, "invalid_key", "this chat key does not exist"))?;
+    let row = ctx.store.api_key_by_credential(key.as_str(), ctx.now).await?.ok_or_else(|| ApiError::new(401, "invalid_key", "this chat key does not exist"))?;
     if row.revoked_at.is_some() {
         return Err(ApiError::new(401, "key_revoked", "this chat key has been revoked"));
     }
@@ -106,7 +106,7 @@ fn visitor_claims(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<VisitorCla
 /// The visitor behind the bearer token.
 async fn visitor(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<VisitorRow> {
     let claims = visitor_claims(req, ctx, site)?;
-    ctx.store.visitor_in_tenant(&claims.tid, &claims.sub).await?.ok_or_else(|| ApiError::unauthorized("unknown visitor"))
+    ctx.store.tenant(&claims.tid).visitor(&claims.sub).await?.ok_or_else(|| ApiError::unauthorized("unknown visitor"))
 }
 
 pub fn visitor_party(visitor: &VisitorRow, key_id: &str) -> Party {
@@ -171,7 +171,7 @@ fn config_cache_key(origin: &str, key_id: &str, lang: &str) -> String {
 pub async fn purge_config(req: &Request, ctx: &Ctx, tenant_id: &str) {
     let url = req.inner().url();
     let origin = url.find("://").and_then(|i| url[i + 3..].find('/').map(|j| &url[..i + 3 + j])).unwrap_or(&url).to_string();
-    let Ok(keys) = ctx.store.api_keys_for_tenant(tenant_id).await else { return };
+    let Ok(keys) = ctx.store.tenant(tenant_id).api_keys().await else { return };
     let cache = worker::Cache::default();
     for key in keys {
         for lang in crate::domain::bot::LOCALES.iter().copied().chain(["-"]) {
@@ -224,7 +224,7 @@ async fn config(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
 }
 
 async fn config_body(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Value> {
-    let (tenant, operators_online) = ctx.store.widget_config_context(&site.key.tenant_id).await?;
+    let (tenant, operators_online) = ctx.store.tenant(&site.key.tenant_id).widget_config_context().await?;
     let tenant = tenant.ok_or_else(|| ApiError::not_found("tenant"))?;
     let settings = crate::store::bot::BotSettingsRow { name: tenant.name.clone(), bot_flow: tenant.bot_flow.clone(), business_hours: tenant.business_hours.clone() };
     let flow = flow_of(&settings);
@@ -254,7 +254,7 @@ async fn config_body(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Value> 
 async fn session(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
     let body = read_body(&mut req).await?;
     body.allow(&["token", "external_id", "hash", "name", "email"])?;
-    let tenant = ctx.store.tenant_by_id(&site.key.tenant_id).await?.ok_or_else(|| ApiError::not_found("tenant"))?;
+    let tenant = ctx.store.tenant(&site.key.tenant_id).row().await?.ok_or_else(|| ApiError::not_found("tenant"))?;
     let name = body.opt_str("name")?.map(|n| Name::parse(n, "name", NAME_MAX)).transpose()?;
     let email = body.opt_str("email")?.map(Email::parse).transpose()?;
     let hash = body.opt_str("hash")?;
@@ -274,19 +274,19 @@ async fn session(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response
         let id = new_id()?;
         let row = ctx
             .store
-            .upsert_verified_visitor(id.as_str(), &tenant.id, external_id, name, email, ctx.now)
+            .tenant(&tenant.id).upsert_verified_visitor(id.as_str(), external_id, name, email, ctx.now)
             .await?
             .ok_or_else(|| ApiError::internal("verified visitor missing after upsert"))?;
         let resumed = row.id != id.as_str();
         (row, resumed)
     } else {
         let previous = match body.opt_str("token")?.map(|t| verify_visitor_token(&secret, t, ctx.now_secs())) {
-            Some(Ok(c)) if c.tid == tenant.id => ctx.store.visitor_in_tenant(&tenant.id, &c.sub).await?,
+            Some(Ok(c)) if c.tid == tenant.id => ctx.store.tenant(&tenant.id).visitor(&c.sub).await?,
             _ => None,
         };
         match previous {
             Some(v) if tenant.require_verified == 0 || v.verified == 1 => {
-                ctx.store.touch_visitor(&v.id, ctx.now).await?;
+                ctx.store.tenant(&v.tenant_id).touch_visitor(&v.id, ctx.now).await?;
                 (v, true)
             }
             _ if tenant.require_verified == 1 => {
@@ -294,8 +294,8 @@ async fn session(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response
             }
             _ => {
                 let id = new_id()?;
-                ctx.store.insert_anonymous_visitor(id.as_str(), &tenant.id, name, email, ctx.now).await?;
-                let row = ctx.store.visitor_in_tenant(&tenant.id, id.as_str()).await?.ok_or_else(|| ApiError::internal("visitor missing after insert"))?;
+                ctx.store.tenant(&tenant.id).insert_anonymous_visitor(id.as_str(), name, email, ctx.now).await?;
+                let row = ctx.store.tenant(&tenant.id).visitor(id.as_str()).await?.ok_or_else(|| ApiError::internal("visitor missing after insert"))?;
                 (row, false)
             }
         }
@@ -314,7 +314,7 @@ async fn session(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response
 
 async fn list_conversations(req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
     let v = visitor(&req, ctx, site).await?;
-    let rows = ctx.store.conversations_for_visitor(&v.tenant_id, &v.id, CONVERSATION_LIST_LIMIT).await?;
+    let rows = ctx.store.tenant(&v.tenant_id).conversations_for_visitor(&v.id, CONVERSATION_LIST_LIMIT).await?;
     list(&rows.iter().map(|r| r.to_json()).collect::<Vec<_>>(), None)
 }
 
@@ -341,7 +341,7 @@ async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiRes
         ClientMsgId::parse(&m.client_msg_id)?;
         MessageText::parse(&m.text)?;
     }
-    let context = ctx.store.widget_context_by_visitor_id(&claims.tid, &claims.sub).await?;
+    let context = ctx.store.tenant(&claims.tid).widget_context_by_visitor_id(&claims.sub).await?;
     let v = context.visitor.clone().ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
     let settings = context.settings.clone().ok_or_else(|| ApiError::not_found("tenant"))?;
     let flow = flow_of(&settings);
@@ -408,7 +408,7 @@ async fn handoff(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
         Some(d) => Some(Id::parse(d).ok_or_else(|| ApiError::invalid("department_id", "must be a department id"))?.to_string()),
         None => None,
     };
-    let context = ctx.store.widget_context_by_visitor_id(&claims.tid, &claims.sub).await?;
+    let context = ctx.store.tenant(&claims.tid).widget_context_by_visitor_id(&claims.sub).await?;
     let v = context.visitor.clone().ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
     let room = room(ctx, site, &v, raw_id)?;
     let department = match asked {
@@ -429,7 +429,7 @@ async fn contact(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
     body.allow(&["email"])?;
     let email = Email::parse(body.str("email")?)?;
     room.run(RoomCommand::Get).await?;
-    ctx.store.set_visitor_email(&v.tenant_id, &v.id, email.as_str()).await?;
+    ctx.store.tenant(&v.tenant_id).set_visitor_email(&v.id, email.as_str()).await?;
     room.run(RoomCommand::Contact { email: email.as_str().into() }).await?;
     json(200, &json!({ "visitor": { "id": v.id, "name": v.name, "email": email.as_str(), "verified": v.verified == 1 } }))
 }
@@ -452,7 +452,7 @@ async fn attach(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult
 pub async fn frame(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let raw = super::query(&req, "key").unwrap_or_default();
     let key = PublishableKey::parse(&raw).map_err(|_| ApiError::new(401, "invalid_key", "pass the publishable key as ?key=pk_…"))?;
-    let row = ctx.store.api_key_by_publishable_cached(key.as_str(), ctx.now).await?.filter(|k| k.revoked_at.is_none()).ok_or_else(|| ApiError::new(401, "invalid_key", "this chat key does not exist or was revoked"))?;
+    let row = ctx.store.api_key_by_credential(key.as_str(), ctx.now).await?.filter(|k| k.revoked_at.is_none()).ok_or_else(|| ApiError::new(401, "invalid_key", "this chat key does not exist or was revoked"))?;
     let locale = super::query(&req, "locale").filter(|l| l.len() == 2 && l.chars().all(|c| c.is_ascii_lowercase()));
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>Chat</title></head><body><script src=\"/widget.js\" data-key=\"{}\" data-mode=\"frame\"{} async></script></body></html>",

@@ -24,7 +24,7 @@ pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiRe
     let secret = super::session::jwt_secret(ctx)?;
     let room = match verify_visitor_token(&secret, token, ctx.now_secs()) {
         Ok(claims) => {
-            let key = ctx.store.api_key_in_tenant_cached(&claims.tid, &claims.kid, ctx.now).await?.filter(|k| k.revoked_at.is_none());
+            let key = ctx.store.tenant(&claims.tid).api_key_cached(&claims.kid, ctx.now).await?.filter(|k| k.revoked_at.is_none());
             let Some(key) = key else {
                 return Err(ApiError::new(401, "key_revoked", "this site's chat key is no longer valid"));
             };
@@ -32,7 +32,7 @@ pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiRe
             if !origin_allowed(&key.origins(), &origin) {
                 return Err(ApiError::new(403, "origin_not_allowed", "this origin may not use this chat key"));
             }
-            let visitor = ctx.store.visitor_in_tenant(&claims.tid, &claims.sub).await?.ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
+            let visitor = ctx.store.tenant(&claims.tid).visitor(&claims.sub).await?.ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
             // The room answers 404 unless the conversation is this visitor's.
             RoomClient::new(&ctx.env, &claims.tid, conversation_id.as_str(), super::widget::visitor_party(&visitor, &key.id))
         }

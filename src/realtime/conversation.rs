@@ -239,11 +239,11 @@ impl Room {
     async fn adopt(&self, caller: &Caller) -> std::result::Result<Conversation, RoomError> {
         let store = Store::open(&self.env).map_err(storage_error)?;
         let unavailable = |_| RoomError::unavailable("the conversation could not be loaded; please retry");
-        let row = store.conversation_in_tenant(&caller.tenant_id, &caller.conversation_id).await.map_err(unavailable)?.ok_or_else(RoomError::not_found)?;
+        let row = store.tenant(&caller.tenant_id).conversation(&caller.conversation_id).await.map_err(unavailable)?.ok_or_else(RoomError::not_found)?;
         let mut events = Vec::new();
         loop {
             let after = events.last().map(|e: &EventRow| e.seq).unwrap_or(0);
-            let page = store.events_after(&row.id, after, HISTORY_MAX, true).await.map_err(unavailable)?;
+            let page = store.tenant(&row.tenant_id).events_after(&row.id, after, HISTORY_MAX, true).await.map_err(unavailable)?;
             let full = page.len() as i64 == HISTORY_MAX;
             events.extend(page);
             if !full {
@@ -891,7 +891,7 @@ impl Room {
     async fn operator_still_valid(&self, caller: &Caller) -> bool {
         let (Party::Operator { id, ver, .. } | Party::Monitor { id, ver, .. }) = &caller.party else { return true };
         let Ok(store) = Store::open(&self.env) else { return false };
-        match store.operator_in_tenant(&caller.tenant_id, id).await {
+        match store.tenant(&caller.tenant_id).operator(id).await {
             Ok(Some(op)) => op.active == 1 && op.token_version == *ver,
             Ok(None) => false,
             // D1 unreachable: the socket was valid when it opened; do not cut a live chat for that.

@@ -182,15 +182,15 @@ impl Follower {
 async fn write_batch(store: &Store, c: &crate::realtime::wire::Snapshot, upto: i64, events: &[EventRow], reads: &[super::room_db::ReadMarker]) -> Result<(), String> {
     let build = || -> crate::store::StoreResult<Vec<worker::D1PreparedStatement>> {
         let mut statements = vec![store.follow_conversation_statement(c, upto)?];
-        statements.extend(store.follow_events_statements(&c.id, &c.tenant_id, events)?);
+        statements.extend(store.tenant(&c.tenant_id).follow_events_statements(&c.id, events)?);
         for e in events {
             if let (true, Some(Value::String(op))) = (e.kind == "assigned" || e.kind == "transferred", assignee_of(e)) {
-                statements.push(store.mark_assigned_statement(&op, e.created_at)?);
+                statements.push(store.tenant(&c.tenant_id).mark_assigned_statement(&op, e.created_at)?);
             }
         }
         for r in reads {
             if let Some(operator) = r.reader.strip_prefix("operator:") {
-                statements.push(store.mark_read_statement(&c.tenant_id, operator, &c.id, r.seq)?);
+                statements.push(store.tenant(&c.tenant_id).mark_read_statement(operator, &c.id, r.seq)?);
             }
         }
         Ok(statements)

@@ -280,7 +280,7 @@ impl Inbox {
             return;
         }
         let Ok(store) = Store::open(&self.env) else { return };
-        let Ok((candidates, memberships)) = store.routing_snapshot(&tenant).await else { return };
+        let Ok((candidates, memberships)) = store.tenant(&tenant).routing_snapshot().await else { return };
         let queue: Vec<Queued> = queued.iter().map(|q| Queued { id: q.id.clone(), department: q.department_id.clone().unwrap_or_default(), queued_at: q.queued_at.unwrap_or(0) }).collect();
         let pool: Vec<Candidate> = candidates
             .iter()
@@ -359,7 +359,7 @@ impl Inbox {
         } else {
             let tenant = self.db.tenant().map_err(storage_error)?.unwrap_or_default();
             let store = Store::open(&self.env).map_err(|e| RoomError::unavailable(e.to_string()))?;
-            let rows = store.operators_for_tenant(&tenant).await.map_err(|_| RoomError::unavailable("operators are unavailable right now"))?;
+            let rows = store.tenant(&tenant).operators().await.map_err(|_| RoomError::unavailable("operators are unavailable right now"))?;
             rows.iter()
                 .filter(|o| operators.contains(&o.id))
                 .map(|o| json!({ "id": o.id, "name": o.name, "status": o.status, "active": o.active == 1, "capacity": o.capacity }))
@@ -422,7 +422,7 @@ impl Inbox {
     /// cursor then gets the `changes` it missed. Live changes flow once its cursor is set.
     async fn join(&self, ws: &WebSocket, who: &ConsoleIdentity, cursor: Option<i64>) {
         let operators = match Store::open(&self.env) {
-            Ok(store) => store.operators_for_tenant(&who.tenant_id).await.unwrap_or_default(),
+            Ok(store) => store.tenant(&who.tenant_id).operators().await.unwrap_or_default(),
             Err(_) => Vec::new(),
         };
         let online: Vec<String> = self.sockets.all(&self.state).iter().map(|p| p.1.who.operator_id.clone()).collect();
@@ -547,7 +547,7 @@ impl Inbox {
     async fn go_offline(self: Rc<Self>, operator_id: &str) -> bool {
         let Ok(Some(tenant)) = self.db.tenant() else { return false };
         let Ok(store) = Store::open(&self.env) else { return false };
-        let marked = match store.set_operator_status_statement(&tenant, operator_id, OperatorStatus::Offline.as_str(), now_ms()) {
+        let marked = match store.tenant(&tenant).set_operator_status_statement(operator_id, OperatorStatus::Offline.as_str(), now_ms()) {
             Ok(statement) => store.batch(vec![statement]).await.is_ok(),
             Err(_) => false,
         };

@@ -20,7 +20,7 @@ pub fn hours_of(settings: &BotSettingsRow) -> Option<BusinessHours> {
 
 /// Best FAQ hits for a question: `(entries as JSON with score and confidence, confident?)`.
 pub async fn ask(store: &Store, tenant_id: &str, question: &str, limit: usize) -> StoreResult<(Vec<Value>, bool)> {
-    let rows = store.faq_for_tenant(tenant_id).await?;
+    let rows = store.tenant(tenant_id).faq_entries().await?;
     let keywords: Vec<Vec<String>> = rows.iter().map(|r| r.keyword_list()).collect();
     let docs: Vec<FaqDoc<'_>> = rows.iter().zip(&keywords).map(|(r, k)| FaqDoc { question: &r.question, answer: &r.answer, keywords: k }).collect();
     let hits = FaqIndex::build(&docs).search(question, limit);
@@ -38,7 +38,7 @@ pub async fn ask(store: &Store, tenant_id: &str, question: &str, limit: usize) -
 
 /// The bot's reply to a visitor message: `(text, data)`, or `None` when the bot is switched off.
 pub async fn reply(store: &Store, tenant_id: &str, locale: &str, question: &str) -> StoreResult<Option<(String, Value)>> {
-    let Some(settings) = store.bot_settings(tenant_id).await? else { return Ok(None) };
+    let Some(settings) = store.tenant(tenant_id).bot_settings().await? else { return Ok(None) };
     if !flow_of(&settings).auto_reply {
         return Ok(None);
     }

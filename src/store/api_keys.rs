@@ -6,7 +6,7 @@ use worker::D1PreparedStatement;
 
 use std::collections::HashMap;
 
-use super::{int, text, Store, StoreResult, FromRow, Row};
+use super::{int, text, FromRow, Row, Store, StoreResult, TenantStore};
 
 #[derive(Debug, Clone)]
 pub struct ApiKeyRow {
@@ -66,17 +66,9 @@ impl Store {
         )
     }
 
-    pub async fn api_keys_for_tenant(&self, tenant_id: &str) -> StoreResult<Vec<ApiKeyRow>> {
-        self.all("SELECT * FROM api_keys WHERE tenant_id = ?1 ORDER BY created_at DESC, id", &[text(tenant_id)]).await
-    }
-
-    pub async fn api_key_in_tenant(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ApiKeyRow>> {
-        self.first("SELECT * FROM api_keys WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id)]).await
-    }
-
     /// The key a widget presents; revoked keys are returned too so callers can say "revoked".
     /// Kept per isolate for at most `KEY_CACHE_MS` (see `cached_key`).
-    pub async fn api_key_by_publishable_cached(&self, publishable_key: &str, now: i64) -> StoreResult<Option<ApiKeyRow>> {
+    pub async fn api_key_by_credential(&self, publishable_key: &str, now: i64) -> StoreResult<Option<ApiKeyRow>> {
         let name = format!("pk:{publishable_key}");
         if let Some(hit) = cached_key(&name, now) {
             return Ok(hit);
@@ -85,35 +77,45 @@ impl Store {
         remember_key(name, row.clone(), now);
         Ok(row)
     }
-
-    /// A key by its id, as a visitor token names it (cached like `api_key_by_publishable_cached`).
-    pub async fn api_key_in_tenant_cached(&self, tenant_id: &str, id: &str, now: i64) -> StoreResult<Option<ApiKeyRow>> {
-        let name = format!("id:{tenant_id}:{id}");
-        if let Some(hit) = cached_key(&name, now) {
-            return Ok(hit);
-        }
-        let row = self.api_key_in_tenant(tenant_id, id).await?;
-        remember_key(name, row.clone(), now);
-        Ok(row)
-    }
-
-    pub fn update_api_key_statement(&self, tenant_id: &str, id: &str, label: &str, allowed_origins: &str) -> StoreResult<D1PreparedStatement> {
-        self.stmt(
-            "UPDATE api_keys SET label = ?3, allowed_origins = ?4 WHERE tenant_id = ?1 AND id = ?2",
-            &[text(tenant_id), text(id), text(label), text(allowed_origins)],
-        )
-    }
-
-    pub fn revoke_api_key_statement(&self, tenant_id: &str, id: &str, now: i64) -> StoreResult<D1PreparedStatement> {
-        self.stmt(
-            "UPDATE api_keys SET revoked_at = ?3 WHERE tenant_id = ?1 AND id = ?2 AND revoked_at IS NULL",
-            &[text(tenant_id), text(id), int(now)],
-        )
-    }
 }
 
 impl FromRow for ApiKeyRow {
     fn from_row(r: &Row) -> Self {
         ApiKeyRow { id: r.str("id"), tenant_id: r.str("tenant_id"), publishable_key: r.str("publishable_key"), label: r.str("label"), allowed_origins: r.str("allowed_origins"), created_at: r.i64("created_at"), revoked_at: r.opt_i64("revoked_at") }
+    }
+}
+
+impl TenantStore<'_> {
+    pub async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRow>> {
+        self.store.all("SELECT * FROM api_keys WHERE tenant_id = ?1 ORDER BY created_at DESC, id", &[text(self.tenant_id)]).await
+    }
+
+    pub async fn api_key(&self, id: &str) -> StoreResult<Option<ApiKeyRow>> {
+        self.store.first("SELECT * FROM api_keys WHERE tenant_id = ?1 AND id = ?2", &[text(self.tenant_id), text(id)]).await
+    }
+
+    /// A key by its id, as a visitor token names it (cached like `api_key_by_credential`).
+    pub async fn api_key_cached(&self, id: &str, now: i64) -> StoreResult<Option<ApiKeyRow>> {
+        let name = format!("id:{}:{id}", self.tenant_id);
+        if let Some(hit) = cached_key(&name, now) {
+            return Ok(hit);
+        }
+        let row = self.api_key(id).await?;
+        remember_key(name, row.clone(), now);
+        Ok(row)
+    }
+
+    pub fn update_api_key_statement(&self, id: &str, label: &str, allowed_origins: &str) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt(
+            "UPDATE api_keys SET label = ?3, allowed_origins = ?4 WHERE tenant_id = ?1 AND id = ?2",
+            &[text(self.tenant_id), text(id), text(label), text(allowed_origins)],
+        )
+    }
+
+    pub fn revoke_api_key_statement(&self, id: &str, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt(
+            "UPDATE api_keys SET revoked_at = ?3 WHERE tenant_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+            &[text(self.tenant_id), text(id), int(now)],
+        )
     }
 }

@@ -1,6 +1,6 @@
 //! Attachment metadata (the bytes are in R2), and removing a conversation's data.
 
-use super::{int, text, FromRow, Row, Store, StoreResult};
+use super::{TenantStore, int, text, FromRow, Row, Store, StoreResult};
 
 #[derive(Debug, Clone)]
 pub struct AttachmentRow {
@@ -53,17 +53,6 @@ pub struct NewAttachment<'a> {
 }
 
 impl Store {
-    pub async fn upload_limits(&self, tenant_id: &str) -> StoreResult<Option<UploadLimits>> {
-        self.first("SELECT upload_max_bytes, upload_kinds FROM tenants WHERE id = ?1", &[text(tenant_id)]).await
-    }
-
-    pub fn set_upload_limits_statement(&self, tenant_id: &str, max_bytes: Option<i64>, kinds: Option<&str>) -> StoreResult<worker::D1PreparedStatement> {
-        self.stmt(
-            "UPDATE tenants SET upload_max_bytes = ?2, upload_kinds = ?3 WHERE id = ?1",
-            &[text(tenant_id), max_bytes.map(int).unwrap_or(worker::wasm_bindgen::JsValue::NULL), super::opt_text(kinds)],
-        )
-    }
-
     pub async fn insert_attachment(&self, a: &NewAttachment<'_>) -> StoreResult<usize> {
         self.run(
             "INSERT INTO attachments (id, tenant_id, conversation_id, object_key, name, size, kind, uploader_type, uploader_id, created_at)
@@ -73,25 +62,38 @@ impl Store {
         .await
     }
 
-    pub async fn attachment_by_key(&self, object_key: &str) -> StoreResult<Option<AttachmentRow>> {
+    pub async fn attachment_by_signed_key(&self, object_key: &str) -> StoreResult<Option<AttachmentRow>> {
         self.first("SELECT * FROM attachments WHERE object_key = ?1", &[text(object_key)]).await
     }
+}
 
+impl TenantStore<'_> {
     pub async fn delete_attachment(&self, id: &str) -> StoreResult<usize> {
-        self.run("DELETE FROM attachments WHERE id = ?1", &[text(id)]).await
+        self.store.run("DELETE FROM attachments WHERE id = ?1 AND tenant_id = ?2", &[text(id), text(self.tenant_id)]).await
+    }
+
+    pub async fn upload_limits(&self) -> StoreResult<Option<UploadLimits>> {
+        self.store.first("SELECT upload_max_bytes, upload_kinds FROM tenants WHERE id = ?1", &[text(self.tenant_id)]).await
+    }
+
+    pub fn set_upload_limits_statement(&self, max_bytes: Option<i64>, kinds: Option<&str>) -> StoreResult<worker::D1PreparedStatement> {
+        self.store.stmt(
+            "UPDATE tenants SET upload_max_bytes = ?2, upload_kinds = ?3 WHERE id = ?1",
+            &[text(self.tenant_id), max_bytes.map(int).unwrap_or(worker::wasm_bindgen::JsValue::NULL), super::opt_text(kinds)],
+        )
     }
 
     /// Removes a conversation and everything recorded about it (R2 objects are removed by the caller).
     /// Deletes a conversation's rows, with `also` (tombstone, feed entry, audit) in the same transaction.
-    pub async fn delete_conversation_data(&self, tenant_id: &str, conversation_id: &str, also: Vec<worker::D1PreparedStatement>) -> StoreResult<()> {
-        let (t, c) = (text(tenant_id), text(conversation_id));
+    pub async fn delete_conversation_data(&self, conversation_id: &str, also: Vec<worker::D1PreparedStatement>) -> StoreResult<()> {
+        let (t, c) = (text(self.tenant_id), text(conversation_id));
         let mut statements = vec![
-            self.stmt("DELETE FROM events WHERE tenant_id = ?1 AND conversation_id = ?2", &[t.clone(), c.clone()])?,
-            self.stmt("DELETE FROM attachments WHERE tenant_id = ?1 AND conversation_id = ?2", &[t.clone(), c.clone()])?,
-            self.stmt("DELETE FROM operator_reads WHERE tenant_id = ?1 AND conversation_id = ?2", &[t.clone(), c.clone()])?,
-            self.stmt("DELETE FROM conversations WHERE tenant_id = ?1 AND id = ?2", &[t, c])?,
+            self.store.stmt("DELETE FROM events WHERE tenant_id = ?1 AND conversation_id = ?2", &[t.clone(), c.clone()])?,
+            self.store.stmt("DELETE FROM attachments WHERE tenant_id = ?1 AND conversation_id = ?2", &[t.clone(), c.clone()])?,
+            self.store.stmt("DELETE FROM operator_reads WHERE tenant_id = ?1 AND conversation_id = ?2", &[t.clone(), c.clone()])?,
+            self.store.stmt("DELETE FROM conversations WHERE tenant_id = ?1 AND id = ?2", &[t, c])?,
         ];
         statements.extend(also);
-        self.batch(statements).await
+        self.store.batch(statements).await
     }
 }

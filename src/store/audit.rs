@@ -2,7 +2,7 @@
 
 use worker::D1PreparedStatement;
 
-use super::{int, opt_text, text, Store, StoreResult, FromRow, Row};
+use super::{int, opt_text, text, FromRow, Row, Store, StoreResult, TenantStore};
 
 #[derive(Debug, Clone)]
 pub struct AuditRow {
@@ -32,20 +32,22 @@ impl Store {
             &[text(e.tenant_id), opt_text(e.actor), text(e.action), text(e.target_type), text(e.target_id), text(&e.detail.to_string()), int(e.now)],
         )
     }
-
-    /// Newest first; `before_id` continues a previous page.
-    pub async fn audit_entries_for_tenant(&self, tenant_id: &str, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<AuditRow>> {
-        self.all(
-            "SELECT id, actor_operator_id, action, target_type, target_id, detail, created_at FROM audit_log
-             WHERE tenant_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
-            &[text(tenant_id), int(before_id.unwrap_or(i64::MAX)), int(limit)],
-        )
-        .await
-    }
 }
 
 impl FromRow for AuditRow {
     fn from_row(r: &Row) -> Self {
         AuditRow { id: r.i64("id"), actor_operator_id: r.opt_str("actor_operator_id"), action: r.str("action"), target_type: r.opt_str("target_type"), target_id: r.opt_str("target_id"), detail: r.str("detail"), created_at: r.i64("created_at") }
+    }
+}
+
+impl TenantStore<'_> {
+    /// Newest first; `before_id` continues a previous page.
+    pub async fn audit_entries(&self, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<AuditRow>> {
+        self.store.all(
+            "SELECT id, actor_operator_id, action, target_type, target_id, detail, created_at FROM audit_log
+             WHERE tenant_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+            &[text(self.tenant_id), int(before_id.unwrap_or(i64::MAX)), int(limit)],
+        )
+        .await
     }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{int, opt_text, text, Store, StoreResult, FromRow, Row};
+use super::{int, opt_text, text, FromRow, Row, StoreResult, TenantStore};
 
 #[derive(Debug, Clone)]
 pub struct FaqRow {
@@ -40,60 +40,6 @@ pub struct NewFaq<'a> {
     pub department_id: Option<&'a str>,
 }
 
-impl Store {
-    pub async fn bot_settings(&self, tenant_id: &str) -> StoreResult<Option<BotSettingsRow>> {
-        self.first("SELECT name, bot_flow, business_hours FROM tenants WHERE id = ?1", &[text(tenant_id)]).await
-    }
-
-    pub async fn set_bot_flow(&self, tenant_id: &str, flow: &str) -> StoreResult<usize> {
-        self.run("UPDATE tenants SET bot_flow = ?2 WHERE id = ?1", &[text(tenant_id), text(flow)]).await
-    }
-
-    pub fn set_business_hours_statement(&self, tenant_id: &str, hours: Option<&str>) -> StoreResult<worker::D1PreparedStatement> {
-        self.stmt("UPDATE tenants SET business_hours = ?2 WHERE id = ?1", &[text(tenant_id), opt_text(hours)])
-    }
-
-    pub async fn faq_for_tenant(&self, tenant_id: &str) -> StoreResult<Vec<FaqRow>> {
-        self.all(
-            "SELECT id, question, answer, keywords, department_id, created_at, updated_at FROM faq_entries WHERE tenant_id = ?1 ORDER BY created_at, id LIMIT 1000",
-            &[text(tenant_id)],
-        )
-        .await
-    }
-
-    pub async fn faq_in_tenant(&self, tenant_id: &str, id: &str) -> StoreResult<Option<FaqRow>> {
-        self.first(
-            "SELECT id, question, answer, keywords, department_id, created_at, updated_at FROM faq_entries WHERE tenant_id = ?1 AND id = ?2",
-            &[text(tenant_id), text(id)],
-        )
-        .await
-    }
-
-    pub async fn insert_faq(&self, id: &str, tenant_id: &str, f: &NewFaq<'_>, now: i64) -> StoreResult<usize> {
-        self.run(
-            "INSERT INTO faq_entries (id, tenant_id, question, answer, keywords, department_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-            &[text(id), text(tenant_id), text(f.question), text(f.answer), text(f.keywords), opt_text(f.department_id), int(now)],
-        )
-        .await
-    }
-
-    pub async fn update_faq(&self, tenant_id: &str, id: &str, f: &NewFaq<'_>, now: i64) -> StoreResult<usize> {
-        self.run(
-            "UPDATE faq_entries SET question = ?3, answer = ?4, keywords = ?5, department_id = ?6, updated_at = ?7 WHERE tenant_id = ?1 AND id = ?2",
-            &[text(tenant_id), text(id), text(f.question), text(f.answer), text(f.keywords), opt_text(f.department_id), int(now)],
-        )
-        .await
-    }
-
-    pub async fn delete_faq(&self, tenant_id: &str, id: &str) -> StoreResult<usize> {
-        self.run("DELETE FROM faq_entries WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id)]).await
-    }
-
-    pub async fn set_visitor_email(&self, tenant_id: &str, visitor_id: &str, email: &str) -> StoreResult<usize> {
-        self.run("UPDATE visitors SET email = ?3 WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(visitor_id), text(email)]).await
-    }
-}
-
 impl FromRow for FaqRow {
     fn from_row(r: &Row) -> Self {
         FaqRow { id: r.str("id"), question: r.str("question"), answer: r.str("answer"), keywords: r.str("keywords"), department_id: r.opt_str("department_id"), created_at: r.i64("created_at"), updated_at: r.i64("updated_at") }
@@ -103,5 +49,59 @@ impl FromRow for FaqRow {
 impl FromRow for BotSettingsRow {
     fn from_row(r: &Row) -> Self {
         BotSettingsRow { name: r.str("name"), bot_flow: r.opt_str("bot_flow"), business_hours: r.opt_str("business_hours") }
+    }
+}
+
+impl TenantStore<'_> {
+    pub async fn bot_settings(&self) -> StoreResult<Option<BotSettingsRow>> {
+        self.store.first("SELECT name, bot_flow, business_hours FROM tenants WHERE id = ?1", &[text(self.tenant_id)]).await
+    }
+
+    pub async fn set_bot_flow(&self, flow: &str) -> StoreResult<usize> {
+        self.store.run("UPDATE tenants SET bot_flow = ?2 WHERE id = ?1", &[text(self.tenant_id), text(flow)]).await
+    }
+
+    pub fn set_business_hours_statement(&self, hours: Option<&str>) -> StoreResult<worker::D1PreparedStatement> {
+        self.store.stmt("UPDATE tenants SET business_hours = ?2 WHERE id = ?1", &[text(self.tenant_id), opt_text(hours)])
+    }
+
+    pub async fn faq_entries(&self) -> StoreResult<Vec<FaqRow>> {
+        self.store.all(
+            "SELECT id, question, answer, keywords, department_id, created_at, updated_at FROM faq_entries WHERE tenant_id = ?1 ORDER BY created_at, id LIMIT 1000",
+            &[text(self.tenant_id)],
+        )
+        .await
+    }
+
+    pub async fn faq_entry(&self, id: &str) -> StoreResult<Option<FaqRow>> {
+        self.store.first(
+            "SELECT id, question, answer, keywords, department_id, created_at, updated_at FROM faq_entries WHERE tenant_id = ?1 AND id = ?2",
+            &[text(self.tenant_id), text(id)],
+        )
+        .await
+    }
+
+    pub async fn insert_faq(&self, id: &str, f: &NewFaq<'_>, now: i64) -> StoreResult<usize> {
+        self.store.run(
+            "INSERT INTO faq_entries (id, tenant_id, question, answer, keywords, department_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            &[text(id), text(self.tenant_id), text(f.question), text(f.answer), text(f.keywords), opt_text(f.department_id), int(now)],
+        )
+        .await
+    }
+
+    pub async fn update_faq(&self, id: &str, f: &NewFaq<'_>, now: i64) -> StoreResult<usize> {
+        self.store.run(
+            "UPDATE faq_entries SET question = ?3, answer = ?4, keywords = ?5, department_id = ?6, updated_at = ?7 WHERE tenant_id = ?1 AND id = ?2",
+            &[text(self.tenant_id), text(id), text(f.question), text(f.answer), text(f.keywords), opt_text(f.department_id), int(now)],
+        )
+        .await
+    }
+
+    pub async fn delete_faq(&self, id: &str) -> StoreResult<usize> {
+        self.store.run("DELETE FROM faq_entries WHERE tenant_id = ?1 AND id = ?2", &[text(self.tenant_id), text(id)]).await
+    }
+
+    pub async fn set_visitor_email(&self, visitor_id: &str, email: &str) -> StoreResult<usize> {
+        self.store.run("UPDATE visitors SET email = ?3 WHERE tenant_id = ?1 AND id = ?2", &[text(self.tenant_id), text(visitor_id), text(email)]).await
     }
 }

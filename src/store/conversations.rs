@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{int, text, Store, StoreResult, FromRow, Row};
+use super::{int, text, FromRow, Row, StoreResult, TenantStore};
 
 #[derive(Debug, Clone)]
 pub struct ConversationRow {
@@ -35,24 +35,22 @@ impl ConversationRow {
     }
 }
 
-impl Store {
-    pub async fn conversations_for_visitor(&self, tenant_id: &str, visitor_id: &str, limit: i64) -> StoreResult<Vec<ConversationRow>> {
-        self.all(
+impl FromRow for ConversationRow {
+    fn from_row(r: &Row) -> Self {
+        ConversationRow { id: r.str("id"), tenant_id: r.str("tenant_id"), visitor_id: r.str("visitor_id"), status: r.str("status"), department_id: r.opt_str("department_id"), assignee_id: r.opt_str("assignee_id"), client_request_id: r.opt_str("client_request_id"), last_seq: r.i64("last_seq"), last_message_preview: r.opt_str("last_message_preview"), last_message_at: r.opt_i64("last_message_at"), created_at: r.i64("created_at"), updated_at: r.i64("updated_at"), queued_at: r.opt_i64("queued_at"), closed_at: r.opt_i64("closed_at"), locale: r.opt_str("locale"), menu_path: r.opt_str("menu_path") }
+    }
+}
+
+impl TenantStore<'_> {
+    pub async fn conversations_for_visitor(&self, visitor_id: &str, limit: i64) -> StoreResult<Vec<ConversationRow>> {
+        self.store.all(
             "SELECT * FROM conversations WHERE tenant_id = ?1 AND visitor_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3",
-            &[text(tenant_id), text(visitor_id), int(limit)],
+            &[text(self.tenant_id), text(visitor_id), int(limit)],
         )
         .await
     }
 
-    pub async fn conversation_in_tenant(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ConversationRow>> {
-        self.first("SELECT * FROM conversations WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id)]).await
-    }
-
-
-}
-
-impl FromRow for ConversationRow {
-    fn from_row(r: &Row) -> Self {
-        ConversationRow { id: r.str("id"), tenant_id: r.str("tenant_id"), visitor_id: r.str("visitor_id"), status: r.str("status"), department_id: r.opt_str("department_id"), assignee_id: r.opt_str("assignee_id"), client_request_id: r.opt_str("client_request_id"), last_seq: r.i64("last_seq"), last_message_preview: r.opt_str("last_message_preview"), last_message_at: r.opt_i64("last_message_at"), created_at: r.i64("created_at"), updated_at: r.i64("updated_at"), queued_at: r.opt_i64("queued_at"), closed_at: r.opt_i64("closed_at"), locale: r.opt_str("locale"), menu_path: r.opt_str("menu_path") }
+    pub async fn conversation(&self, id: &str) -> StoreResult<Option<ConversationRow>> {
+        self.store.first("SELECT * FROM conversations WHERE tenant_id = ?1 AND id = ?2", &[text(self.tenant_id), text(id)]).await
     }
 }

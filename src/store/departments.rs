@@ -2,7 +2,7 @@
 
 use worker::D1PreparedStatement;
 
-use super::{int, text, Store, StoreResult, FromRow, Row};
+use super::{int, text, FromRow, Row, StoreResult, TenantStore};
 
 #[derive(Debug, Clone)]
 pub struct DepartmentRow {
@@ -13,60 +13,60 @@ pub struct DepartmentRow {
     pub created_at: i64,
 }
 
-impl Store {
-    pub fn insert_department_statement(&self, id: &str, tenant_id: &str, name: &str, is_default: bool, now: i64) -> StoreResult<D1PreparedStatement> {
-        self.stmt(
-            "INSERT INTO departments (id, tenant_id, name, is_default, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            &[text(id), text(tenant_id), text(name), int(is_default as i64), int(now)],
-        )
-    }
-
-    pub async fn departments_for_tenant(&self, tenant_id: &str) -> StoreResult<Vec<DepartmentRow>> {
-        self.all("SELECT * FROM departments WHERE tenant_id = ?1 ORDER BY is_default DESC, name", &[text(tenant_id)]).await
-    }
-
-    pub async fn department_in_tenant(&self, tenant_id: &str, id: &str) -> StoreResult<Option<DepartmentRow>> {
-        self.first("SELECT * FROM departments WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id)]).await
-    }
-
-    pub async fn default_department(&self, tenant_id: &str) -> StoreResult<Option<DepartmentRow>> {
-        self.first("SELECT * FROM departments WHERE tenant_id = ?1 AND is_default = 1", &[text(tenant_id)]).await
-    }
-
-    pub fn rename_department_statement(&self, tenant_id: &str, id: &str, name: &str) -> StoreResult<D1PreparedStatement> {
-        self.stmt("UPDATE departments SET name = ?3 WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id), text(name)])
-    }
-
-    pub fn delete_department_members_statement(&self, tenant_id: &str, department_id: &str) -> StoreResult<D1PreparedStatement> {
-        self.stmt("DELETE FROM department_members WHERE tenant_id = ?1 AND department_id = ?2", &[text(tenant_id), text(department_id)])
-    }
-
-    /// Deletes a non-default department (the default one is protected here too, not only in `http`).
-    pub fn delete_department_statement(&self, tenant_id: &str, id: &str) -> StoreResult<D1PreparedStatement> {
-        self.stmt("DELETE FROM departments WHERE tenant_id = ?1 AND id = ?2 AND is_default = 0", &[text(tenant_id), text(id)])
-    }
-
-    pub fn add_member_statement(&self, tenant_id: &str, department_id: &str, operator_id: &str) -> StoreResult<D1PreparedStatement> {
-        self.stmt(
-            "INSERT OR IGNORE INTO department_members (department_id, operator_id, tenant_id) VALUES (?1, ?2, ?3)",
-            &[text(department_id), text(operator_id), text(tenant_id)],
-        )
-    }
-
-    pub fn remove_member_statement(&self, tenant_id: &str, department_id: &str, operator_id: &str) -> StoreResult<D1PreparedStatement> {
-        self.stmt(
-            "DELETE FROM department_members WHERE tenant_id = ?1 AND department_id = ?2 AND operator_id = ?3",
-            &[text(tenant_id), text(department_id), text(operator_id)],
-        )
-    }
-
-    pub fn delete_operator_memberships_statement(&self, tenant_id: &str, operator_id: &str) -> StoreResult<D1PreparedStatement> {
-        self.stmt("DELETE FROM department_members WHERE tenant_id = ?1 AND operator_id = ?2", &[text(tenant_id), text(operator_id)])
-    }
-}
-
 impl FromRow for DepartmentRow {
     fn from_row(r: &Row) -> Self {
         DepartmentRow { id: r.str("id"), tenant_id: r.str("tenant_id"), name: r.str("name"), is_default: r.i64("is_default"), created_at: r.i64("created_at") }
+    }
+}
+
+impl TenantStore<'_> {
+    pub fn insert_department_statement(&self, id: &str, name: &str, is_default: bool, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt(
+            "INSERT INTO departments (id, tenant_id, name, is_default, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            &[text(id), text(self.tenant_id), text(name), int(is_default as i64), int(now)],
+        )
+    }
+
+    pub async fn departments(&self) -> StoreResult<Vec<DepartmentRow>> {
+        self.store.all("SELECT * FROM departments WHERE tenant_id = ?1 ORDER BY is_default DESC, name", &[text(self.tenant_id)]).await
+    }
+
+    pub async fn department(&self, id: &str) -> StoreResult<Option<DepartmentRow>> {
+        self.store.first("SELECT * FROM departments WHERE tenant_id = ?1 AND id = ?2", &[text(self.tenant_id), text(id)]).await
+    }
+
+    pub async fn default_department(&self) -> StoreResult<Option<DepartmentRow>> {
+        self.store.first("SELECT * FROM departments WHERE tenant_id = ?1 AND is_default = 1", &[text(self.tenant_id)]).await
+    }
+
+    pub fn rename_department_statement(&self, id: &str, name: &str) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt("UPDATE departments SET name = ?3 WHERE tenant_id = ?1 AND id = ?2", &[text(self.tenant_id), text(id), text(name)])
+    }
+
+    pub fn delete_department_members_statement(&self, department_id: &str) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt("DELETE FROM department_members WHERE tenant_id = ?1 AND department_id = ?2", &[text(self.tenant_id), text(department_id)])
+    }
+
+    /// Deletes a non-default department (the default one is protected here too, not only in `http`).
+    pub fn delete_department_statement(&self, id: &str) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt("DELETE FROM departments WHERE tenant_id = ?1 AND id = ?2 AND is_default = 0", &[text(self.tenant_id), text(id)])
+    }
+
+    pub fn add_member_statement(&self, department_id: &str, operator_id: &str) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt(
+            "INSERT OR IGNORE INTO department_members (department_id, operator_id, tenant_id) VALUES (?1, ?2, ?3)",
+            &[text(department_id), text(operator_id), text(self.tenant_id)],
+        )
+    }
+
+    pub fn remove_member_statement(&self, department_id: &str, operator_id: &str) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt(
+            "DELETE FROM department_members WHERE tenant_id = ?1 AND department_id = ?2 AND operator_id = ?3",
+            &[text(self.tenant_id), text(department_id), text(operator_id)],
+        )
+    }
+
+    pub fn delete_operator_memberships_statement(&self, operator_id: &str) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt("DELETE FROM department_members WHERE tenant_id = ?1 AND operator_id = ?2", &[text(self.tenant_id), text(operator_id)])
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{int, text, Store, StoreResult, FromRow, Row};
+use super::{int, text, FromRow, Row, StoreResult, TenantStore};
 
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct EventRow {
@@ -46,16 +46,16 @@ impl EventRow {
 
 const EVENT_COLUMNS: &str = "seq, type, author_type, author_id, author_name, client_msg_id, text, data, content_hash, private, created_at";
 
-impl Store {
-    /// Events after `after_seq`, in order; private notes only when asked for.
+impl TenantStore<'_> {
+    /// A conversation's events after `after_seq`, in order; private notes only when asked for.
     pub async fn events_after(&self, conversation_id: &str, after_seq: i64, limit: i64, include_private: bool) -> StoreResult<Vec<EventRow>> {
-        self.all(
-            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id = ?1 AND seq > ?2 AND (private = 0 OR ?4 = 1) ORDER BY seq LIMIT ?3"),
-            &[text(conversation_id), int(after_seq), int(limit), int(include_private as i64)],
-        )
-        .await
+        self.store
+            .all(
+                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ?5 AND conversation_id = ?1 AND seq > ?2 AND (private = 0 OR ?4 = 1) ORDER BY seq LIMIT ?3"),
+                &[text(conversation_id), int(after_seq), int(limit), int(include_private as i64), text(self.tenant_id)],
+            )
+            .await
     }
-
 }
 
 impl FromRow for EventRow {

@@ -4,7 +4,7 @@
 
 use worker::D1PreparedStatement;
 
-use super::{int, opt_text, text, Store, StoreResult};
+use super::{TenantStore, int, opt_text, text, Store, StoreResult};
 use crate::realtime::wire::Snapshot;
 use crate::store::events::EventRow;
 
@@ -68,32 +68,6 @@ impl Store {
             ],
         )
     }
-
-    /// Events at their seqs, as one JSON parameter per statement (rows from `event_chunks`), so a
-    /// batch of hundreds of events is a few statements rather than one per handful of bound
-    /// parameters. One already there (a retried batch) is nothing to do.
-    pub fn follow_events_statements(&self, conversation_id: &str, tenant_id: &str, events: &[EventRow]) -> StoreResult<Vec<D1PreparedStatement>> {
-        let mut statements = Vec::new();
-        for rows in event_chunks(events) {
-            statements.push(self.stmt(
-                "INSERT INTO events (conversation_id, seq, tenant_id, type, author_type, author_id, author_name, client_msg_id, text, data, content_hash, private, created_at)
-                 SELECT ?1, e.value ->> 0, ?2, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5, e.value ->> 6,
-                   e.value ->> 7, e.value ->> 8, e.value ->> 9, e.value ->> 10
-                 FROM json_each(?3) AS e WHERE NOT EXISTS (SELECT 1 FROM deleted_conversations WHERE id = ?1)
-                 ON CONFLICT DO NOTHING",
-                &[text(conversation_id), text(tenant_id), text(&rows)],
-            )?);
-        }
-        Ok(statements)
-    }
-
-    /// Marks a conversation deleted for good: rooms' writes still in flight then change nothing.
-    pub fn tombstone_statement(&self, tenant_id: &str, conversation_id: &str, now: i64) -> StoreResult<D1PreparedStatement> {
-        self.stmt(
-            "INSERT INTO deleted_conversations (id, tenant_id, deleted_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
-            &[text(conversation_id), text(tenant_id), int(now)],
-        )
-    }
 }
 
 #[cfg(test)]
@@ -137,5 +111,33 @@ mod tests {
         }
         assert_eq!(seqs, (1..=40).collect::<Vec<_>>());
         assert!(event_chunks(&[]).is_empty());
+    }
+}
+
+impl TenantStore<'_> {
+    /// Events at their seqs, as one JSON parameter per statement (rows from `event_chunks`), so a
+    /// batch of hundreds of events is a few statements rather than one per handful of bound
+    /// parameters. One already there (a retried batch) is nothing to do.
+    pub fn follow_events_statements(&self, conversation_id: &str, events: &[EventRow]) -> StoreResult<Vec<D1PreparedStatement>> {
+        let mut statements = Vec::new();
+        for rows in event_chunks(events) {
+            statements.push(self.store.stmt(
+                "INSERT INTO events (conversation_id, seq, tenant_id, type, author_type, author_id, author_name, client_msg_id, text, data, content_hash, private, created_at)
+                 SELECT ?1, e.value ->> 0, ?2, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5, e.value ->> 6,
+                   e.value ->> 7, e.value ->> 8, e.value ->> 9, e.value ->> 10
+                 FROM json_each(?3) AS e WHERE NOT EXISTS (SELECT 1 FROM deleted_conversations WHERE id = ?1)
+                 ON CONFLICT DO NOTHING",
+                &[text(conversation_id), text(self.tenant_id), text(&rows)],
+            )?);
+        }
+        Ok(statements)
+    }
+
+    /// Marks a conversation deleted for good: rooms' writes still in flight then change nothing.
+    pub fn tombstone_statement(&self, conversation_id: &str, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt(
+            "INSERT INTO deleted_conversations (id, tenant_id, deleted_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
+            &[text(conversation_id), text(self.tenant_id), int(now)],
+        )
     }
 }

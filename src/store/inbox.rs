@@ -7,7 +7,7 @@ use worker::wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
 use super::operators::MembershipRow;
-use super::{int, text, Count, Store, StoreResult, FromRow, Row};
+use super::{TenantStore, int, text, Count, Store, StoreResult, FromRow, Row};
 
 /// A conversation as the inbox shows it to one operator (read from D1 here, and from the inbox's own
 /// storage in `realtime::inbox_db`, with the same columns).
@@ -113,66 +113,6 @@ fn filter_sql(f: &ListFilter, args: &mut Vec<JsValue>) -> String {
 }
 
 impl Store {
-    pub async fn list_conversations(&self, tenant_id: &str, operator_id: &str, f: &ListFilter, limit: i64) -> StoreResult<(Vec<SummaryRow>, i64)> {
-        let mut args = vec![text(tenant_id), text(operator_id)];
-        let filters = filter_sql(f, &mut args);
-        let count_args: Vec<JsValue> = args.clone();
-        let total: Option<Count> = self
-            .first(&format!("SELECT COUNT(*) AS n FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.tenant_id = ?1 AND (?2 IS NOT NULL) {filters}"), &count_args)
-            .await?;
-        let mut page = filters.clone();
-        if let Some((updated_at, id)) = &f.before {
-            args.push(int(*updated_at));
-            let a = args.len();
-            args.push(text(id));
-            page.push_str(&format!(" AND (c.updated_at < ?{a} OR (c.updated_at = ?{a} AND c.id < ?{}))", a + 1));
-        }
-        args.push(int(limit));
-        let rows = self.all(&format!("{SUMMARY_SELECT} {page} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?{}", args.len()), &args).await?;
-        Ok((rows, total.map(|c| c.n).unwrap_or(0)))
-    }
-
-    pub async fn conversation_summaries(&self, tenant_id: &str, operator_id: &str, ids: &[String]) -> StoreResult<Vec<SummaryRow>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut args = vec![text(tenant_id), text(operator_id)];
-        let placeholders: Vec<String> = ids.iter().enumerate().map(|(i, _)| format!("?{}", i + 3)).collect();
-        args.extend(ids.iter().map(|id| text(id)));
-        self.all(&format!("{SUMMARY_SELECT} AND c.id IN ({}) ORDER BY c.updated_at DESC, c.id DESC", placeholders.join(", ")), &args).await
-    }
-
-    /// Who can be routed to (active operators, their status, capacity and fairness stamp) and their
-    /// teams, in one round trip. Seats in use are counted by the inbox itself.
-    pub async fn routing_snapshot(&self, tenant_id: &str) -> StoreResult<(Vec<CandidateRow>, Vec<MembershipRow>)> {
-        let results = self
-            .read_batch(vec![
-                self.stmt("SELECT id, name, status, capacity, last_assigned_at FROM operators WHERE tenant_id = ?1 AND active = 1", &[text(tenant_id)])?,
-                self.stmt("SELECT operator_id, department_id FROM department_members WHERE tenant_id = ?1", &[text(tenant_id)])?,
-            ])
-            .await?;
-        Ok((results.first().map(|r| r.rows()).unwrap_or_default(), results.get(1).map(|r| r.rows()).unwrap_or_default()))
-    }
-
-    pub fn mark_assigned_statement(&self, operator_id: &str, now: i64) -> StoreResult<D1PreparedStatement> {
-        self.stmt("UPDATE operators SET last_assigned_at = ?2 WHERE id = ?1", &[text(operator_id), int(now)])
-    }
-
-    pub fn set_operator_status_statement(&self, tenant_id: &str, operator_id: &str, status: &str, now: i64) -> StoreResult<D1PreparedStatement> {
-        self.stmt(
-            "UPDATE operators SET status = ?3, updated_at = ?4 WHERE tenant_id = ?1 AND id = ?2",
-            &[text(tenant_id), text(operator_id), text(status), int(now)],
-        )
-    }
-
-    /// Read markers only move forward.
-    pub fn mark_read_statement(&self, tenant_id: &str, operator_id: &str, conversation_id: &str, seq: i64) -> StoreResult<D1PreparedStatement> {
-        self.stmt(
-            "INSERT INTO operator_reads (operator_id, conversation_id, tenant_id, seq) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (operator_id, conversation_id) DO UPDATE SET seq = MAX(seq, excluded.seq)",
-            &[text(operator_id), text(conversation_id), text(tenant_id), int(seq)],
-        )
-    }
 }
 
 impl FromRow for SummaryRow {
@@ -184,5 +124,68 @@ impl FromRow for SummaryRow {
 impl FromRow for CandidateRow {
     fn from_row(r: &Row) -> Self {
         CandidateRow { id: r.str("id"), name: r.str("name"), status: r.str("status"), capacity: r.i64("capacity"), last_assigned_at: r.i64("last_assigned_at") }
+    }
+}
+
+impl TenantStore<'_> {
+    pub fn mark_assigned_statement(&self, operator_id: &str, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt("UPDATE operators SET last_assigned_at = ?2 WHERE id = ?1 AND tenant_id = ?3", &[text(operator_id), int(now), text(self.tenant_id)])
+    }
+
+    pub async fn list_conversations(&self, operator_id: &str, f: &ListFilter, limit: i64) -> StoreResult<(Vec<SummaryRow>, i64)> {
+        let mut args = vec![text(self.tenant_id), text(operator_id)];
+        let filters = filter_sql(f, &mut args);
+        let count_args: Vec<JsValue> = args.clone();
+        let total: Option<Count> = self
+            .store.first(&format!("SELECT COUNT(*) AS n FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.tenant_id = ?1 AND (?2 IS NOT NULL) {filters}"), &count_args)
+            .await?;
+        let mut page = filters.clone();
+        if let Some((updated_at, id)) = &f.before {
+            args.push(int(*updated_at));
+            let a = args.len();
+            args.push(text(id));
+            page.push_str(&format!(" AND (c.updated_at < ?{a} OR (c.updated_at = ?{a} AND c.id < ?{}))", a + 1));
+        }
+        args.push(int(limit));
+        let rows = self.store.all(&format!("{SUMMARY_SELECT} {page} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?{}", args.len()), &args).await?;
+        Ok((rows, total.map(|c| c.n).unwrap_or(0)))
+    }
+
+    pub async fn conversation_summaries(&self, operator_id: &str, ids: &[String]) -> StoreResult<Vec<SummaryRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = vec![text(self.tenant_id), text(operator_id)];
+        let placeholders: Vec<String> = ids.iter().enumerate().map(|(i, _)| format!("?{}", i + 3)).collect();
+        args.extend(ids.iter().map(|id| text(id)));
+        self.store.all(&format!("{SUMMARY_SELECT} AND c.id IN ({}) ORDER BY c.updated_at DESC, c.id DESC", placeholders.join(", ")), &args).await
+    }
+
+    /// Who can be routed to (active operators, their status, capacity and fairness stamp) and their
+    /// teams, in one round trip. Seats in use are counted by the inbox itself.
+    pub async fn routing_snapshot(&self) -> StoreResult<(Vec<CandidateRow>, Vec<MembershipRow>)> {
+        let results = self
+            .store.read_batch(vec![
+                self.store.stmt("SELECT id, name, status, capacity, last_assigned_at FROM operators WHERE tenant_id = ?1 AND active = 1", &[text(self.tenant_id)])?,
+                self.store.stmt("SELECT operator_id, department_id FROM department_members WHERE tenant_id = ?1", &[text(self.tenant_id)])?,
+            ])
+            .await?;
+        Ok((results.first().map(|r| r.rows()).unwrap_or_default(), results.get(1).map(|r| r.rows()).unwrap_or_default()))
+    }
+
+    pub fn set_operator_status_statement(&self, operator_id: &str, status: &str, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt(
+            "UPDATE operators SET status = ?3, updated_at = ?4 WHERE tenant_id = ?1 AND id = ?2",
+            &[text(self.tenant_id), text(operator_id), text(status), int(now)],
+        )
+    }
+
+    /// Read markers only move forward.
+    pub fn mark_read_statement(&self, operator_id: &str, conversation_id: &str, seq: i64) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt(
+            "INSERT INTO operator_reads (operator_id, conversation_id, tenant_id, seq) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (operator_id, conversation_id) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+            &[text(operator_id), text(conversation_id), text(self.tenant_id), int(seq)],
+        )
     }
 }

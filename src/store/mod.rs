@@ -1,5 +1,10 @@
 //! D1 access: all SQL of the Worker lives under this module, one function per query, named for what
-//! it returns or does. Every function that reads tenant data takes the tenant id and filters by it.
+//! it returns or does. Tenant data is reached through a tenant-scoped handle, `store.tenant(id)`
+//! (`TenantStore`), whose every query binds that tenant's id: a handler cannot forget the filter.
+//! What `Store` itself answers is either not tenant data (throttles, the signup's new tenant, what a
+//! room writes for its own conversation) or a lookup keyed by a credential, named so
+//! (`api_key_by_credential`, `operator_by_login_email`, `refresh_token_by_credential_hash`,
+//! `operator_by_session_subject`, `attachment_by_signed_key`): the credential proves the tenant.
 
 pub mod api_keys;
 pub mod attachments;
@@ -215,6 +220,26 @@ impl Store {
     }
 }
 
+/// The store seen from one tenant: every method binds `tenant_id`.
+#[derive(Clone, Copy)]
+pub struct TenantStore<'a> {
+    store: &'a Store,
+    tenant_id: &'a str,
+}
+
+impl Store {
+    /// The store as one tenant sees it.
+    pub fn tenant<'a>(&'a self, tenant_id: &'a str) -> TenantStore<'a> {
+        TenantStore { store: self, tenant_id }
+    }
+}
+
+impl<'a> TenantStore<'a> {
+    pub fn id(&self) -> &'a str {
+        self.tenant_id
+    }
+}
+
 pub struct Count {
     pub n: i64,
 }
@@ -222,5 +247,80 @@ pub struct Count {
 impl FromRow for Count {
     fn from_row(r: &Row) -> Self {
         Count { n: r.i64("n") }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every file of the store layer, as compiled.
+    const SOURCES: [(&str, &str); 19] = [
+        ("api_keys", include_str!("api_keys.rs")),
+        ("attachments", include_str!("attachments.rs")),
+        ("audit", include_str!("audit.rs")),
+        ("bot", include_str!("bot.rs")),
+        ("canned", include_str!("canned.rs")),
+        ("conversations", include_str!("conversations.rs")),
+        ("events", include_str!("events.rs")),
+        ("faults", include_str!("faults.rs")),
+        ("inbox", include_str!("inbox.rs")),
+        ("departments", include_str!("departments.rs")),
+        ("operators", include_str!("operators.rs")),
+        ("sessions", include_str!("sessions.rs")),
+        ("settings", include_str!("settings.rs")),
+        ("tenants", include_str!("tenants.rs")),
+        ("uploads", include_str!("uploads.rs")),
+        ("visitors", include_str!("visitors.rs")),
+        ("widget_context", include_str!("widget_context.rs")),
+        ("follow", include_str!("follow.rs")),
+        ("throttle", include_str!("throttle.rs")),
+    ];
+
+    /// The `impl TenantStore` blocks of a file (from the line to the next top-level `}`).
+    fn tenant_blocks(source: &str) -> Vec<&str> {
+        let mut blocks = Vec::new();
+        let mut rest = source;
+        while let Some(at) = rest.find("\nimpl TenantStore<'_> {") {
+            let block = &rest[at + 1..];
+            let end = block.find("\n}\n").map(|e| e + 3).unwrap_or(block.len());
+            blocks.push(&block[..end]);
+            rest = &block[end..];
+        }
+        blocks
+    }
+
+    /// SQL text in a block: the string literals that begin with a statement keyword.
+    fn statements(block: &str) -> Vec<String> {
+        block
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| ["SELECT", "INSERT", "UPDATE", "DELETE"].iter().any(|k| s.trim_start().starts_with(k)))
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn every_statement_of_the_tenant_handle_binds_the_tenant() {
+        let mut checked = 0;
+        for (file, source) in SOURCES {
+            for block in tenant_blocks(source) {
+                assert!(block.contains("self.tenant_id"), "{file}: a TenantStore block that never binds the tenant");
+                for sql in statements(block) {
+                    checked += 1;
+                    // The tenants table's own key is the tenant id.
+                    let scoped = sql.contains("tenant_id") || sql.contains(" tenants ") && sql.contains("WHERE id = ?1");
+                    assert!(scoped, "{file}: a tenant-scoped statement without the tenant: {sql}");
+                }
+            }
+        }
+        assert!(checked > 50, "only {checked} statements found: the scan is broken");
+    }
+
+    #[test]
+    fn the_scan_catches_an_unscoped_statement() {
+        let bad = "\nimpl TenantStore<'_> {\n    fn f(&self) { self.store.all(\"SELECT * FROM canned_replies WHERE id = ?1\", &[text(self.tenant_id)]) }\n}\n";
+        let sql = statements(tenant_blocks(bad)[0]);
+        assert_eq!(sql.len(), 1);
+        assert!(!sql[0].contains("tenant_id"));
     }
 }

@@ -2,7 +2,7 @@
 
 use worker::D1PreparedStatement;
 
-use super::{int, text, Count, Store, StoreResult, FromRow, Row};
+use super::{TenantStore, int, text, Count, Store, StoreResult, FromRow, Row};
 
 #[derive(Debug, Clone)]
 pub struct OperatorRow {
@@ -46,61 +46,12 @@ impl Store {
         )
     }
 
-    pub async fn operator_by_email(&self, email: &str) -> StoreResult<Option<OperatorRow>> {
+    pub async fn operator_by_login_email(&self, email: &str) -> StoreResult<Option<OperatorRow>> {
         self.first("SELECT * FROM operators WHERE email = ?1", &[text(email)]).await
     }
 
-    pub async fn operator_by_id(&self, id: &str) -> StoreResult<Option<OperatorRow>> {
+    pub async fn operator_by_session_subject(&self, id: &str) -> StoreResult<Option<OperatorRow>> {
         self.first("SELECT * FROM operators WHERE id = ?1", &[text(id)]).await
-    }
-
-    pub async fn operator_in_tenant(&self, tenant_id: &str, id: &str) -> StoreResult<Option<OperatorRow>> {
-        self.first("SELECT * FROM operators WHERE tenant_id = ?1 AND id = ?2", &[text(tenant_id), text(id)]).await
-    }
-
-    pub async fn operators_for_tenant(&self, tenant_id: &str) -> StoreResult<Vec<OperatorRow>> {
-        self.all("SELECT * FROM operators WHERE tenant_id = ?1 ORDER BY created_at, id", &[text(tenant_id)]).await
-    }
-
-    pub async fn memberships_for_tenant(&self, tenant_id: &str) -> StoreResult<Vec<MembershipRow>> {
-        self.all("SELECT operator_id, department_id FROM department_members WHERE tenant_id = ?1", &[text(tenant_id)]).await
-    }
-
-    pub async fn active_owner_count(&self, tenant_id: &str) -> StoreResult<i64> {
-        let row: Option<Count> = self
-            .first("SELECT COUNT(*) AS n FROM operators WHERE tenant_id = ?1 AND role = 'owner' AND active = 1", &[text(tenant_id)])
-            .await?;
-        Ok(row.map(|c| c.n).unwrap_or(0))
-    }
-
-    pub fn update_operator_statement(&self, tenant_id: &str, id: &str, name: &str, role: &str, capacity: i64, now: i64) -> StoreResult<D1PreparedStatement> {
-        self.stmt(
-            "UPDATE operators SET name = ?3, role = ?4, capacity = ?5, updated_at = ?6 WHERE tenant_id = ?1 AND id = ?2",
-            &[text(tenant_id), text(id), text(name), text(role), int(capacity), int(now)],
-        )
-    }
-
-    /// Deactivation also invalidates every access token the operator holds (token_version bump).
-    pub fn set_operator_active_statement(&self, tenant_id: &str, id: &str, active: bool, now: i64) -> StoreResult<D1PreparedStatement> {
-        self.stmt(
-            "UPDATE operators SET active = ?3, status = CASE WHEN ?3 = 0 THEN 'offline' ELSE status END,
-               token_version = token_version + (CASE WHEN ?3 = 0 THEN 1 ELSE 0 END), updated_at = ?4
-             WHERE tenant_id = ?1 AND id = ?2",
-            &[text(tenant_id), text(id), int(active as i64), int(now)],
-        )
-    }
-
-    /// A new password invalidates every access token the operator holds (token_version bump).
-    pub fn set_password_statement(&self, tenant_id: &str, id: &str, password_hash: &str, now: i64) -> StoreResult<D1PreparedStatement> {
-        self.stmt(
-            "UPDATE operators SET password_hash = ?3, token_version = token_version + 1, updated_at = ?4 WHERE tenant_id = ?1 AND id = ?2",
-            &[text(tenant_id), text(id), text(password_hash), int(now)],
-        )
-    }
-
-    /// Rehash on login (same password, current parameters): tokens stay valid.
-    pub async fn upgrade_password_hash(&self, id: &str, password_hash: &str) -> StoreResult<usize> {
-        self.run("UPDATE operators SET password_hash = ?2 WHERE id = ?1", &[text(id), text(password_hash)]).await
     }
 }
 
@@ -113,5 +64,56 @@ impl FromRow for OperatorRow {
 impl FromRow for MembershipRow {
     fn from_row(r: &Row) -> Self {
         MembershipRow { operator_id: r.str("operator_id"), department_id: r.str("department_id") }
+    }
+}
+
+impl TenantStore<'_> {
+    /// Rehash on login (same password, current parameters): tokens stay valid.
+    pub async fn upgrade_password_hash(&self, id: &str, password_hash: &str) -> StoreResult<usize> {
+        self.store.run("UPDATE operators SET password_hash = ?2 WHERE id = ?1 AND tenant_id = ?3", &[text(id), text(password_hash), text(self.tenant_id)]).await
+    }
+
+    pub async fn operator(&self, id: &str) -> StoreResult<Option<OperatorRow>> {
+        self.store.first("SELECT * FROM operators WHERE tenant_id = ?1 AND id = ?2", &[text(self.tenant_id), text(id)]).await
+    }
+
+    pub async fn operators(&self) -> StoreResult<Vec<OperatorRow>> {
+        self.store.all("SELECT * FROM operators WHERE tenant_id = ?1 ORDER BY created_at, id", &[text(self.tenant_id)]).await
+    }
+
+    pub async fn memberships(&self) -> StoreResult<Vec<MembershipRow>> {
+        self.store.all("SELECT operator_id, department_id FROM department_members WHERE tenant_id = ?1", &[text(self.tenant_id)]).await
+    }
+
+    pub async fn active_owner_count(&self) -> StoreResult<i64> {
+        let row: Option<Count> = self
+            .store.first("SELECT COUNT(*) AS n FROM operators WHERE tenant_id = ?1 AND role = 'owner' AND active = 1", &[text(self.tenant_id)])
+            .await?;
+        Ok(row.map(|c| c.n).unwrap_or(0))
+    }
+
+    pub fn update_operator_statement(&self, id: &str, name: &str, role: &str, capacity: i64, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt(
+            "UPDATE operators SET name = ?3, role = ?4, capacity = ?5, updated_at = ?6 WHERE tenant_id = ?1 AND id = ?2",
+            &[text(self.tenant_id), text(id), text(name), text(role), int(capacity), int(now)],
+        )
+    }
+
+    /// Deactivation also invalidates every access token the operator holds (token_version bump).
+    pub fn set_operator_active_statement(&self, id: &str, active: bool, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt(
+            "UPDATE operators SET active = ?3, status = CASE WHEN ?3 = 0 THEN 'offline' ELSE status END,
+               token_version = token_version + (CASE WHEN ?3 = 0 THEN 1 ELSE 0 END), updated_at = ?4
+             WHERE tenant_id = ?1 AND id = ?2",
+            &[text(self.tenant_id), text(id), int(active as i64), int(now)],
+        )
+    }
+
+    /// A new password invalidates every access token the operator holds (token_version bump).
+    pub fn set_password_statement(&self, id: &str, password_hash: &str, now: i64) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt(
+            "UPDATE operators SET password_hash = ?3, token_version = token_version + 1, updated_at = ?4 WHERE tenant_id = ?1 AND id = ?2",
+            &[text(self.tenant_id), text(id), text(password_hash), int(now)],
+        )
     }
 }

@@ -24,7 +24,7 @@ impl Store {
         )
     }
 
-    pub async fn refresh_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRow>> {
+    pub async fn refresh_token_by_credential_hash(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRow>> {
         self.first("SELECT * FROM refresh_tokens WHERE token_hash = ?1", &[text(token_hash)]).await
     }
 

@@ -1,6 +1,5 @@
 //! Fixed-window counters of failed sign-ins, per account and per client address.
 
-
 use super::{int, text, Store, StoreResult, FromRow, Row};
 
 struct ThrottleRow {

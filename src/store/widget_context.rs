@@ -5,7 +5,7 @@ use super::bot::BotSettingsRow;
 use super::departments::DepartmentRow;
 use super::tenants::TenantRow;
 use super::visitors::VisitorRow;
-use super::{text, FromRow, Row, Store, StoreResult};
+use super::{text, FromRow, Row, StoreResult, TenantStore};
 
 /// Operators available to take one more chat, per department.
 #[derive(Debug, Clone)]
@@ -42,14 +42,14 @@ impl WidgetContext {
     }
 }
 
-impl Store {
+impl TenantStore<'_> {
     /// The tenant and whether any operator is available, in one round trip (widget config).
-    pub async fn widget_config_context(&self, tenant_id: &str) -> StoreResult<(Option<TenantRow>, bool)> {
-        let t = text(tenant_id);
+    pub async fn widget_config_context(&self) -> StoreResult<(Option<TenantRow>, bool)> {
+        let t = text(self.tenant_id);
         let results = self
-            .read_batch(vec![
-                self.stmt("SELECT * FROM tenants WHERE id = ?1", &[t.clone()])?,
-                self.stmt("SELECT COUNT(*) AS n FROM operators WHERE tenant_id = ?1 AND active = 1 AND status = 'available'", &[t])?,
+            .store.read_batch(vec![
+                self.store.stmt("SELECT * FROM tenants WHERE id = ?1", &[t.clone()])?,
+                self.store.stmt("SELECT COUNT(*) AS n FROM operators WHERE tenant_id = ?1 AND active = 1 AND status = 'available'", &[t])?,
             ])
             .await?;
         let tenant = results.first().and_then(|r| r.rows::<TenantRow>().into_iter().next());
@@ -57,14 +57,14 @@ impl Store {
         Ok((tenant, available))
     }
 
-    pub async fn widget_context_by_visitor_id(&self, tenant_id: &str, visitor_id: &str) -> StoreResult<WidgetContext> {
-        let (t, v) = (text(tenant_id), text(visitor_id));
+    pub async fn widget_context_by_visitor_id(&self, visitor_id: &str) -> StoreResult<WidgetContext> {
+        let (t, v) = (text(self.tenant_id), text(visitor_id));
         let results = self
-            .read_batch(vec![
-                self.stmt("SELECT * FROM visitors WHERE tenant_id = ?1 AND id = ?2", &[t.clone(), v])?,
-                self.stmt("SELECT name, bot_flow, business_hours FROM tenants WHERE id = ?1", &[t.clone()])?,
-                self.stmt("SELECT * FROM departments WHERE tenant_id = ?1 ORDER BY created_at, id", &[t.clone()])?,
-                self.stmt(
+            .store.read_batch(vec![
+                self.store.stmt("SELECT * FROM visitors WHERE tenant_id = ?1 AND id = ?2", &[t.clone(), v])?,
+                self.store.stmt("SELECT name, bot_flow, business_hours FROM tenants WHERE id = ?1", &[t.clone()])?,
+                self.store.stmt("SELECT * FROM departments WHERE tenant_id = ?1 ORDER BY created_at, id", &[t.clone()])?,
+                self.store.stmt(
                     "SELECT m.department_id AS department_id, COUNT(*) AS n
                      FROM operators o JOIN department_members m ON m.operator_id = o.id
                      WHERE o.tenant_id = ?1 AND o.active = 1 AND o.status = 'available'

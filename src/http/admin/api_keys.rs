@@ -36,11 +36,11 @@ fn origins_json(patterns: &[OriginPattern]) -> String {
 
 async fn load(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<ApiKeyRow> {
     let id = path_id(raw_id, "api key")?;
-    ctx.store.api_key_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::not_found("api key"))
+    ctx.store.tenant(op.tenant_id()).api_key(id.as_str()).await?.ok_or_else(|| ApiError::not_found("api key"))
 }
 
 pub async fn list(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
-    let rows = ctx.store.api_keys_for_tenant(op.tenant_id()).await?;
+    let rows = ctx.store.tenant(op.tenant_id()).api_keys().await?;
     list_response(&rows.iter().map(view).collect::<Vec<_>>(), None)
 }
 
@@ -91,7 +91,7 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) ->
     };
     let s = &ctx.store;
     s.batch(vec![
-        s.update_api_key_statement(op.tenant_id(), &row.id, &label, &origins)?,
+        s.tenant(op.tenant_id()).update_api_key_statement(&row.id, &label, &origins)?,
         audit_entry(ctx, op, "api_key.updated", "api_key", &row.id, json!({ "label": new_label, "allowed_origins": new_origins }))?,
     ])
     .await?;
@@ -105,7 +105,7 @@ pub async fn revoke(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Respons
     if row.revoked_at.is_none() {
         let s = &ctx.store;
         s.batch(vec![
-            s.revoke_api_key_statement(op.tenant_id(), &row.id, ctx.now)?,
+            s.tenant(op.tenant_id()).revoke_api_key_statement(&row.id, ctx.now)?,
             audit_entry(ctx, op, "api_key.revoked", "api_key", &row.id, json!({ "label": row.label }))?,
         ])
         .await?;

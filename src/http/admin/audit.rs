@@ -14,7 +14,7 @@ pub async fn list(req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Response>
         Some(v) => Some(v.parse::<i64>().map_err(|_| ApiError::invalid("cursor", "must be a cursor from a previous page"))?),
         None => None,
     };
-    let rows = ctx.store.audit_entries_for_tenant(op.tenant_id(), before, PAGE).await?;
+    let rows = ctx.store.tenant(op.tenant_id()).audit_entries(before, PAGE).await?;
     let next = if rows.len() as i64 == PAGE { rows.last().map(|r| r.id.to_string()) } else { None };
     let views: Vec<serde_json::Value> = rows
         .iter()

@@ -14,7 +14,7 @@ use crate::service::bot::{ask, flow_of};
 use crate::store::bot::NewFaq;
 
 pub async fn get_flow(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
-    let settings = ctx.store.bot_settings(op.tenant_id()).await?.ok_or_else(|| ApiError::not_found("tenant"))?;
+    let settings = ctx.store.tenant(op.tenant_id()).bot_settings().await?.ok_or_else(|| ApiError::not_found("tenant"))?;
     json(200, &flow_of(&settings))
 }
 
@@ -22,7 +22,7 @@ pub async fn put_flow(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<R
     op.role.require_manager()?;
     let flow: Flow = read_json(&mut req).await?;
     flow.validate()?;
-    let departments = ctx.store.departments_for_tenant(op.tenant_id()).await?;
+    let departments = ctx.store.tenant(op.tenant_id()).departments().await?;
     for (i, node) in flow.nodes.iter().enumerate() {
         for (j, choice) in node.choices.iter().enumerate() {
             if let Action::Handoff { department_id: Some(d) } = &choice.action {
@@ -33,7 +33,7 @@ pub async fn put_flow(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<R
         }
     }
     let text = serde_json::to_string(&flow).map_err(ApiError::internal)?;
-    ctx.store.set_bot_flow(op.tenant_id(), &text).await?;
+    ctx.store.tenant(op.tenant_id()).set_bot_flow(&text).await?;
     ctx.store.batch(vec![audit_entry(ctx, op, "bot.flow_updated", "tenant", op.tenant_id(), json!({ "nodes": flow.nodes.len() }))?]).await?;
     crate::http::widget::purge_config(&req, ctx, op.tenant_id()).await;
     json(200, &flow)
@@ -81,7 +81,7 @@ async fn parse_faq(ctx: &Ctx, op: &Operator, body: Body, current: Option<&crate:
     let department_id = match (body.nullable_str("department_id")?, current) {
         (Some(Some(d)), _) => {
             let id = Id::parse(d).ok_or_else(|| ApiError::invalid("department_id", "must be a department id"))?;
-            ctx.store.department_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::invalid("department_id", "is not a department of this tenant"))?;
+            ctx.store.tenant(op.tenant_id()).department(id.as_str()).await?.ok_or_else(|| ApiError::invalid("department_id", "is not a department of this tenant"))?;
             Some(id.to_string())
         }
         (Some(None), _) => None,
@@ -91,7 +91,7 @@ async fn parse_faq(ctx: &Ctx, op: &Operator, body: Body, current: Option<&crate:
 }
 
 pub async fn list_faq(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
-    let rows = ctx.store.faq_for_tenant(op.tenant_id()).await?;
+    let rows = ctx.store.tenant(op.tenant_id()).faq_entries().await?;
     list(&rows.iter().map(|r| r.to_json()).collect::<Vec<_>>(), None)
 }
 
@@ -101,27 +101,27 @@ pub async fn create_faq(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult
     let f = parse_faq(ctx, op, body, None).await?;
     let id = new_id()?;
     let new = NewFaq { question: &f.question, answer: &f.answer, keywords: &f.keywords, department_id: f.department_id.as_deref() };
-    ctx.store.insert_faq(id.as_str(), op.tenant_id(), &new, ctx.now).await?;
-    let row = ctx.store.faq_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::internal("faq entry vanished"))?;
+    ctx.store.tenant(op.tenant_id()).insert_faq(id.as_str(), &new, ctx.now).await?;
+    let row = ctx.store.tenant(op.tenant_id()).faq_entry(id.as_str()).await?.ok_or_else(|| ApiError::internal("faq entry vanished"))?;
     json(201, &row.to_json())
 }
 
 pub async fn update_faq(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     op.role.require_manager()?;
     let id = path_id(raw_id, "faq entry")?;
-    let current = ctx.store.faq_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::not_found("faq entry"))?;
+    let current = ctx.store.tenant(op.tenant_id()).faq_entry(id.as_str()).await?.ok_or_else(|| ApiError::not_found("faq entry"))?;
     let body = read_body(&mut req).await?;
     let f = parse_faq(ctx, op, body, Some(&current)).await?;
     let new = NewFaq { question: &f.question, answer: &f.answer, keywords: &f.keywords, department_id: f.department_id.as_deref() };
-    ctx.store.update_faq(op.tenant_id(), &current.id, &new, ctx.now).await?;
-    let row = ctx.store.faq_in_tenant(op.tenant_id(), &current.id).await?.ok_or_else(|| ApiError::not_found("faq entry"))?;
+    ctx.store.tenant(op.tenant_id()).update_faq(&current.id, &new, ctx.now).await?;
+    let row = ctx.store.tenant(op.tenant_id()).faq_entry(&current.id).await?.ok_or_else(|| ApiError::not_found("faq entry"))?;
     json(200, &row.to_json())
 }
 
 pub async fn delete_faq(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     op.role.require_manager()?;
     let id = path_id(raw_id, "faq entry")?;
-    if ctx.store.delete_faq(op.tenant_id(), id.as_str()).await? == 0 {
+    if ctx.store.tenant(op.tenant_id()).delete_faq(id.as_str()).await? == 0 {
         return Err(ApiError::not_found("faq entry"));
     }
     no_content()

@@ -35,7 +35,7 @@ fn taken(e: StoreError) -> ApiError {
 }
 
 pub async fn list_all(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
-    let rows = ctx.store.canned_for_tenant(op.tenant_id()).await?;
+    let rows = ctx.store.tenant(op.tenant_id()).canned_replies().await?;
     list(&rows.iter().map(|r| r.to_json()).collect::<Vec<_>>(), None)
 }
 
@@ -46,15 +46,15 @@ pub async fn create(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Res
     let shortcut = parse_shortcut(body.opt_str("shortcut")?.unwrap_or(""))?;
     let text = parse_text(body.opt_str("text")?.unwrap_or(""))?;
     let id = new_id()?;
-    ctx.store.insert_canned(id.as_str(), op.tenant_id(), &shortcut, &text, ctx.now).await.map_err(taken)?;
-    let row = ctx.store.canned_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::internal("canned reply vanished"))?;
+    ctx.store.tenant(op.tenant_id()).insert_canned(id.as_str(), &shortcut, &text, ctx.now).await.map_err(taken)?;
+    let row = ctx.store.tenant(op.tenant_id()).canned_reply(id.as_str()).await?.ok_or_else(|| ApiError::internal("canned reply vanished"))?;
     json(201, &row.to_json())
 }
 
 pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     op.role.require_manager()?;
     let id = path_id(raw_id, "canned reply")?;
-    let row = ctx.store.canned_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::not_found("canned reply"))?;
+    let row = ctx.store.tenant(op.tenant_id()).canned_reply(id.as_str()).await?.ok_or_else(|| ApiError::not_found("canned reply"))?;
     let body = read_body(&mut req).await?;
     body.allow(&["shortcut", "text"])?;
     let shortcut = match body.opt_str("shortcut")? {
@@ -65,15 +65,15 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) ->
         Some(t) => parse_text(t)?,
         None => row.text.clone(),
     };
-    ctx.store.update_canned(op.tenant_id(), &row.id, &shortcut, &text, ctx.now).await.map_err(taken)?;
-    let row = ctx.store.canned_in_tenant(op.tenant_id(), &row.id).await?.ok_or_else(|| ApiError::not_found("canned reply"))?;
+    ctx.store.tenant(op.tenant_id()).update_canned(&row.id, &shortcut, &text, ctx.now).await.map_err(taken)?;
+    let row = ctx.store.tenant(op.tenant_id()).canned_reply(&row.id).await?.ok_or_else(|| ApiError::not_found("canned reply"))?;
     json(200, &row.to_json())
 }
 
 pub async fn delete(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     op.role.require_manager()?;
     let id = path_id(raw_id, "canned reply")?;
-    if ctx.store.delete_canned(op.tenant_id(), id.as_str()).await? == 0 {
+    if ctx.store.tenant(op.tenant_id()).delete_canned(id.as_str()).await? == 0 {
         return Err(ApiError::not_found("canned reply"));
     }
     no_content()

@@ -33,11 +33,11 @@ pub fn room(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<RoomClient> {
 /// The conversation as the inbox shows it: D1's summary (visitor, unread count, queue position)
 /// with the room's live state over it, so an answer always shows the change just made.
 async fn summary(ctx: &Ctx, op: &Operator, live: &Snapshot) -> ApiResult<Value> {
-    let rows = ctx.store.conversation_summaries(op.tenant_id(), op.id(), std::slice::from_ref(&live.id)).await?;
+    let rows = ctx.store.tenant(op.tenant_id()).conversation_summaries(op.id(), std::slice::from_ref(&live.id)).await?;
     let mut body = match rows.first() {
         Some(row) => row.to_json(),
         None => {
-            let visitor = ctx.store.visitor_in_tenant(op.tenant_id(), &live.visitor_id).await?;
+            let visitor = ctx.store.tenant(op.tenant_id()).visitor(&live.visitor_id).await?;
             json!({
                 "unread_count": 0, "queue_position": null,
                 "visitor": visitor.map(|v| json!({ "id": v.id, "name": v.name, "email": v.email, "verified": v.verified == 1 })),
@@ -127,7 +127,7 @@ pub async fn list_conversations(req: Request, ctx: &Ctx, op: &Operator) -> ApiRe
     let filter = ListFilter { status, assignee, department, search, before };
     // The live feed continues from where D1 (which this list reads) has every change.
     let feed_cursor = InboxClient::new(&ctx.env, op.tenant_id()).run(InboxCommand::Cursor).await?["cursor"].as_i64().unwrap_or(0);
-    let (rows, total) = ctx.store.list_conversations(op.tenant_id(), op.id(), &filter, limit).await?;
+    let (rows, total) = ctx.store.tenant(op.tenant_id()).list_conversations(op.id(), &filter, limit).await?;
     let next = if rows.len() as i64 == limit { rows.last().map(|r| format!("{}_{}", r.updated_at, r.id)) } else { None };
     json(200, &json!({ "count": total, "results": rows.iter().map(|r| r.to_json()).collect::<Vec<_>>(), "next_cursor": next, "cursor": feed_cursor }))
 }
@@ -136,10 +136,10 @@ pub async fn list_conversations(req: Request, ctx: &Ctx, op: &Operator) -> ApiRe
 pub async fn detail(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     let live = room(ctx, op, raw_id)?.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
     let mut body = summary(ctx, op, &live).await?;
-    let visitor = ctx.store.visitor_in_tenant(op.tenant_id(), &live.visitor_id).await?.ok_or_else(|| ApiError::not_found("visitor"))?;
+    let visitor = ctx.store.tenant(op.tenant_id()).visitor(&live.visitor_id).await?.ok_or_else(|| ApiError::not_found("visitor"))?;
     let others: Vec<Value> = ctx
         .store
-        .conversations_for_visitor(op.tenant_id(), &visitor.id, 20)
+        .tenant(op.tenant_id()).conversations_for_visitor(&visitor.id, 20)
         .await?
         .iter()
         .filter(|c| c.id != live.id)
@@ -175,7 +175,7 @@ async fn command(ctx: &Ctx, op: &Operator, raw_id: &str, command: RoomCommand) -
 async fn target_operator(ctx: &Ctx, op: &Operator, raw: &str) -> ApiResult<OperatorRef> {
     let id = Id::parse(raw).ok_or_else(|| ApiError::invalid("operator_id", "must be an operator id"))?;
     ctx.store
-        .operator_in_tenant(op.tenant_id(), id.as_str())
+        .tenant(op.tenant_id()).operator(id.as_str())
         .await?
         .filter(|o| o.active == 1)
         .map(|o| OperatorRef { id: o.id, name: o.name })
@@ -201,7 +201,7 @@ pub async fn transfer(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) 
         (Some(o), None) => TransferTarget::Operator(target_operator(ctx, op, o).await?),
         (None, Some(d)) => {
             let id = Id::parse(d).ok_or_else(|| ApiError::invalid("department_id", "must be a department id"))?;
-            let dep = ctx.store.department_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::invalid("department_id", "is not a department of this tenant"))?;
+            let dep = ctx.store.tenant(op.tenant_id()).department(id.as_str()).await?.ok_or_else(|| ApiError::invalid("department_id", "is not a department of this tenant"))?;
             TransferTarget::Department(DepartmentRef { id: dep.id, name: dep.name })
         }
         _ => return Err(ApiError::invalid("operator_id", "give exactly one of operator_id or department_id")),
@@ -228,7 +228,7 @@ pub async fn read(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> A
     // The room tells the inbox and D1 behind this answer; the marker also goes to D1 now, so the
     // answer's unread count (read from D1's summary) already counts it.
     let s = &ctx.store;
-    if let Err(e) = s.batch(vec![s.mark_read_statement(op.tenant_id(), op.id(), &live.id, seq)?]).await {
+    if let Err(e) = s.batch(vec![s.tenant(op.tenant_id()).mark_read_statement(op.id(), &live.id, seq)?]).await {
         worker::console_error!("read marker not yet in D1 (the room will write it): {e:?}");
     }
     json(200, &json!({ "conversation": summary(ctx, op, &live).await? }))
@@ -248,14 +248,10 @@ pub async fn delete(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Respons
     let live = room.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
     let files = crate::http::files::delete_conversation_files(ctx, op.tenant_id(), &live.id).await?;
     let s = &ctx.store;
-    s.delete_conversation_data(
-        op.tenant_id(),
-        &live.id,
-        vec![
-            s.tombstone_statement(op.tenant_id(), &live.id, ctx.now)?,
+    s.tenant(op.tenant_id()).delete_conversation_data(&live.id, vec![
+            s.tenant(op.tenant_id()).tombstone_statement(&live.id, ctx.now)?,
             crate::http::admin::audit_entry(ctx, op, "conversation.deleted", "conversation", &live.id, json!({ "files": files }))?,
-        ],
-    )
+        ])
     .await?;
     room.run(RoomCommand::Delete).await?;
     InboxClient::new(&ctx.env, op.tenant_id()).tell(InboxCommand::Removed { conversation_id: live.id.clone() }).await;

@@ -21,23 +21,23 @@ fn view(row: &DepartmentRow, members: Vec<String>) -> Value {
 }
 
 async fn members_of(ctx: &Ctx, tenant_id: &str, department_id: &str) -> ApiResult<Vec<String>> {
-    Ok(ctx.store.memberships_for_tenant(tenant_id).await?.into_iter().filter(|m| m.department_id == department_id).map(|m| m.operator_id).collect())
+    Ok(ctx.store.tenant(tenant_id).memberships().await?.into_iter().filter(|m| m.department_id == department_id).map(|m| m.operator_id).collect())
 }
 
 async fn load(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<DepartmentRow> {
     let id = path_id(raw_id, "department")?;
-    ctx.store.department_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::not_found("department"))
+    ctx.store.tenant(op.tenant_id()).department(id.as_str()).await?.ok_or_else(|| ApiError::not_found("department"))
 }
 
 /// Checks that every id names a department of this tenant (else 422 naming the first bad one).
 pub async fn resolve_departments(ctx: &Ctx, tenant_id: &str, raw: &[String]) -> ApiResult<Vec<String>> {
-    let known = ctx.store.departments_for_tenant(tenant_id).await?;
+    let known = ctx.store.tenant(tenant_id).departments().await?;
     resolve_ids(raw, "department_ids", "department", |id| known.iter().any(|d| d.id == id.as_str()))
 }
 
 /// Checks that every id names an operator of this tenant.
 async fn resolve_operators(ctx: &Ctx, tenant_id: &str, raw: &[String]) -> ApiResult<Vec<String>> {
-    let known = ctx.store.operators_for_tenant(tenant_id).await?;
+    let known = ctx.store.tenant(tenant_id).operators().await?;
     resolve_ids(raw, "operator_ids", "operator", |id| known.iter().any(|o| o.id == id.as_str()))
 }
 
@@ -64,8 +64,8 @@ fn name_taken(e: StoreError) -> ApiError {
 }
 
 pub async fn list(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
-    let rows = ctx.store.departments_for_tenant(op.tenant_id()).await?;
-    let memberships = ctx.store.memberships_for_tenant(op.tenant_id()).await?;
+    let rows = ctx.store.tenant(op.tenant_id()).departments().await?;
+    let memberships = ctx.store.tenant(op.tenant_id()).memberships().await?;
     let views: Vec<Value> = rows
         .iter()
         .map(|d| view(d, memberships.iter().filter(|m| m.department_id == d.id).map(|m| m.operator_id.clone()).collect()))
@@ -86,9 +86,9 @@ pub async fn create(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Res
     let members = resolve_operators(ctx, op.tenant_id(), &body.opt_strings("operator_ids")?.unwrap_or_default()).await?;
     let id = new_id()?;
     let s = &ctx.store;
-    let mut statements = vec![s.insert_department_statement(id.as_str(), op.tenant_id(), name.as_str(), false, ctx.now)?];
+    let mut statements = vec![s.tenant(op.tenant_id()).insert_department_statement(id.as_str(), name.as_str(), false, ctx.now)?];
     for m in &members {
-        statements.push(s.add_member_statement(op.tenant_id(), id.as_str(), m)?);
+        statements.push(s.tenant(op.tenant_id()).add_member_statement(id.as_str(), m)?);
     }
     statements.push(audit_entry(ctx, op, "department.created", "department", id.as_str(), json!({ "name": name.as_str() }))?);
     s.batch(statements).await.map_err(name_taken)?;
@@ -104,7 +104,7 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) ->
     let name = Name::parse(body.str("name")?, "name", NAME_MAX)?;
     let s = &ctx.store;
     s.batch(vec![
-        s.rename_department_statement(op.tenant_id(), &row.id, name.as_str())?,
+        s.tenant(op.tenant_id()).rename_department_statement(&row.id, name.as_str())?,
         audit_entry(ctx, op, "department.renamed", "department", &row.id, json!({ "from": row.name, "to": name.as_str() }))?,
     ])
     .await
@@ -120,8 +120,8 @@ pub async fn delete(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Respons
     }
     let s = &ctx.store;
     s.batch(vec![
-        s.delete_department_members_statement(op.tenant_id(), &row.id)?,
-        s.delete_department_statement(op.tenant_id(), &row.id)?,
+        s.tenant(op.tenant_id()).delete_department_members_statement(&row.id)?,
+        s.tenant(op.tenant_id()).delete_department_statement(&row.id)?,
         audit_entry(ctx, op, "department.deleted", "department", &row.id, json!({ "name": row.name }))?,
     ])
     .await?;
@@ -136,9 +136,9 @@ pub async fn set_members(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &st
     body.allow(&["operator_ids"])?;
     let members = resolve_operators(ctx, op.tenant_id(), &body.strings("operator_ids")?).await?;
     let s = &ctx.store;
-    let mut statements = vec![s.delete_department_members_statement(op.tenant_id(), &row.id)?];
+    let mut statements = vec![s.tenant(op.tenant_id()).delete_department_members_statement(&row.id)?];
     for m in &members {
-        statements.push(s.add_member_statement(op.tenant_id(), &row.id, m)?);
+        statements.push(s.tenant(op.tenant_id()).add_member_statement(&row.id, m)?);
     }
     statements.push(audit_entry(ctx, op, "department.members_set", "department", &row.id, json!({ "operator_ids": members }))?);
     s.batch(statements).await?;
@@ -155,7 +155,7 @@ pub async fn add_member(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str
         .await
         .map_err(|_| ApiError::invalid("operator_id", format!("has an unknown operator id {operator_id:?}")))?;
     let s = &ctx.store;
-    let mut statements: Vec<_> = member.iter().map(|m| s.add_member_statement(op.tenant_id(), &row.id, m)).collect::<Result<_, _>>()?;
+    let mut statements: Vec<_> = member.iter().map(|m| s.tenant(op.tenant_id()).add_member_statement(&row.id, m)).collect::<Result<_, _>>()?;
     statements.push(audit_entry(ctx, op, "department.member_added", "department", &row.id, json!({ "operator_id": member }))?);
     s.batch(statements).await?;
     get(ctx, op, &row.id).await
@@ -171,7 +171,7 @@ pub async fn remove_member(ctx: &Ctx, op: &Operator, raw_id: &str, raw_operator_
     }
     let s = &ctx.store;
     s.batch(vec![
-        s.remove_member_statement(op.tenant_id(), &row.id, operator_id.as_str())?,
+        s.tenant(op.tenant_id()).remove_member_statement(&row.id, operator_id.as_str())?,
         audit_entry(ctx, op, "department.member_removed", "department", &row.id, json!({ "operator_id": operator_id.as_str() }))?,
     ])
     .await?;

@@ -12,7 +12,7 @@ use crate::http::session::Operator;
 use crate::http::{json, Ctx};
 
 pub async fn get(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
-    let tenant = ctx.store.tenant_by_id(op.tenant_id()).await?.ok_or_else(|| ApiError::not_found("tenant"))?;
+    let tenant = ctx.store.tenant(op.tenant_id()).row().await?.ok_or_else(|| ApiError::not_found("tenant"))?;
     json(
         200,
         &json!({
@@ -29,7 +29,7 @@ pub async fn rotate(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
     let secret = generate_identity_secret(&random_bytes::<32>()?);
     let s = &ctx.store;
     s.batch(vec![
-        s.set_identity_secret_statement(op.tenant_id(), Some(&secret), ctx.now)?,
+        s.tenant(op.tenant_id()).set_identity_secret_statement(Some(&secret), ctx.now)?,
         audit_entry(ctx, op, "identity_secret.rotated", "tenant", op.tenant_id(), json!({ "hint": secret_hint(&secret) }))?,
     ])
     .await?;

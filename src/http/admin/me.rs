@@ -16,7 +16,7 @@ pub async fn set_status(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult
     body.allow(&["status"])?;
     let status = OperatorStatus::parse(body.str("status")?)?;
     let s = &ctx.store;
-    s.batch(vec![s.set_operator_status_statement(op.tenant_id(), op.id(), status.as_str(), ctx.now)?]).await?;
+    s.batch(vec![s.tenant(op.tenant_id()).set_operator_status_statement(op.id(), status.as_str(), ctx.now)?]).await?;
     let inbox = InboxClient::new(&ctx.env, op.tenant_id());
     let operator_id = op.id().to_string();
     inbox

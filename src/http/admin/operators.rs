@@ -47,17 +47,17 @@ pub fn tenant_view(row: &TenantRow) -> Value {
 }
 
 async fn departments_of(ctx: &Ctx, tenant_id: &str, operator_id: &str) -> ApiResult<Vec<String>> {
-    Ok(ctx.store.memberships_for_tenant(tenant_id).await?.into_iter().filter(|m| m.operator_id == operator_id).map(|m| m.department_id).collect())
+    Ok(ctx.store.tenant(tenant_id).memberships().await?.into_iter().filter(|m| m.operator_id == operator_id).map(|m| m.department_id).collect())
 }
 
 async fn load(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<OperatorRow> {
     let id = path_id(raw_id, "operator")?;
-    ctx.store.operator_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::not_found("operator"))
+    ctx.store.tenant(op.tenant_id()).operator(id.as_str()).await?.ok_or_else(|| ApiError::not_found("operator"))
 }
 
 pub async fn list(ctx: &Ctx, op: &Operator) -> ApiResult<worker::Response> {
-    let rows = ctx.store.operators_for_tenant(op.tenant_id()).await?;
-    let memberships = ctx.store.memberships_for_tenant(op.tenant_id()).await?;
+    let rows = ctx.store.tenant(op.tenant_id()).operators().await?;
+    let memberships = ctx.store.tenant(op.tenant_id()).memberships().await?;
     let views: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -86,9 +86,9 @@ pub async fn create(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<wor
     let s = &ctx.store;
     let departments = match &body.opt_strings("department_ids")? {
         Some(ids) => resolve_departments(ctx, op.tenant_id(), ids).await?,
-        None => s.default_department(op.tenant_id()).await?.map(|d| vec![d.id]).unwrap_or_default(),
+        None => s.tenant(op.tenant_id()).default_department().await?.map(|d| vec![d.id]).unwrap_or_default(),
     };
-    if s.operator_by_email(email.as_str()).await?.is_some() {
+    if s.operator_by_login_email(email.as_str()).await?.is_some() {
         return Err(email_taken());
     }
     let hash = hash_password(password.as_bytes()).await?.format();
@@ -105,14 +105,14 @@ pub async fn create(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<wor
     };
     let mut statements = vec![s.insert_operator_statement(&new)?];
     for d in &departments {
-        statements.push(s.add_member_statement(op.tenant_id(), d, id.as_str())?);
+        statements.push(s.tenant(op.tenant_id()).add_member_statement(d, id.as_str())?);
     }
     statements.push(audit_entry(ctx, op, "operator.created", "operator", id.as_str(), json!({ "email": email.as_str(), "role": role.as_str() }))?);
     s.batch(statements).await.map_err(|e| match e {
         StoreError::Unique(_) => email_taken(),
         other => other.into(),
     })?;
-    let row = s.operator_in_tenant(op.tenant_id(), id.as_str()).await?.ok_or_else(|| ApiError::internal("operator vanished"))?;
+    let row = s.tenant(op.tenant_id()).operator(id.as_str()).await?.ok_or_else(|| ApiError::internal("operator vanished"))?;
     json(201, &operator_view(&row, &departments))
 }
 
@@ -145,12 +145,12 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) ->
         return Err(DomainError::conflict("cannot_deactivate_self", "you cannot deactivate your own account").into());
     }
     let loses_owner = current_role == Role::Owner && target.active == 1 && (role != Role::Owner || deactivating);
-    if loses_owner && s.active_owner_count(op.tenant_id()).await? <= 1 {
+    if loses_owner && s.tenant(op.tenant_id()).active_owner_count().await? <= 1 {
         return Err(DomainError::conflict("last_owner", "a tenant needs at least one active owner").into());
     }
-    let mut statements = vec![s.update_operator_statement(op.tenant_id(), &target.id, &name, role.as_str(), capacity, ctx.now)?];
+    let mut statements = vec![s.tenant(op.tenant_id()).update_operator_statement(&target.id, &name, role.as_str(), capacity, ctx.now)?];
     if let Some(active) = active {
-        statements.push(s.set_operator_active_statement(op.tenant_id(), &target.id, active, ctx.now)?);
+        statements.push(s.tenant(op.tenant_id()).set_operator_active_statement(&target.id, active, ctx.now)?);
         if !active {
             statements.push(s.revoke_operator_sessions_statement(&target.id, ctx.now)?);
         }
@@ -181,7 +181,7 @@ pub async fn reset_password(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: 
     let hash = hash_password(password.as_bytes()).await?.format();
     let s = &ctx.store;
     s.batch(vec![
-        s.set_password_statement(op.tenant_id(), &target.id, &hash, ctx.now)?,
+        s.tenant(op.tenant_id()).set_password_statement(&target.id, &hash, ctx.now)?,
         s.revoke_operator_sessions_statement(&target.id, ctx.now)?,
         audit_entry(ctx, op, "operator.password_reset", "operator", &target.id, json!({}))?,
     ])

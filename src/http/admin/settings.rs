@@ -23,7 +23,7 @@ fn view(t: &TenantRow) -> serde_json::Value {
 }
 
 async fn tenant(ctx: &Ctx, op: &Operator) -> ApiResult<TenantRow> {
-    ctx.store.tenant_by_id(op.tenant_id()).await?.ok_or_else(|| ApiError::not_found("tenant"))
+    ctx.store.tenant(op.tenant_id()).row().await?.ok_or_else(|| ApiError::not_found("tenant"))
 }
 
 pub async fn get(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
@@ -65,7 +65,7 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Res
                 Some(serde_json::to_string(&list).map_err(ApiError::internal)?)
             }
         };
-        statements.push(s.set_upload_limits_statement(op.tenant_id(), max, kinds.as_deref())?);
+        statements.push(s.tenant(op.tenant_id()).set_upload_limits_statement(max, kinds.as_deref())?);
     }
     if let Some(hours) = &business_hours {
         let stored = match hours {
@@ -75,10 +75,10 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Res
             }
             None => None,
         };
-        statements.push(s.set_business_hours_statement(op.tenant_id(), stored.as_deref())?);
+        statements.push(s.tenant(op.tenant_id()).set_business_hours_statement(stored.as_deref())?);
     }
     statements.extend([
-        s.update_tenant_settings_statement(op.tenant_id(), &name, require, &widget_json)?,
+        s.tenant(op.tenant_id()).update_tenant_settings_statement(&name, require, &widget_json)?,
         audit_entry(ctx, op, "settings.updated", "tenant", op.tenant_id(), json!({ "name": new_name, "require_verified_visitors": require_verified, "widget": widget, "business_hours": business_hours.is_some() }))?,
     ]);
     s.batch(statements).await?;
