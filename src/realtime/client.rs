@@ -35,6 +35,16 @@ async fn call<T: serde::de::DeserializeOwned>(stub: worker::Result<worker::Stub>
 }
 
 /// One conversation's room, called as one caller.
+/// Hands an authenticated WebSocket upgrade to an object, with who is connecting in a header.
+async fn upgrade(stub: worker::Result<worker::Stub>, url: &str, identity: &impl serde::Serialize) -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set(IDENTITY_HEADER, &serde_json::to_string(identity)?)?;
+    headers.set("upgrade", "websocket")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    stub?.fetch_with_request(Request::new_with_init(url, &init)?).await
+}
+
 pub struct RoomClient {
     env: Env,
     caller: Caller,
@@ -60,16 +70,11 @@ impl RoomClient {
 
     /// Hands an authenticated WebSocket upgrade to the room.
     pub async fn connect(&self, after_seq: Option<i64>) -> worker::Result<Response> {
-        let headers = Headers::new();
-        headers.set(IDENTITY_HEADER, &serde_json::to_string(&self.caller)?)?;
-        headers.set("upgrade", "websocket")?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Get).with_headers(headers);
         let url = match after_seq {
             Some(n) => format!("https://room/connect?after_seq={n}"),
             None => "https://room/connect".to_string(),
         };
-        self.stub()?.fetch_with_request(Request::new_with_init(&url, &init)?).await
+        upgrade(self.stub(), &url, &self.caller).await
     }
 
     /// How far D1 is behind this room (for the deployment's operators).
@@ -108,15 +113,10 @@ impl InboxClient {
 
     /// Hands an authenticated console socket to the inbox.
     pub async fn connect(&self, who: &ConsoleIdentity, cursor: Option<i64>) -> worker::Result<Response> {
-        let headers = Headers::new();
-        headers.set(IDENTITY_HEADER, &serde_json::to_string(who)?)?;
-        headers.set("upgrade", "websocket")?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Get).with_headers(headers);
         let url = match cursor {
             Some(c) => format!("https://inbox/connect?cursor={c}"),
             None => "https://inbox/connect".to_string(),
         };
-        self.stub()?.fetch_with_request(Request::new_with_init(&url, &init)?).await
+        upgrade(self.stub(), &url, who).await
     }
 }
