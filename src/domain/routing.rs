@@ -1,4 +1,5 @@
-//! Who gets the next chat. Oldest queued conversation first; it goes to the `available` operator of its
+//! Who gets the next chat. Oldest queued conversation first; a reopened one goes back to the operator who
+//! had it when they are available with a free seat; otherwise it goes to the `available` operator of its
 //! department with the fewest active chats below their capacity; ties go to whoever was assigned least
 //! recently, then to the lower id (so the choice is deterministic). Pure: the inbox feeds it a snapshot.
 
@@ -11,6 +12,8 @@ pub struct Queued {
     pub id: String,
     pub department: String,
     pub queued_at: i64,
+    /// Who had it before (a reopened conversation): they get it back if they can take it.
+    pub preferred: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,11 +39,11 @@ pub fn plan(queue: &[Queued], operators: &[Candidate]) -> Vec<(String, String)> 
     let mut tick = operators.iter().map(|o| o.last_assigned_at).max().unwrap_or(0);
     let mut out = Vec::new();
     for conv in order {
-        let best = operators
-            .iter()
-            .filter(|o| o.status == OperatorStatus::Available && o.departments.contains(&conv.department))
-            .filter(|o| of(&load, &o.id).0 < o.capacity)
-            .min_by(|a, b| (of(&load, &a.id), &a.id).cmp(&(of(&load, &b.id), &b.id)));
+        let free = |o: &&Candidate| o.status == OperatorStatus::Available && of(&load, &o.id).0 < o.capacity;
+        let previous = operators.iter().filter(free).find(|o| conv.preferred.as_deref() == Some(o.id.as_str()));
+        let best = previous.or_else(|| {
+            operators.iter().filter(free).filter(|o| o.departments.contains(&conv.department)).min_by(|a, b| (of(&load, &a.id), &a.id).cmp(&(of(&load, &b.id), &b.id)))
+        });
         if let Some(op) = best {
             tick += 1;
             let entry = load.slot(op.id.as_str(), || (0, 0));
@@ -72,7 +75,7 @@ mod tests {
     use OperatorStatus::*;
 
     fn q(id: &str, dep: &str, at: i64) -> Queued {
-        Queued { id: id.into(), department: dep.into(), queued_at: at }
+        Queued { id: id.into(), department: dep.into(), queued_at: at, preferred: None }
     }
     fn op(id: &str, status: OperatorStatus, capacity: i64, active: i64, deps: &[&str], last: i64) -> Candidate {
         Candidate { id: id.into(), status, capacity, active, departments: deps.iter().map(|d| d.to_string()).collect(), last_assigned_at: last }
@@ -107,6 +110,19 @@ mod tests {
         let ops = [op("busy", Busy, 5, 0, &["d"], 0), op("off", Offline, 5, 0, &["d"], 0), op("other", Available, 5, 0, &["e"], 0)];
         assert!(plan(&[q("c1", "d", 1)], &ops).is_empty());
         assert_eq!(plan(&[q("c1", "e", 1)], &ops), vec![("c1".into(), "other".into())]);
+    }
+
+    #[test]
+    fn a_reopened_conversation_goes_back_to_who_had_it_when_they_can_take_it() {
+        let back = |preferred: &str| Queued { preferred: Some(preferred.into()), ..q("c1", "d", 1) };
+        // "b" is less loaded and less recently assigned, yet "a" had the chat before.
+        let ops = [op("a", Available, 5, 2, &["d"], 100), op("b", Available, 5, 0, &["d"], 0)];
+        assert_eq!(plan(&[back("a")], &ops), vec![("c1".into(), "a".into())]);
+        let ops = [op("a", Busy, 5, 0, &["d"], 0), op("b", Available, 5, 0, &["d"], 0)];
+        assert_eq!(plan(&[back("a")], &ops), vec![("c1".into(), "b".into())], "not available: routed as usual");
+        let ops = [op("a", Available, 1, 1, &["d"], 0), op("b", Available, 5, 0, &["d"], 0)];
+        assert_eq!(plan(&[back("a")], &ops), vec![("c1".into(), "b".into())], "no free seat: routed as usual");
+        assert_eq!(plan(&[back("gone")], &ops), vec![("c1".into(), "b".into())], "no longer an operator");
     }
 
     #[test]

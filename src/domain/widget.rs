@@ -1,4 +1,5 @@
-//! The widget's appearance per tenant: accent color, corner, greeting. Stored as JSON on the tenant.
+//! The widget's appearance per tenant (accent color, corner, greeting) and what a visitor's message into
+//! a closed conversation does (`after_close`). Stored as JSON on the tenant.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,13 +13,19 @@ pub struct WidgetSettings {
     pub color: String,
     pub position: String,
     pub greeting: String,
+    /// `reopen` (default): a visitor message reopens a closed conversation; `new`: the visitor starts a
+    /// new conversation linked to the closed one.
+    pub after_close: String,
 }
 
 impl Default for WidgetSettings {
     fn default() -> Self {
-        WidgetSettings { color: "#2563eb".into(), position: "right".into(), greeting: "Hi! How can we help?".into() }
+        WidgetSettings { color: "#2563eb".into(), position: "right".into(), greeting: "Hi! How can we help?".into(), after_close: AFTER_CLOSE_REOPEN.into() }
     }
 }
+
+pub const AFTER_CLOSE_REOPEN: &str = "reopen";
+pub const AFTER_CLOSE_NEW: &str = "new";
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +33,7 @@ pub struct WidgetSettingsPatch {
     pub color: Option<String>,
     pub position: Option<String>,
     pub greeting: Option<String>,
+    pub after_close: Option<String>,
 }
 
 impl WidgetSettings {
@@ -49,7 +57,11 @@ impl WidgetSettings {
         if greeting.trim().is_empty() || greeting.chars().count() > GREETING_MAX {
             return Err(DomainError::invalid("widget.greeting", format!("must be 1 to {GREETING_MAX} characters")));
         }
-        Ok(WidgetSettings { color: color.to_ascii_lowercase(), position, greeting: greeting.trim().to_string() })
+        let after_close = patch.after_close.unwrap_or(self.after_close);
+        if after_close != AFTER_CLOSE_REOPEN && after_close != AFTER_CLOSE_NEW {
+            return Err(DomainError::invalid("widget.after_close", "must be reopen or new"));
+        }
+        Ok(WidgetSettings { color: color.to_ascii_lowercase(), position, greeting: greeting.trim().to_string(), after_close })
     }
 }
 
@@ -58,7 +70,7 @@ mod tests {
     use super::*;
 
     fn patch(color: Option<&str>, position: Option<&str>, greeting: Option<&str>) -> WidgetSettingsPatch {
-        WidgetSettingsPatch { color: color.map(Into::into), position: position.map(Into::into), greeting: greeting.map(Into::into) }
+        WidgetSettingsPatch { color: color.map(Into::into), position: position.map(Into::into), greeting: greeting.map(Into::into), after_close: None }
     }
 
     #[test]
@@ -75,5 +87,8 @@ mod tests {
         for bad in [patch(Some("red"), None, None), patch(Some("#12345"), None, None), patch(None, Some("top"), None), patch(None, None, Some("  ")), patch(None, None, Some(&"x".repeat(201)))] {
             assert!(base.clone().apply(bad).is_err());
         }
+        let new = WidgetSettingsPatch { after_close: Some("new".into()), ..Default::default() };
+        assert_eq!(base.clone().apply(new).unwrap().after_close, "new");
+        assert!(base.apply(WidgetSettingsPatch { after_close: Some("delete".into()), ..Default::default() }).is_err());
     }
 }

@@ -21,7 +21,7 @@ use crate::domain::widget::WidgetSettings;
 use crate::service::bot::{flow_of, hours_of};
 use crate::service::handoff::handoff_plan;
 use crate::realtime::client::RoomClient;
-use crate::realtime::wire::{MenuTrail, Party, RoomCommand, RoomOutcome, SendMessage, Start};
+use crate::realtime::wire::{MenuTrail, Party, RoomCommand, RoomErrorKind, RoomOutcome, SendMessage, Start};
 use crate::realtime::protocol::{MAX_FRAME_BYTES, SUBPROTOCOL};
 use crate::store::api_keys::ApiKeyRow;
 use crate::store::visitors::VisitorRow;
@@ -226,7 +226,7 @@ async fn config(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
 async fn config_body(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Value> {
     let (tenant, operators_online) = ctx.store.tenant(&site.key.tenant_id).widget_config_context().await?;
     let tenant = tenant.ok_or_else(|| ApiError::not_found("tenant"))?;
-    let settings = crate::store::bot::BotSettingsRow { name: tenant.name.clone(), bot_flow: tenant.bot_flow.clone(), business_hours: tenant.business_hours.clone() };
+    let settings = crate::store::bot::BotSettingsRow { name: tenant.name.clone(), bot_flow: tenant.bot_flow.clone(), business_hours: tenant.business_hours.clone(), widget_settings: Some(tenant.widget_settings.clone()) };
     let flow = flow_of(&settings);
     let locale = visitor_locale(req, None, &flow.default_locale)?;
     let hours = hours_of(&settings);
@@ -333,10 +333,11 @@ async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiRes
     let claims = visitor_claims(&req, ctx, site)?;
     let body = read_body(&mut req).await?;
     // `menu_path`: choice ids from the root of the bot menu, ending with "ask" or "talk to a person".
-    body.allow(&["client_request_id", "message", "menu_path", "locale"])?;
+    body.allow(&["client_request_id", "message", "menu_path", "locale", "previous_conversation_id"])?;
     let request_id = body.opt_str("client_request_id")?.map(|r| ClientMsgId::parse(r).map_err(|e| e.at("client_request_id"))).transpose()?;
     let message: Option<FirstMessage> = body.opt_object("message")?;
     let menu_path = body.opt_strings("menu_path")?;
+    let previous = body.opt_str("previous_conversation_id")?.map(|p| path_id(p, "conversation").map_err(|_| ApiError::invalid("previous_conversation_id", "is not a conversation id"))).transpose()?;
     if let Some(m) = &message {
         ClientMsgId::parse(&m.client_msg_id)?;
         MessageText::parse(&m.text)?;
@@ -362,7 +363,20 @@ async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiRes
         }),
         None => None,
     };
-    let start = Start { locale, menu, message: message.map(|m| SendMessage { client_msg_id: m.client_msg_id, text: m.text, private: false }), handoff };
+    if let Some(previous) = &previous {
+        // Only one of this visitor's own conversations can be continued (the room answers 404 otherwise).
+        let known = RoomClient::new(&ctx.env, &v.tenant_id, previous.as_str(), visitor_party(&v, &site.key.id)).run(RoomCommand::Get).await;
+        known.map_err(|e| if e.kind == RoomErrorKind::NotFound { ApiError::invalid("previous_conversation_id", "is not one of your conversations") } else { e.into() })?;
+    }
+    let after_close = WidgetSettings::from_stored(settings.widget_settings.as_deref().unwrap_or("{}")).after_close;
+    let start = Start {
+        locale,
+        menu,
+        message: message.map(|m| SendMessage { client_msg_id: m.client_msg_id, text: m.text, private: false }),
+        handoff,
+        after_close: Some(after_close),
+        previous_conversation_id: previous.map(|p| p.as_str().to_string()),
+    };
     let outcome = RoomClient::new(&ctx.env, &v.tenant_id, id.as_str(), visitor_party(&v, &site.key.id)).run(RoomCommand::Start(start)).await?;
     let mut body_out = json!({ "conversation": outcome.conversation.as_ref().map(|c| c.to_json()), "created": outcome.created });
     if let Some(event) = outcome.event {

@@ -283,11 +283,17 @@ impl Room {
                         status: Status::Bot.as_str(),
                         locale: Some(&start.locale),
                         menu_path: menu_path.as_deref(),
+                        after_close: start.after_close.as_deref(),
                         now,
                     })
                     .map_err(storage_error)?;
                 done.changed = true;
                 let conversation = self.db.conversation().map_err(storage_error)?.ok_or_else(RoomError::not_found)?;
+                if let Some(previous) = &start.previous_conversation_id {
+                    // A visitor coming back after a close: the operator sees where they left off.
+                    let data = json!({ "previous_conversation_id": previous }).to_string();
+                    self.system_event("continued", "Continues an earlier conversation", &data, &caller.party, now, &mut done)?;
+                }
                 if let Some(menu) = &start.menu {
                     // The path the visitor took is the conversation's first event, so the operator sees it.
                     let data = json!({ "steps": menu.steps }).to_string();
@@ -346,7 +352,7 @@ impl Room {
             return Ok(outcome);
         }
         match command {
-            RoomCommand::Send(send) => self.send(party, send, done),
+            RoomCommand::Send(send) => self.send(caller, send, done),
             RoomCommand::Attach(Attach { client_msg_id, caption, attachment }) => {
                 if !party.participates() || matches!(party, Party::Router) {
                     return Err(RoomError::new(RoomErrorKind::ReadOnly, "monitoring sockets only watch"));
@@ -355,6 +361,7 @@ impl Room {
                 if let Some(caption) = &caption {
                     MessageText::parse(caption).map_err(|e| RoomError::from(e.at("caption")))?;
                 }
+                self.before_post(caller, client_msg_id.as_str(), false, done)?;
                 // Same id, same file (name, size, type) and caption: the same event.
                 let fingerprint = format!("{}|{}|{}|{}", attachment["name"], attachment["size"], attachment["kind"], caption.as_deref().unwrap_or(""));
                 let (author_kind, author_id, author_name) = party.author();
@@ -419,8 +426,34 @@ impl Room {
         }
     }
 
+    /// What posting does to the conversation first: a visitor writing into a closed conversation
+    /// reopens it (or, when its tenant chose so, is told to start a new one: `conversation_closed`);
+    /// an operator's public message while the bot has it or it waits in the queue takes it over. A
+    /// retry of a message already stored changes nothing (the append answers it as a duplicate).
+    /// Costs no query unless the status calls for a change.
+    fn before_post(&self, caller: &Caller, client_msg_id: &str, private: bool, done: &mut Committed) -> std::result::Result<(), RoomError> {
+        let Some(status) = self.db.status().map_err(storage_error)? else { return Ok(()) };
+        let status = Status::parse(&status).map_err(|_| RoomError::unavailable("unknown stored status"))?;
+        let command = match (&caller.party, status) {
+            (Party::Visitor { .. }, Status::Closed) => RoomCommand::Reopen,
+            (Party::Operator { .. }, Status::Bot | Status::Queued) if !private => RoomCommand::Takeover,
+            _ => return Ok(()),
+        };
+        if self.db.event_by_client_msg_id(client_msg_id).map_err(storage_error)?.is_some() {
+            return Ok(());
+        }
+        let c = self.db.conversation().map_err(storage_error)?.ok_or_else(RoomError::not_found)?;
+        if command == RoomCommand::Reopen && c.after_close.as_deref() == Some(crate::domain::widget::AFTER_CLOSE_NEW) {
+            return Err(RoomError::new(RoomErrorKind::Closed, "this conversation is closed; start a new one"));
+        }
+        let Some(change) = command.state_change(&caller.party) else { return Ok(()) };
+        self.change(caller, &c, change?, done)?;
+        Ok(())
+    }
+
     /// A message or private note. Needs nothing of the conversation but what the append answers.
-    fn send(&self, party: &Party, send: SendMessage, done: &mut Committed) -> std::result::Result<RoomOutcome, RoomError> {
+    fn send(&self, caller: &Caller, send: SendMessage, done: &mut Committed) -> std::result::Result<RoomOutcome, RoomError> {
+        let party = &caller.party;
         if !party.participates() || matches!(party, Party::Router) {
             return Err(RoomError::new(RoomErrorKind::ReadOnly, "monitoring sockets only watch"));
         }
@@ -429,6 +462,7 @@ impl Room {
         }
         let client_msg_id = ClientMsgId::parse(&send.client_msg_id)?;
         let text = MessageText::parse(&send.text)?;
+        self.before_post(caller, client_msg_id.as_str(), send.private, done)?;
         let kind = if send.private { "note" } else { "message" };
         let (author_kind, author_id, author_name) = party.author();
         let preview = (!send.private).then(|| text.preview());
@@ -524,6 +558,7 @@ impl Room {
                     assignee_id: t.state.assignee.as_deref(),
                     department_id: t.state.department.as_deref(),
                     keep_place: matches!(command, Command::Release),
+                    preferred_id: if command == Command::Reopen { c.assignee_id.as_deref() } else { None },
                 },
                 now,
             )
@@ -546,7 +581,8 @@ impl Room {
     }
 
     /// After a commit: the backstop alarm (in the same commit), fan-out, D1 behind, the bot's turn.
-    fn publish(self: &Rc<Self>, done: Committed, sender_sid: Option<&str>) {
+    /// `acked`: the socket that was just acked an event, and that event's seq (it is not sent there twice).
+    fn publish(self: &Rc<Self>, done: Committed, acked: Option<(&str, i64)>) {
         if done.events.is_empty() && !done.changed {
             return;
         }
@@ -559,7 +595,8 @@ impl Room {
                 sign_attachment(&mut event, secret, now_ms() / 1000);
             }
             let frame = event_frame(&event);
-            for (ws, _) in peers.iter().filter(|p| p.1.ready && Some(p.1.sid.as_str()) != sender_sid && (row.private == 0 || p.1.caller.party.sees_private())) {
+            let acked_here = |sid: &str| acked.is_some_and(|(a, seq)| a == sid && seq == row.seq);
+            for (ws, _) in peers.iter().filter(|p| p.1.ready && !acked_here(&p.1.sid) && (row.private == 0 || p.1.caller.party.sees_private())) {
                 let _ = ws.send_with_str(&frame);
             }
         }
@@ -634,6 +671,7 @@ impl Room {
             d1_version: c.flushed_version,
             visitor_message_seqs: seqs,
             operator_reads: reads.iter().filter_map(|r| Some((r.reader.strip_prefix("operator:")?.to_string(), r.seq))).collect(),
+            preferred_id: c.preferred_id.clone(),
         };
         match super::client::InboxClient::new(&self.env, &c.tenant_id).run(InboxCommand::Report(report)).await {
             Ok(_) => {
@@ -794,17 +832,19 @@ impl Room {
             ClientFrame::Send { client_msg_id, text, private } => {
                 let send = SendMessage { client_msg_id: client_msg_id.as_str().into(), text: text.as_str().into(), private };
                 let mut done = Committed::default();
-                let result = self.send(&meta.caller.party, send, &mut done);
+                let result = self.send(&meta.caller, send, &mut done);
+                let mut acked = None;
                 match result {
                     Ok(outcome) => {
                         let event = outcome.event.unwrap_or(Value::Null);
+                        acked = event["seq"].as_i64();
                         let _ = ws.send_with_str(ack_frame(client_msg_id.as_str(), &event, outcome.duplicate));
                     }
                     Err(e) => {
                         let _ = ws.send_with_str(error_frame(e.kind.code(), &e.message, Some(client_msg_id.as_str())));
                     }
                 }
-                self.publish(done, Some(&meta.sid));
+                self.publish(done, acked.map(|seq| (meta.sid.as_str(), seq)));
             }
             ClientFrame::Typing { on } => self.broadcast_typing(party, on),
             ClientFrame::Read { seq } => self.read_receipt(&ws, &meta, seq),
@@ -832,7 +872,7 @@ impl Room {
         let mut done = Committed { changed: self.db.advance_read_marker(&reader, seq, now).unwrap_or(false), ..Default::default() };
         match self.db.advance_read_marker(&format!("receipt:{reader}"), seq, now) {
             Ok(true) => {}
-            _ => return self.publish(done, Some(&meta.sid)),
+            _ => return self.publish(done, None),
         }
         let data = json!({ "seq": seq }).to_string();
         let (kind, id, name) = meta.caller.party.author();
@@ -848,15 +888,18 @@ impl Room {
             private: false,
             preview: None,
         };
+        let mut acked = None;
         match self.append(event, now, &mut done) {
             Ok(outcome) => {
-                let _ = ws.send_with_str(ack_frame(&client_msg_id, &outcome.event.unwrap_or(Value::Null), outcome.duplicate));
+                let event = outcome.event.unwrap_or(Value::Null);
+                acked = event["seq"].as_i64();
+                let _ = ws.send_with_str(ack_frame(&client_msg_id, &event, outcome.duplicate));
             }
             Err(e) => {
                 let _ = ws.send_with_str(error_frame(e.kind.code(), &e.message, None));
             }
         }
-        self.publish(done, Some(&meta.sid));
+        self.publish(done, acked.map(|seq| (meta.sid.as_str(), seq)));
     }
 
     fn broadcast_typing(&self, party: &Party, on: bool) {
@@ -919,6 +962,7 @@ fn command_text(kind: &str, operator: Option<&str>, department: Option<&str>, st
         "transferred" => format!("Transferred to {operator}"),
         "closed" => "The conversation was closed".into(),
         "reopened" => "The conversation was reopened".into(),
+        "continued" => "Continues an earlier conversation".into(),
         "released" => "Your operator went offline; waiting for the next one".into(),
         _ => kind.into(),
     }

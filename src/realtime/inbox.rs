@@ -281,7 +281,7 @@ impl Inbox {
         }
         let Ok(store) = Store::open(&self.env) else { return };
         let Ok((candidates, memberships)) = store.tenant(&tenant).routing_snapshot().await else { return };
-        let queue: Vec<Queued> = queued.iter().map(|q| Queued { id: q.id.clone(), department: q.department_id.clone().unwrap_or_default(), queued_at: q.queued_at.unwrap_or(0) }).collect();
+        let queue: Vec<Queued> = queued.iter().map(|q| Queued { id: q.id.clone(), department: q.department_id.clone().unwrap_or_default(), queued_at: q.queued_at.unwrap_or(0), preferred: q.preferred_id.clone() }).collect();
         let pool: Vec<Candidate> = candidates
             .iter()
             .filter_map(|c| {

@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS conversations (
   visitor_verified INTEGER NOT NULL DEFAULT 0,
   -- The room's version of this summary, and the version D1 has (lists read D1).
   version INTEGER NOT NULL,
-  d1_version INTEGER NOT NULL DEFAULT 0
+  d1_version INTEGER NOT NULL DEFAULT 0,
+  -- Who had it before it was closed, while a reopened conversation waits (routing prefers them).
+  preferred_id TEXT
 );
 CREATE INDEX IF NOT EXISTS conversations_queue ON conversations (status, queued_at, id);
 CREATE INDEX IF NOT EXISTS conversations_assignee ON conversations (assignee_id, status);
@@ -55,6 +57,7 @@ pub struct QueuedRow {
     pub id: String,
     pub department_id: Option<String>,
     pub queued_at: Option<i64>,
+    pub preferred_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -103,6 +106,7 @@ pub struct InboxDb {
 impl InboxDb {
     pub fn open(sql: SqlStorage) -> InboxDb {
         super::create_schema(&sql, SCHEMA, "inbox");
+        super::add_column(&sql, "conversations", "preferred_id", "TEXT", "inbox");
         InboxDb { sql }
     }
 
@@ -149,12 +153,13 @@ impl InboxDb {
         }
         let changed = self.sql.exec(
             "INSERT INTO conversations (id, status, department_id, assignee_id, last_seq, last_message_preview, last_message_at, queued_at,
-               created_at, updated_at, visitor_id, visitor_name, visitor_email, visitor_verified, version, d1_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+               created_at, updated_at, visitor_id, visitor_name, visitor_email, visitor_verified, version, d1_version, preferred_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
              ON CONFLICT (id) DO UPDATE SET status = excluded.status, department_id = excluded.department_id, assignee_id = excluded.assignee_id,
                last_seq = excluded.last_seq, last_message_preview = excluded.last_message_preview, last_message_at = excluded.last_message_at,
                queued_at = excluded.queued_at, updated_at = excluded.updated_at, visitor_name = excluded.visitor_name,
-               visitor_email = excluded.visitor_email, visitor_verified = excluded.visitor_verified, version = excluded.version
+               visitor_email = excluded.visitor_email, visitor_verified = excluded.visitor_verified, version = excluded.version,
+               preferred_id = excluded.preferred_id
              WHERE excluded.version > conversations.version
              RETURNING id",
             vec![
@@ -174,6 +179,7 @@ impl InboxDb {
                 int(v.verified as i64),
                 int(r.version),
                 int(r.d1_version),
+                opt(r.preferred_id.as_deref()),
             ],
         )?;
         // A row comes back only when the report was inserted or newer than what the inbox had.
@@ -255,7 +261,7 @@ impl InboxDb {
 
     /// The routing queue: queued conversations, oldest first.
     pub fn queued(&self) -> DbResult<Vec<QueuedRow>> {
-        self.sql.exec("SELECT id, department_id, queued_at FROM conversations WHERE status = 'queued' ORDER BY queued_at, id LIMIT 500", None)?.to_array()
+        self.sql.exec("SELECT id, department_id, queued_at, preferred_id FROM conversations WHERE status = 'queued' ORDER BY queued_at, id LIMIT 500", None)?.to_array()
     }
 
     /// Active conversations per operator.

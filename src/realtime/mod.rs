@@ -49,6 +49,16 @@ pub fn create_schema(sql: &worker::SqlStorage, schema: &str, owner: &str) {
     }
 }
 
+/// Adds a column to a table made by an older version of the schema (`CREATE TABLE IF NOT EXISTS`
+/// leaves such a table as it was).
+pub fn add_column(sql: &worker::SqlStorage, table: &str, column: &str, declaration: &str, owner: &str) {
+    if sql.exec(&format!("SELECT {column} FROM {table} LIMIT 0"), None).is_err() {
+        if let Err(e) = sql.exec(&format!("ALTER TABLE {table} ADD COLUMN {column} {declaration}"), None) {
+            worker::console_error!("{owner} schema: {e:?}");
+        }
+    }
+}
+
 pub fn now_ms() -> i64 {
     worker::Date::now().as_millis() as i64
 }

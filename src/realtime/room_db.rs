@@ -44,7 +44,11 @@ CREATE TABLE IF NOT EXISTS conversation (
   -- What the tenant's inbox was last told: the state's version, D1's version, visitor messages up to told_seq.
   told_version INTEGER NOT NULL DEFAULT 0,
   told_d1_version INTEGER NOT NULL DEFAULT 0,
-  told_seq INTEGER NOT NULL DEFAULT 0
+  told_seq INTEGER NOT NULL DEFAULT 0,
+  -- What a visitor message does once closed: NULL or 'reopen' reopens, 'new' asks for a new conversation.
+  after_close TEXT,
+  -- While a reopened conversation waits: who had it before it was closed.
+  preferred_id TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY,
@@ -99,6 +103,10 @@ pub struct Conversation {
     pub told_version: i64,
     pub told_d1_version: i64,
     pub told_seq: i64,
+    #[serde(default)]
+    pub after_close: Option<String>,
+    #[serde(default)]
+    pub preferred_id: Option<String>,
 }
 
 impl Conversation {
@@ -146,6 +154,7 @@ pub struct NewConversation<'a> {
     pub status: &'a str,
     pub locale: Option<&'a str>,
     pub menu_path: Option<&'a str>,
+    pub after_close: Option<&'a str>,
     pub now: i64,
 }
 
@@ -176,6 +185,8 @@ pub struct NewState<'a> {
     pub department_id: Option<&'a str>,
     /// Entering the queue stamps `queued_at` unless the conversation keeps its place (a release).
     pub keep_place: bool,
+    /// A reopened conversation waits for whoever had it (kept only while queued).
+    pub preferred_id: Option<&'a str>,
 }
 
 /// A reader whose marker D1 does not have yet.
@@ -192,6 +203,9 @@ struct Num {
 
 pub struct RoomDb {
     sql: SqlStorage,
+    /// The conversation's status as last written or read here (every write goes through this
+    /// handle), so a send learns it without a query.
+    status: std::cell::RefCell<Option<String>>,
 }
 
 pub type DbResult<T> = worker::Result<T>;
@@ -201,18 +215,34 @@ impl RoomDb {
     /// answered, at the first query.
     pub fn open(sql: SqlStorage) -> RoomDb {
         super::create_schema(&sql, SCHEMA, "room");
-        RoomDb { sql }
+        super::add_column(&sql, "conversation", "after_close", "TEXT", "room");
+        super::add_column(&sql, "conversation", "preferred_id", "TEXT", "room");
+        RoomDb { sql, status: std::cell::RefCell::new(None) }
     }
 
     pub fn conversation(&self) -> DbResult<Option<Conversation>> {
-        Ok(self.sql.exec("SELECT * FROM conversation LIMIT 1", None)?.to_array::<Conversation>()?.into_iter().next())
+        let c = self.sql.exec("SELECT * FROM conversation LIMIT 1", None)?.to_array::<Conversation>()?.into_iter().next();
+        *self.status.borrow_mut() = c.as_ref().map(|c| c.status.clone());
+        Ok(c)
+    }
+
+    /// The conversation's status (None: no conversation), from memory when this handle knows it.
+    pub fn status(&self) -> DbResult<Option<String>> {
+        if let Some(known) = self.status.borrow().clone() {
+            return Ok(Some(known));
+        }
+        Ok(self.conversation()?.map(|c| c.status))
+    }
+
+    fn note_status(&self, status: Option<&str>) {
+        *self.status.borrow_mut() = status.map(str::to_string);
     }
 
     pub fn create(&self, c: &NewConversation<'_>) -> DbResult<()> {
         self.sql.exec(
             "INSERT INTO conversation (id, tenant_id, visitor_id, status, locale, menu_path, created_at, updated_at, dirty_since,
-               visitor_name, visitor_email, visitor_verified)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               visitor_name, visitor_email, visitor_verified, after_close)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 s(c.id),
                 s(c.tenant_id),
@@ -226,8 +256,10 @@ impl RoomDb {
                 opt(c.visitor.name.as_deref()),
                 opt(c.visitor.email.as_deref()),
                 int(c.visitor.verified as i64),
+                opt(c.after_close),
             ],
         )?;
+        self.note_status(Some(c.status));
         Ok(())
     }
 
@@ -261,6 +293,7 @@ impl RoomDb {
         for e in events {
             self.insert_event(e)?;
         }
+        self.note_status(Some(&row.status));
         Ok(())
     }
 
@@ -284,7 +317,7 @@ impl RoomDb {
         Ok(())
     }
 
-    fn event_by_client_msg_id(&self, client_msg_id: &str) -> DbResult<Option<EventRow>> {
+    pub fn event_by_client_msg_id(&self, client_msg_id: &str) -> DbResult<Option<EventRow>> {
         Ok(self.sql.exec(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE client_msg_id = ?"), vec![s(client_msg_id)])?.to_array::<EventRow>()?.into_iter().next())
     }
 
@@ -327,6 +360,7 @@ impl RoomDb {
             let existing = self.event_by_client_msg_id(e.client_msg_id)?.ok_or_else(|| worker::Error::RustError("event vanished".into()))?;
             let outcome = classify_send(false, &existing.content_hash, e.content_hash);
             let status = self.sql.exec("SELECT status FROM conversation", None)?.one::<Status>()?.status;
+            self.note_status(Some(&status));
             return Ok(Appended { row: existing, outcome, status });
         };
         let status = self
@@ -341,6 +375,7 @@ impl RoomDb {
             )?
             .one::<Status>()?
             .status;
+        self.note_status(Some(&status));
         let row = EventRow {
             seq,
             kind: e.kind.to_string(),
@@ -361,10 +396,11 @@ impl RoomDb {
         self.sql.exec(
             "UPDATE conversation SET status = ?1, assignee_id = ?2, department_id = ?3,
                queued_at = CASE WHEN ?1 = 'queued' THEN (CASE WHEN ?4 = 1 THEN COALESCE(queued_at, ?5) ELSE ?5 END) ELSE queued_at END,
-               closed_at = CASE WHEN ?1 = 'closed' THEN ?5 ELSE NULL END,
+               closed_at = CASE WHEN ?1 = 'closed' THEN ?5 ELSE NULL END, preferred_id = CASE WHEN ?1 = 'queued' THEN ?6 END,
                updated_at = ?5, version = version + 1, dirty_since = COALESCE(dirty_since, ?5)",
-            vec![s(c.status), opt(c.assignee_id), opt(c.department_id), int(c.keep_place as i64), int(now)],
+            vec![s(c.status), opt(c.assignee_id), opt(c.department_id), int(c.keep_place as i64), int(now), opt(c.preferred_id)],
         )?;
+        self.note_status(Some(c.status));
         Ok(())
     }
 
@@ -465,6 +501,7 @@ impl RoomDb {
         for table in ["events", "reads", "conversation"] {
             self.sql.exec(&format!("DELETE FROM {table}"), None)?;
         }
+        self.note_status(None);
         Ok(())
     }
 }

@@ -149,6 +149,13 @@ pub struct Start {
     pub menu: Option<MenuTrail>,
     pub message: Option<SendMessage>,
     pub handoff: Option<Handoff>,
+    /// What a visitor message does once the conversation is closed (`reopen` or `new`: the tenant's
+    /// choice when it started).
+    #[serde(default)]
+    pub after_close: Option<String>,
+    /// The closed conversation of the same visitor this one continues (shown as its first event).
+    #[serde(default)]
+    pub previous_conversation_id: Option<String>,
 }
 
 /// Metadata of an uploaded file (already in R2 and described in D1).
@@ -288,6 +295,8 @@ pub enum RoomErrorKind {
     ClientMsgIdConflict,
     ReadOnly,
     Unavailable,
+    /// The conversation is closed and its tenant has visitors start a new one.
+    Closed,
 }
 
 impl RoomErrorKind {
@@ -296,7 +305,7 @@ impl RoomErrorKind {
             RoomErrorKind::NotFound => 404,
             RoomErrorKind::Invalid => 422,
             RoomErrorKind::Forbidden | RoomErrorKind::ReadOnly => 403,
-            RoomErrorKind::InvalidTransition | RoomErrorKind::ClientMsgIdConflict => 409,
+            RoomErrorKind::InvalidTransition | RoomErrorKind::ClientMsgIdConflict | RoomErrorKind::Closed => 409,
             RoomErrorKind::Unavailable => 503,
         }
     }
@@ -310,6 +319,7 @@ impl RoomErrorKind {
             RoomErrorKind::ClientMsgIdConflict => "client_msg_id_conflict",
             RoomErrorKind::ReadOnly => "read_only",
             RoomErrorKind::Unavailable => "unavailable",
+            RoomErrorKind::Closed => "conversation_closed",
         }
     }
 }
@@ -366,6 +376,9 @@ pub struct RoomReport {
     pub visitor_message_seqs: Vec<i64>,
     #[serde(default)]
     pub operator_reads: Vec<(String, i64)>,
+    /// While a reopened conversation waits: who had it before (routing gives it back to them).
+    #[serde(default)]
+    pub preferred_id: Option<String>,
 }
 
 /// What the Worker and the rooms ask of a tenant's inbox.
@@ -421,6 +434,8 @@ mod tests {
                 menu: Some(MenuTrail { text: "A › B".into(), steps: json!([{"node": "root"}]) }),
                 message: Some(SendMessage { client_msg_id: "m1".into(), text: "hi".into(), private: false }),
                 handoff: Some(handoff.clone()),
+                after_close: Some("new".into()),
+                previous_conversation_id: Some("c0".into()),
             }),
             RoomCommand::Send(SendMessage { client_msg_id: "m2".into(), text: "note".into(), private: true }),
             RoomCommand::Attach(Attach { client_msg_id: "f".into(), caption: None, attachment: json!({"key": "k"}) }),
@@ -466,7 +481,7 @@ mod tests {
             assignee_id: None, last_seq: 3, last_message_preview: Some("hi".into()), last_message_at: Some(2), queued_at: Some(2),
             closed_at: None, created_at: 1, updated_at: 2, locale: Some("ja".into()), menu_path: None,
         };
-        let report = RoomReport { conversation: snapshot, visitor: VisitorInfo { name: Some("Vi".into()), email: None, verified: false }, version: 4, d1_version: 3, visitor_message_seqs: vec![1, 3], operator_reads: vec![("o".into(), 2)] };
+        let report = RoomReport { conversation: snapshot, visitor: VisitorInfo { name: Some("Vi".into()), email: None, verified: false }, version: 4, d1_version: 3, visitor_message_seqs: vec![1, 3], operator_reads: vec![("o".into(), 2)], preferred_id: Some("o".into()) };
         let caller = Caller { tenant_id: "t".into(), conversation_id: "c".into(), party: Party::Operator { id: "o".into(), name: "Ann".into(), manager: false, ver: 0 } };
         for cmd in [
             InboxCommand::Report(report),

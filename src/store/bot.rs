@@ -31,6 +31,7 @@ pub struct BotSettingsRow {
     pub name: String,
     pub bot_flow: Option<String>,
     pub business_hours: Option<String>,
+    pub widget_settings: Option<String>,
 }
 
 pub struct NewFaq<'a> {
@@ -48,13 +49,13 @@ impl FromRow for FaqRow {
 
 impl FromRow for BotSettingsRow {
     fn from_row(r: &Row) -> Self {
-        BotSettingsRow { name: r.str("name"), bot_flow: r.opt_str("bot_flow"), business_hours: r.opt_str("business_hours") }
+        BotSettingsRow { name: r.str("name"), bot_flow: r.opt_str("bot_flow"), business_hours: r.opt_str("business_hours"), widget_settings: r.opt_str("widget_settings") }
     }
 }
 
 impl TenantStore<'_> {
     pub async fn bot_settings(&self) -> StoreResult<Option<BotSettingsRow>> {
-        self.store.first("SELECT name, bot_flow, business_hours FROM tenants WHERE id = ?1", &[text(self.tenant_id)]).await
+        self.store.first("SELECT name, bot_flow, business_hours, widget_settings FROM tenants WHERE id = ?1", &[text(self.tenant_id)]).await
     }
 
     pub async fn set_bot_flow(&self, flow: &str) -> StoreResult<usize> {

@@ -62,7 +62,7 @@ impl TenantStore<'_> {
         let results = self
             .store.read_batch(vec![
                 self.store.stmt("SELECT * FROM visitors WHERE tenant_id = ?1 AND id = ?2", &[t.clone(), v])?,
-                self.store.stmt("SELECT name, bot_flow, business_hours FROM tenants WHERE id = ?1", &[t.clone()])?,
+                self.store.stmt("SELECT name, bot_flow, business_hours, widget_settings FROM tenants WHERE id = ?1", &[t.clone()])?,
                 self.store.stmt("SELECT * FROM departments WHERE tenant_id = ?1 ORDER BY created_at, id", &[t.clone()])?,
                 self.store.stmt(
                     "SELECT m.department_id AS department_id, COUNT(*) AS n

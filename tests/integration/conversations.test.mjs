@@ -26,14 +26,21 @@ after(() => worker?.stop());
 const visitorSocket = (conversationId, visitor, opts = {}) => openSocket(worker.url, conversationId, visitor.token, { origin: SITE_ORIGIN, ...opts });
 const operatorSocket = (conversationId, op, opts = {}) => openSocket(worker.url, conversationId, op.token, opts);
 const history = async (visitor, conversationId, afterSeq = 0) => (await w('GET', `/conversations/${conversationId}/messages?after_seq=${afterSeq}&limit=500`, { token: visitor.token })).body.results;
+/** The owner takes the conversation over (an operator's first reply would, with an `assigned` event); answers that event's seq. */
+const takeOver = async (conversationId) => {
+  const r = await api('POST', `/api/admin/conversations/${conversationId}/takeover`, { token: owner.token });
+  assert.equal(r.status, 200, r.text);
+  return r.body.event.seq;
+};
 
 describe('ordering and delivery', () => {
   test('two_visitor_tabs_and_an_operator_see_every_event_in_the_same_order_with_no_gaps', async () => {
     const v = await newVisitor(w);
     const conv = await newConversation(w, v);
-    const tab1 = await visitorSocket(conv.id, v, { afterSeq: 0 });
-    const tab2 = await visitorSocket(conv.id, v, { afterSeq: 0 });
-    const op = await operatorSocket(conv.id, owner, { afterSeq: 0 });
+    const taken = await takeOver(conv.id);
+    const tab1 = await visitorSocket(conv.id, v, { afterSeq: taken });
+    const tab2 = await visitorSocket(conv.id, v, { afterSeq: taken });
+    const op = await operatorSocket(conv.id, owner, { afterSeq: taken });
     await Promise.all([tab1, tab2, op].map((s) => s.frame((f) => f.type === 'hello', 'hello')));
     for (let i = 0; i < 8; i++) {
       tab1.sendMessage(`tab1 #${i}`);
@@ -41,13 +48,13 @@ describe('ordering and delivery', () => {
       op.sendMessage(`operator #${i}`);
     }
     const streams = await Promise.all([tab1, tab2, op].map((s) => s.eventCount(24)));
-    const expected = Array.from({ length: 24 }, (_, i) => i + 1);
+    const expected = Array.from({ length: 24 }, (_, i) => taken + 1 + i);
     for (const events of streams) {
       assert.deepEqual(events.map((e) => e.seq), expected, 'gap-free, strictly increasing');
       assert.deepEqual(events.map((e) => e.text), streams[0].map((e) => e.text), 'same order everywhere');
     }
     assert.equal(streams[2].filter((e) => e.author.type === 'operator').length, 8);
-    const stored = await history(v, conv.id);
+    const stored = await history(v, conv.id, taken);
     assert.deepEqual(stored.map((e) => [e.seq, e.text]), streams[0].map((e) => [e.seq, e.text]), 'D1 has exactly what was delivered');
     await Promise.all([tab1.close(), tab2.close(), op.close()]);
   });
@@ -137,8 +144,9 @@ describe('resume', () => {
   test('reconnect_with_after_seq_gets_exactly_the_500_missed_events_in_order', async () => {
     const v = await newVisitor(w);
     const conv = await newConversation(w, v, { message: { client_msg_id: randomUUID(), text: 'before' } });
+    await takeOver(conv.id);
     const s = await visitorSocket(conv.id, v, { afterSeq: 0 });
-    const [first] = await s.eventCount(1);
+    const first = (await s.eventCount(2))[1];
     await s.close();
     const op = owner;
     // 500 operator messages arrive while the visitor is away (REST twin, 25 at a time).
@@ -379,7 +387,7 @@ describe('security', () => {
     await bad.frame((f) => f.type === 'ack', 'ack after errors');
     op.sendMessage('operator still served');
     await bad.frame((f) => f.type === 'event' && f.event.text === 'operator still served', 'broadcast after errors');
-    assert.deepEqual((await history(v, conv.id)).map((e) => e.text), ['still here', 'operator still served']);
+    assert.deepEqual((await history(v, conv.id)).filter((e) => e.type === 'message').map((e) => e.text), ['still here', 'operator still served']);
     await Promise.all([bad.close(), op.close()]);
   });
 

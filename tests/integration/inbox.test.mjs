@@ -138,6 +138,117 @@ describe('routing', () => {
   });
 });
 
+describe('after close, and operators writing first', () => {
+  test('a_visitor_writing_into_a_closed_conversation_reopens_it_and_the_operator_who_had_it_gets_it_back', async () => {
+    const { w, agents } = await team({ agents: 2, capacity: 3 });
+    const chat = await visitorChat(w, 'first question');
+    await handoff(w, chat);
+    const assigned = await chat.socket.until(() => events(chat.socket, 'assigned')[0], 'assigned');
+    const holder = agents.find((a) => a.operator.id === assigned.data.assignee_id);
+    const inbox = await openInbox(worker.url, holder.token);
+    assert.equal((await api('POST', `/api/admin/conversations/${chat.conv.id}/close`, { token: holder.token })).status, 200);
+    await chat.socket.until(() => events(chat.socket, 'closed')[0], 'closed');
+
+    // The other agent is now the least recently assigned, so plain routing would pick them.
+    const id = chat.socket.sendMessage('one more thing');
+    const ack = await chat.socket.frame((f) => f.type === 'ack' && f.client_msg_id === id, 'ack');
+    assert.equal(ack.event.text, 'one more thing');
+    const reopened = await chat.socket.until(() => events(chat.socket, 'reopened')[0], 'reopened event');
+    assert.equal(reopened.data.by.type, 'visitor');
+    assert.equal(reopened.data.previous_assignee_id, holder.operator.id);
+    const back = await chat.socket.until(() => events(chat.socket, 'assigned')[1], 'assigned again');
+    assert.equal(back.data.assignee_id, holder.operator.id, 'back to who had it');
+    // The holder's console hears of it, and their list has it again.
+    await inbox.until((frames) => frames.some((f) => f.type === 'changes' && f.conversations?.some((c) => c.id === chat.conv.id && c.status === 'active')), 'live in the console');
+    await eventually(async () => {
+      const list = await api('GET', '/api/admin/conversations?status=active', { token: holder.token });
+      return list.body.results.some((c) => c.id === chat.conv.id && c.unread_count >= 1);
+    }, 'listed with the new message unread');
+    // A retry of the same message changes nothing.
+    chat.socket.send({ type: 'send', client_msg_id: id, text: 'one more thing' });
+    const dup = await chat.socket.frame((f) => f.type === 'ack' && f.client_msg_id === id && f.duplicate, 'duplicate ack');
+    assert.equal(dup.event.seq, ack.event.seq);
+    assert.equal(events(chat.socket, 'reopened').length, 1);
+    await Promise.all([chat.socket.close(), inbox.close()]);
+  });
+
+  test('when_the_previous_operator_is_away_the_reopened_conversation_is_routed_to_a_colleague', async () => {
+    const { w, agents } = await team({ agents: 2, capacity: 3 });
+    const chat = await visitorChat(w);
+    await handoff(w, chat);
+    const assigned = await chat.socket.until(() => events(chat.socket, 'assigned')[0], 'assigned');
+    const holder = agents.find((a) => a.operator.id === assigned.data.assignee_id);
+    const other = agents.find((a) => a !== holder);
+    await api('POST', `/api/admin/conversations/${chat.conv.id}/close`, { token: holder.token });
+    assert.equal((await api('PATCH', '/api/admin/me/status', { token: holder.token, body: { status: 'busy' } })).status, 200);
+    chat.socket.sendMessage('hello again');
+    const back = await chat.socket.until(() => events(chat.socket, 'assigned')[1], 'assigned again');
+    assert.equal(back.data.assignee_id, other.operator.id);
+    await chat.socket.close();
+  });
+
+  test('a_tenant_that_starts_new_conversations_after_close_refuses_the_message_and_links_the_new_one', async () => {
+    const { owner, w, agents } = await team({ agents: 1, capacity: 3 });
+    assert.equal((await api('PATCH', '/api/admin/settings', { token: owner.token, body: { widget: { after_close: 'new' } } })).status, 200);
+    const config = await w('GET', '/config');
+    assert.equal(config.body.widget.after_close, 'new');
+    const chat = await visitorChat(w, 'old question');
+    await handoff(w, chat);
+    await chat.socket.until(() => events(chat.socket, 'assigned')[0], 'assigned');
+    await api('POST', `/api/admin/conversations/${chat.conv.id}/close`, { token: agents[0].token });
+    await chat.socket.until(() => events(chat.socket, 'closed')[0], 'closed');
+
+    const id = chat.socket.sendMessage('are you there?');
+    const refused = await chat.socket.frame((f) => f.type === 'error' && f.client_msg_id === id, 'refusal');
+    assert.equal(refused.code, 'conversation_closed');
+    const rest = await w('POST', `/conversations/${chat.conv.id}/messages`, { token: chat.v.token, body: { client_msg_id: randomUUID(), text: 'by rest' } });
+    assert.equal(rest.status, 409);
+    assert.equal(rest.body.error.code, 'conversation_closed');
+    const old = (await w('GET', `/conversations/${chat.conv.id}/messages?limit=500`, { token: chat.v.token })).body.results;
+    assert.equal(old.filter((e) => e.type === 'message' && e.author.type === 'visitor').length, 1, 'nothing stored in the closed one');
+    assert.equal((await api('GET', `/api/admin/conversations/${chat.conv.id}`, { token: owner.token })).body.status, 'closed');
+
+    const next = await w('POST', '/conversations', { token: chat.v.token, body: { client_request_id: randomUUID(), previous_conversation_id: chat.conv.id, message: { client_msg_id: id, text: 'are you there?' } } });
+    assert.equal(next.status, 201, next.text);
+    const first = (await w('GET', `/conversations/${next.body.conversation.id}/messages?limit=500`, { token: chat.v.token })).body.results;
+    assert.deepEqual(first.map((e) => e.type), ['continued', 'message']);
+    assert.equal(first[0].data.previous_conversation_id, chat.conv.id);
+    // Only the visitor's own conversations can be continued.
+    const stranger = await newVisitor(w);
+    const theirs = await w('POST', '/conversations', { token: stranger.token, body: { previous_conversation_id: chat.conv.id } });
+    assert.equal(theirs.status, 422);
+    assert.equal(theirs.body.error.field, 'previous_conversation_id');
+    await chat.socket.close();
+  });
+
+  test('an_operator_reply_in_a_bot_or_queued_conversation_takes_it_over', async () => {
+    const { owner, w, agents } = await team({ agents: 1, capacity: 3, available: false });
+    const chat = await visitorChat(w, 'hello bot');
+    const op = await openSocket(worker.url, chat.conv.id, agents[0].token, { afterSeq: 0 });
+    await op.frame((f) => f.type === 'hello', 'hello');
+    const id = op.sendMessage('Hi, I can help you');
+    await op.frame((f) => f.type === 'ack' && f.client_msg_id === id, 'ack');
+    const took = await chat.socket.until(() => events(chat.socket, 'assigned')[0], 'takeover event');
+    assert.equal(took.data.assignee_id, agents[0].operator.id);
+    assert.equal(took.data.from, 'bot');
+    const after = await api('GET', `/api/admin/conversations/${chat.conv.id}`, { token: owner.token });
+    assert.equal(after.body.status, 'active');
+    assert.equal(after.body.assignee_id, agents[0].operator.id);
+    // A private note does not take anything over; a queued conversation is taken by a reply too.
+    const queued = await visitorChat(w, 'waiting');
+    await handoff(w, queued);
+    await queued.socket.until(() => events(queued.socket, 'handoff')[0], 'queued');
+    const note = await api('POST', `/api/admin/conversations/${queued.conv.id}/messages`, { token: agents[0].token, body: { client_msg_id: randomUUID(), text: 'internal', private: true } });
+    assert.equal(note.status, 201, note.text);
+    assert.equal((await api('GET', `/api/admin/conversations/${queued.conv.id}`, { token: owner.token })).body.status, 'queued');
+    const reply = await api('POST', `/api/admin/conversations/${queued.conv.id}/messages`, { token: agents[0].token, body: { client_msg_id: randomUUID(), text: 'on it' } });
+    assert.equal(reply.status, 201, reply.text);
+    assert.equal((await api('GET', `/api/admin/conversations/${queued.conv.id}`, { token: owner.token })).body.status, 'active');
+    assert.equal(events(chat.socket, 'assigned').length, 1, 'one takeover');
+    await Promise.all([op.close(), chat.socket.close(), queued.socket.close()]);
+  });
+});
+
 describe('private notes and monitoring', () => {
   test('a_private_note_never_reaches_the_visitor_by_socket_or_rest', async () => {
     const { owner, w } = await team({ agents: 0 });
