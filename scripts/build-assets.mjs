@@ -18,22 +18,24 @@ copyFileSync('admin/index.html', `${dist}admin/index.html`);
 copyFileSync('admin/style.css', `${dist}admin/style.css`);
 copyFileSync('widget/demo/index.html', `${dist}demo/index.html`);
 
-// Static-asset headers (Workers assets `_headers`): the console gets a strict CSP and is never framed.
-const consoleCsp = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
-  "connect-src 'self'", "font-src 'self'", "manifest-src 'self'", "base-uri 'none'", "form-action 'self'",
-  "frame-ancestors 'none'",
+// Static-asset headers (Workers assets `_headers`; rules add up, so each header is set by one rule).
+// Every asset is nosniff; every HTML page gets a strict CSP and is never framed: the console, and the
+// demo host page (same origin as the console and its refresh cookie), which allows what the widget
+// needs: its script, its styles in a shadow root, its REST and WebSocket calls, its images.
+const csp = (extra) => [
+  "default-src 'none'", "script-src 'self'", "img-src 'self' data: blob:", "connect-src 'self'", "font-src 'self'",
+  "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'", ...extra,
 ].join('; ');
-writeFileSync(`${dist}_headers`, `/admin/*
-  Content-Security-Policy: ${consoleCsp}
+const page = (path, policy) => `${path}
+  Content-Security-Policy: ${policy}
   X-Frame-Options: DENY
   Referrer-Policy: no-referrer
+`;
+writeFileSync(`${dist}_headers`, `/*
   X-Content-Type-Options: nosniff
-/widget.js
+${page('/admin/*', csp(["style-src 'self'", "manifest-src 'self'"]))}${page('/demo/*', csp(["style-src 'self' 'unsafe-inline'"]))}/widget.js
   Cache-Control: public, max-age=300
-  X-Content-Type-Options: nosniff
 /widget-app.js
   Cache-Control: public, max-age=300
   Access-Control-Allow-Origin: *
-  X-Content-Type-Options: nosniff
 `);

@@ -50,6 +50,7 @@ pub enum TokenError {
     WrongAlgorithm,
     BadSignature,
     Expired,
+    NotYetValid,
     WrongIssuerOrAudience,
     Internal,
 }
@@ -61,6 +62,7 @@ impl TokenError {
             TokenError::WrongAlgorithm => "the access token uses an algorithm other than HS256",
             TokenError::BadSignature => "the access token's signature is invalid",
             TokenError::Expired => "the access token has expired",
+            TokenError::NotYetValid => "the access token is not valid yet (nbf)",
             TokenError::WrongIssuerOrAudience => "the access token was not issued for this console",
             TokenError::Internal => "the access token could not be processed",
         }
@@ -143,6 +145,10 @@ fn verify<T: Audience + Clone + serde::de::DeserializeOwned>(secret: &[u8], toke
     let now = at(now_secs)?;
     let options = TimeOptions::new(Duration::seconds(LEEWAY_SECS), move || now);
     claims.validate_expiration(&options).map_err(|_| TokenError::Expired)?;
+    // `nbf`, when present, must have passed (within the leeway).
+    if claims.not_before.is_some() {
+        claims.validate_maturity(&options).map_err(|_| TokenError::NotYetValid)?;
+    }
     // A token must not claim a longer life than we ever issue.
     match (claims.expiration, claims.issued_at) {
         (Some(exp), Some(iat)) if exp - iat <= Duration::seconds(ttl_secs) && iat <= now + Duration::seconds(LEEWAY_SECS) => {}
@@ -222,6 +228,24 @@ mod tests {
         assert!(verify_access_token(SECRET, &token, NOW).is_err(), "a visitor token is not an operator token");
         let access = issue_access_token(SECRET, self::claims(), NOW).unwrap();
         assert!(verify_visitor_token(SECRET, &access, NOW).is_err(), "an operator token is not a visitor token");
+    }
+
+    #[test]
+    fn a_token_without_nbf_is_valid_at_once() {
+        let token = issue_access_token(SECRET, claims(), NOW).unwrap();
+        assert!(verify_access_token(SECRET, &token, NOW).is_ok());
+    }
+
+    #[test]
+    fn a_token_not_valid_yet_is_refused() {
+        let now = at(NOW).unwrap();
+        let mut full = Claims::new(claims());
+        full.issued_at = Some(now);
+        full.expiration = Some(now + Duration::seconds(600));
+        full.not_before = Some(now + Duration::seconds(300));
+        let token = Hs256.token(&Header::empty(), &full, &Hs256Key::new(SECRET)).unwrap();
+        assert_eq!(verify_access_token(SECRET, &token, NOW), Err(TokenError::NotYetValid));
+        assert!(verify_access_token(SECRET, &token, NOW + 300).is_ok(), "valid once nbf has passed");
     }
 
     #[test]

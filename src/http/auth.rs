@@ -20,6 +20,16 @@ pub const DEFAULT_DEPARTMENT: &str = "Customer care";
 const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
 const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 const MAX_FAILURES_PER_ADDRESS: i64 = 50;
+const RETRY_AFTER_SECS: i64 = THROTTLE_WINDOW_MS / 1000;
+
+/// Counts a password check against the account (sign-in and password change alike), refusing once
+/// the window holds more than the account's limit.
+async fn take_account_attempt(ctx: &Ctx, email: &str) -> ApiResult<()> {
+    if ctx.store.take_login_attempt(&format!("account:{email}"), ctx.now, THROTTLE_WINDOW_MS).await? > MAX_FAILURES_PER_ACCOUNT {
+        return Err(ApiError::too_many("too many failed sign-ins for this account; wait and try again", RETRY_AFTER_SECS));
+    }
+    Ok(())
+}
 /// Verified against when the email is unknown, so a miss costs the same time as a wrong password.
 const DUMMY_HASH: &str = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
@@ -104,25 +114,21 @@ async fn login(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let account_bucket = format!("account:{}", email.as_str());
     let address_bucket = format!("ip:{}", client_address(&req));
     let s = &ctx.store;
-    let retry_after = (THROTTLE_WINDOW_MS / 1000).max(1);
-    if s.login_failures(&address_bucket, ctx.now, THROTTLE_WINDOW_MS).await? >= MAX_FAILURES_PER_ADDRESS {
-        return Err(ApiError::too_many("too many failed sign-ins from this address; wait and try again", retry_after));
+    if s.take_login_attempt(&address_bucket, ctx.now, THROTTLE_WINDOW_MS).await? > MAX_FAILURES_PER_ADDRESS {
+        return Err(ApiError::too_many("too many failed sign-ins from this address; wait and try again", RETRY_AFTER_SECS));
     }
-    if s.login_failures(&account_bucket, ctx.now, THROTTLE_WINDOW_MS).await? >= MAX_FAILURES_PER_ACCOUNT {
-        return Err(ApiError::too_many("too many failed sign-ins for this account; wait and try again", retry_after));
-    }
+    take_account_attempt(ctx, email.as_str()).await?;
     let row = s.operator_by_login_email(email.as_str()).await?;
     let stored = row.as_ref().map(|r| r.password_hash.as_str()).unwrap_or(DUMMY_HASH);
     let matches = verify_password(given.as_bytes(), stored).await? && row.is_some();
     let Some(row) = row.filter(|_| matches) else {
-        s.record_login_failure(&account_bucket, ctx.now, THROTTLE_WINDOW_MS).await?;
-        s.record_login_failure(&address_bucket, ctx.now, THROTTLE_WINDOW_MS).await?;
         return Err(ApiError::new(401, "invalid_credentials", "the email or password is wrong"));
     };
     if row.active == 0 {
         return Err(ApiError::new(403, "account_deactivated", "this account has been deactivated; ask an owner or admin"));
     }
     s.clear_login_failures(&account_bucket).await?;
+    s.return_login_attempt(&address_bucket).await?;
     if PasswordHash::parse(&row.password_hash).is_some_and(|h| h.needs_rehash()) {
         let upgraded = hash_password(given.as_bytes()).await?.format();
         s.tenant(&row.tenant_id).upgrade_password_hash(&row.id, &upgraded).await?;
@@ -195,9 +201,13 @@ async fn change_password(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let body = read_body(&mut req).await?;
     body.allow(&["current_password", "new_password"])?;
     let new_password = Password::parse(body.str("new_password")?, "new_password")?;
-    if !verify_password(body.str("current_password")?.as_bytes(), &operator.row.password_hash).await? {
+    let current = body.str("current_password")?;
+    // A wrong current password counts like a failed sign-in of the same account.
+    take_account_attempt(ctx, &operator.row.email).await?;
+    if !verify_password(current.as_bytes(), &operator.row.password_hash).await? {
         return Err(ApiError::new(403, "wrong_password", "the current password is wrong"));
     }
+    ctx.store.clear_login_failures(&format!("account:{}", operator.row.email)).await?;
     let hash = hash_password(new_password.as_bytes()).await?.format();
     let s = &ctx.store;
     let audit = AuditEntry {

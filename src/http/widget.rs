@@ -83,14 +83,19 @@ async fn site(req: &Request, ctx: &Ctx) -> ApiResult<Site> {
         return Err(ApiError::new(401, "key_revoked", "this chat key has been revoked"));
     }
     let origin = req.headers().get("origin")?.unwrap_or_default();
-    // The hosted frame page (`/widget/frame`) calls from the Worker's own origin; where it may be
-    // embedded is enforced by its frame-ancestors policy instead.
-    let fetch_site = req.headers().get("sec-fetch-site")?.unwrap_or_default();
-    let same_origin = (!origin.is_empty() && req.inner().url().starts_with(&format!("{origin}/"))) || (origin.is_empty() && fetch_site == "same-origin");
-    if !same_origin && !origin_allowed(&row.origins(), &origin) {
+    if !origin_admitted(req, &row, &origin)? {
         return Err(ApiError::new(403, "origin_not_allowed", format!("the origin {origin:?} is not allowed for this chat key; add it to the key's allowed origins")));
     }
     Ok(Site { key: row, origin })
+}
+
+/// Whether a widget request (REST or socket upgrade) may use this key from `origin`: one of the key's
+/// allowed origins, or the Worker's own origin — the hosted frame page (`/widget/frame`) calls from
+/// there, and where it may be embedded is enforced by its frame-ancestors policy instead.
+pub fn origin_admitted(req: &Request, key: &ApiKeyRow, origin: &str) -> ApiResult<bool> {
+    let fetch_site = req.headers().get("sec-fetch-site")?.unwrap_or_default();
+    let same_origin = (!origin.is_empty() && req.inner().url().starts_with(&format!("{origin}/"))) || (origin.is_empty() && fetch_site == "same-origin");
+    Ok(same_origin || origin_allowed(&key.origins(), origin))
 }
 
 /// The visitor's verified token claims (no database read); the token must belong to this key.
@@ -106,7 +111,17 @@ fn visitor_claims(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<VisitorCla
 /// The visitor behind the bearer token.
 async fn visitor(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<VisitorRow> {
     let claims = visitor_claims(req, ctx, site)?;
-    ctx.store.tenant(&claims.tid).visitor(&claims.sub).await?.ok_or_else(|| ApiError::unauthorized("unknown visitor"))
+    let v = ctx.store.tenant(&claims.tid).visitor(&claims.sub).await?.ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
+    admitted(&site.key, v)
+}
+
+/// The visitor, if their site still talks to them: once the tenant requires verified visitors, an
+/// anonymous visitor's token (however fresh) reads, sends and connects no more.
+pub fn admitted(key: &ApiKeyRow, v: VisitorRow) -> ApiResult<VisitorRow> {
+    if key.tenant_requires_verified && v.verified != 1 {
+        return Err(ApiError::new(403, "verification_required", "this site only talks to signed-in users: send external_id and hash"));
+    }
+    Ok(v)
 }
 
 pub fn visitor_party(visitor: &VisitorRow, key_id: &str) -> Party {
@@ -281,7 +296,9 @@ async fn session(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response
         (row, resumed)
     } else {
         let previous = match body.opt_str("token")?.map(|t| verify_visitor_token(&secret, t, ctx.now_secs())) {
-            Some(Ok(c)) if c.tid == tenant.id => ctx.store.tenant(&tenant.id).visitor(&c.sub).await?,
+            // Only a token of this very key resumes its visitor: one issued under another key of the
+            // tenant (a revoked one, say) starts a new visitor instead.
+            Some(Ok(c)) if c.tid == tenant.id && c.kid == site.key.id => ctx.store.tenant(&tenant.id).visitor(&c.sub).await?,
             _ => None,
         };
         match previous {
@@ -343,7 +360,7 @@ async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiRes
         MessageText::parse(&m.text)?;
     }
     let context = ctx.store.tenant(&claims.tid).widget_context_by_visitor_id(&claims.sub).await?;
-    let v = context.visitor.clone().ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
+    let v = admitted(&site.key, context.visitor.clone().ok_or_else(|| ApiError::unauthorized("unknown visitor"))?)?;
     let settings = context.settings.clone().ok_or_else(|| ApiError::not_found("tenant"))?;
     let flow = flow_of(&settings);
     let locale = visitor_locale(&req, body.opt_str("locale")?, &flow.default_locale)?;
@@ -423,7 +440,7 @@ async fn handoff(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
         None => None,
     };
     let context = ctx.store.tenant(&claims.tid).widget_context_by_visitor_id(&claims.sub).await?;
-    let v = context.visitor.clone().ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
+    let v = admitted(&site.key, context.visitor.clone().ok_or_else(|| ApiError::unauthorized("unknown visitor"))?)?;
     let room = room(ctx, site, &v, raw_id)?;
     let department = match asked {
         Some(d) => Some(d),

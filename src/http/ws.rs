@@ -7,7 +7,6 @@ use worker::{Request, Response};
 use super::error::{ApiError, ApiResult};
 use super::session::authenticate_token;
 use super::{path_id, Ctx};
-use crate::domain::origin::origin_allowed;
 use crate::domain::token::verify_visitor_token;
 use crate::realtime::client::{InboxClient, RoomClient};
 use crate::realtime::wire::Party;
@@ -29,10 +28,11 @@ pub async fn conversation_socket(req: Request, ctx: &Ctx, raw_id: &str) -> ApiRe
                 return Err(ApiError::new(401, "key_revoked", "this site's chat key is no longer valid"));
             };
             let origin = req.headers().get("origin")?.unwrap_or_default();
-            if !origin_allowed(&key.origins(), &origin) {
+            if !super::widget::origin_admitted(&req, &key, &origin)? {
                 return Err(ApiError::new(403, "origin_not_allowed", "this origin may not use this chat key"));
             }
             let visitor = ctx.store.tenant(&claims.tid).visitor(&claims.sub).await?.ok_or_else(|| ApiError::unauthorized("unknown visitor"))?;
+            let visitor = super::widget::admitted(&key, visitor)?;
             // The room answers 404 unless the conversation is this visitor's.
             RoomClient::new(&ctx.env, &claims.tid, conversation_id.as_str(), super::widget::visitor_party(&visitor, &key.id))
         }

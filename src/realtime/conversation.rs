@@ -193,16 +193,20 @@ impl Room {
                 Ok(RoomOutcome { events: rows.iter().map(EventRow::to_json).collect(), next_after_seq, conversation: Some(conversation.snapshot()), ..Default::default() })
             }
             RoomCommand::Delete => self.delete(&caller).await,
-            RoomCommand::EndKeySessions { key_id } => {
+            RoomCommand::EndVisitorSessions { key_id } => {
                 if !matches!(caller.party, Party::Router) {
-                    return Err(RoomError::new(RoomErrorKind::Forbidden, "only the inbox ends a key's sessions"));
+                    return Err(RoomError::new(RoomErrorKind::Forbidden, "only the inbox ends visitor sessions"));
                 }
                 for (ws, meta) in self.sockets.all(&self.state) {
-                    if matches!(&meta.caller.party, Party::Visitor { key_id: Some(k), .. } if *k == key_id) {
-                        let _ = ws.send_with_str(error_frame("key_revoked", "this site's chat key was revoked", None));
-                        let _ = ws.close(Some(4003), Some("key revoked"));
-                        self.drop_socket(&ws);
-                    }
+                    let Party::Visitor { key_id: through, verified, .. } = &meta.caller.party else { continue };
+                    let (code, message) = match &key_id {
+                        Some(revoked) if through.as_ref() == Some(revoked) => ("key_revoked", "this site's chat key was revoked"),
+                        None if !verified => ("verification_required", "this site now only talks to signed-in users"),
+                        _ => continue,
+                    };
+                    let _ = ws.send_with_str(error_frame(code, message, None));
+                    let _ = ws.close(Some(4003), Some(code));
+                    self.drop_socket(&ws);
                 }
                 Ok(RoomOutcome::default())
             }
@@ -412,7 +416,7 @@ impl Room {
             | RoomCommand::History { .. }
             | RoomCommand::Get
             | RoomCommand::Delete
-            | RoomCommand::EndKeySessions { .. }
+            | RoomCommand::EndVisitorSessions { .. }
             | RoomCommand::Handoff(_)
             | RoomCommand::Takeover
             | RoomCommand::Assign { .. }

@@ -201,18 +201,8 @@ impl Inbox {
                 Ok(json!({}))
             }
             InboxCommand::Delta { operator_id, cursor } => self.delta(&operator_id, cursor).await,
-            InboxCommand::KeyRevoked { key_id } => {
-                let tenant = self.db.tenant().map_err(storage_error)?.unwrap_or_default();
-                let since = now_ms() - super::inbox_db::RECENT_MS;
-                let mut ended = 0;
-                for id in self.db.recently_active(since).map_err(storage_error)? {
-                    let command = RoomCommand::EndKeySessions { key_id: key_id.clone() };
-                    if RoomClient::new(&self.env, &tenant, &id, Party::Router).run(command).await.is_ok() {
-                        ended += 1;
-                    }
-                }
-                Ok(json!({ "rooms": ended }))
-            }
+            InboxCommand::KeyRevoked { key_id } => self.end_visitor_sessions(Some(key_id)).await,
+            InboxCommand::VerificationRequired => self.end_visitor_sessions(None).await,
             InboxCommand::Cursor => Ok(json!({ "cursor": self.db.cursor_d1_has().map_err(storage_error)? })),
             InboxCommand::Assign { caller, command } => {
                 let slot = Rc::new(RefCell::new(None));
@@ -221,6 +211,20 @@ impl Inbox {
                 answer.unwrap_or_else(|| Err(RoomError::unavailable("the assignment did not run; please retry")))
             }
         }
+    }
+
+    /// Has every room that may hold visitor sockets end those of a revoked key (or of anonymous visitors).
+    async fn end_visitor_sessions(&self, key_id: Option<String>) -> std::result::Result<Value, RoomError> {
+        let tenant = self.db.tenant().map_err(storage_error)?.unwrap_or_default();
+        let since = now_ms() - super::inbox_db::RECENT_MS;
+        let mut ended = 0;
+        for id in self.db.recently_active(since).map_err(storage_error)? {
+            let command = RoomCommand::EndVisitorSessions { key_id: key_id.clone() };
+            if RoomClient::new(&self.env, &tenant, &id, Party::Router).run(command).await.is_ok() {
+                ended += 1;
+            }
+        }
+        Ok(json!({ "rooms": ended }))
     }
 
     /// Runs routing work one piece at a time: the first caller runs the queue dry, the others only

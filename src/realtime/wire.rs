@@ -189,8 +189,9 @@ pub enum RoomCommand {
     History { after_seq: i64, limit: i64 },
     Get,
     Delete,
-    /// Ends the visitor sockets opened through a revoked key.
-    EndKeySessions { key_id: String },
+    /// Ends visitor sockets: those opened through a revoked key (`key_id`), or (`None`) those of
+    /// anonymous visitors once the tenant requires verified ones.
+    EndVisitorSessions { key_id: Option<String> },
 }
 
 /// A state change asked by a room command, as the state machine takes it, with the names its event shows.
@@ -230,7 +231,7 @@ impl RoomCommand {
             | RoomCommand::History { .. }
             | RoomCommand::Get
             | RoomCommand::Delete
-            | RoomCommand::EndKeySessions { .. } => None,
+            | RoomCommand::EndVisitorSessions { .. } => None,
         }
     }
 }
@@ -401,6 +402,8 @@ pub enum InboxCommand {
     Cursor,
     /// A publishable key was revoked: visitor sockets opened through it end now.
     KeyRevoked { key_id: String },
+    /// The tenant now requires verified visitors: anonymous visitors' sockets end now.
+    VerificationRequired,
     /// A command that gives a conversation to an operator (assign, take over, transfer to an
     /// operator), run between routing passes so that no pass counts seats without it.
     Assign { caller: Caller, command: RoomCommand },
@@ -454,7 +457,8 @@ mod tests {
             RoomCommand::History { after_seq: 0, limit: 100 },
             RoomCommand::Get,
             RoomCommand::Delete,
-            RoomCommand::EndKeySessions { key_id: "k".into() },
+            RoomCommand::EndVisitorSessions { key_id: Some("k".into()) },
+            RoomCommand::EndVisitorSessions { key_id: None },
         ] {
             round_trip(cmd);
         }
@@ -492,6 +496,7 @@ mod tests {
             InboxCommand::Delta { operator_id: "o".into(), cursor: 7 },
             InboxCommand::Cursor,
             InboxCommand::KeyRevoked { key_id: "k".into() },
+            InboxCommand::VerificationRequired,
             InboxCommand::Assign { caller, command: RoomCommand::Takeover },
         ] {
             round_trip(cmd);

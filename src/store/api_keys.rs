@@ -18,6 +18,9 @@ pub struct ApiKeyRow {
     pub allowed_origins: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// Whether the key's tenant talks to verified visitors only (filled by the lookups the widget's
+    /// requests use: `api_key_by_credential`, `api_key_cached`; false elsewhere).
+    pub tenant_requires_verified: bool,
 }
 
 impl ApiKeyRow {
@@ -58,6 +61,11 @@ pub fn forget_key(row: &ApiKeyRow) {
     });
 }
 
+/// Drops every cached key of a tenant in this isolate (its policy changed here).
+pub fn forget_tenant_keys(tenant_id: &str) {
+    KEYS.with(|k| k.borrow_mut().retain(|_, (row, _)| row.as_ref().is_none_or(|r| r.tenant_id != tenant_id)));
+}
+
 impl Store {
     pub fn insert_api_key_statement(&self, row: &ApiKeyRow) -> StoreResult<D1PreparedStatement> {
         self.stmt(
@@ -73,15 +81,27 @@ impl Store {
         if let Some(hit) = cached_key(&name, now) {
             return Ok(hit);
         }
-        let row: Option<ApiKeyRow> = self.first("SELECT * FROM api_keys WHERE publishable_key = ?1", &[text(publishable_key)]).await?;
+        let row: Option<ApiKeyRow> = self.first(&format!("{KEY_WITH_TENANT_POLICY} WHERE k.publishable_key = ?1"), &[text(publishable_key)]).await?;
         remember_key(name, row.clone(), now);
         Ok(row)
     }
 }
 
+/// A key with the policy of its tenant the widget's requests enforce.
+const KEY_WITH_TENANT_POLICY: &str = "SELECT k.*, t.require_verified AS tenant_requires_verified FROM api_keys k JOIN tenants t ON t.id = k.tenant_id";
+
 impl FromRow for ApiKeyRow {
     fn from_row(r: &Row) -> Self {
-        ApiKeyRow { id: r.str("id"), tenant_id: r.str("tenant_id"), publishable_key: r.str("publishable_key"), label: r.str("label"), allowed_origins: r.str("allowed_origins"), created_at: r.i64("created_at"), revoked_at: r.opt_i64("revoked_at") }
+        ApiKeyRow {
+            id: r.str("id"),
+            tenant_id: r.str("tenant_id"),
+            publishable_key: r.str("publishable_key"),
+            label: r.str("label"),
+            allowed_origins: r.str("allowed_origins"),
+            created_at: r.i64("created_at"),
+            revoked_at: r.opt_i64("revoked_at"),
+            tenant_requires_verified: r.opt_i64("tenant_requires_verified") == Some(1),
+        }
     }
 }
 
@@ -100,7 +120,7 @@ impl TenantStore<'_> {
         if let Some(hit) = cached_key(&name, now) {
             return Ok(hit);
         }
-        let row = self.api_key(id).await?;
+        let row = self.store.first(&format!("{KEY_WITH_TENANT_POLICY} WHERE k.tenant_id = ?1 AND k.id = ?2"), &[text(self.tenant_id), text(id)]).await?;
         remember_key(name, row.clone(), now);
         Ok(row)
     }

@@ -2,7 +2,7 @@
 
 use worker::D1PreparedStatement;
 
-use super::{TenantStore, int, text, Count, Store, StoreResult, FromRow, Row};
+use super::{TenantStore, int, text, Store, StoreResult, FromRow, Row};
 
 #[derive(Debug, Clone)]
 pub struct OperatorRow {
@@ -85,11 +85,18 @@ impl TenantStore<'_> {
         self.store.all("SELECT operator_id, department_id FROM department_members WHERE tenant_id = ?1", &[text(self.tenant_id)]).await
     }
 
-    pub async fn active_owner_count(&self) -> StoreResult<i64> {
-        let row: Option<Count> = self
-            .store.first("SELECT COUNT(*) AS n FROM operators WHERE tenant_id = ?1 AND role = 'owner' AND active = 1", &[text(self.tenant_id)])
-            .await?;
-        Ok(row.map(|c| c.n).unwrap_or(0))
+    /// Takes an active owner's ownership away (a new role, or deactivation) only while another active
+    /// owner remains: one statement, so two owners demoting each other cannot both succeed. Answers
+    /// the rows changed (0: they are the last active owner).
+    pub async fn leave_ownership(&self, id: &str, role: &str, active: bool, now: i64) -> StoreResult<usize> {
+        self.store
+            .run(
+                "UPDATE operators SET role = ?3, active = ?4, updated_at = ?5
+                 WHERE tenant_id = ?1 AND id = ?2 AND role = 'owner' AND active = 1
+                   AND EXISTS (SELECT 1 FROM operators o WHERE o.tenant_id = ?1 AND o.id != ?2 AND o.role = 'owner' AND o.active = 1)",
+                &[text(self.tenant_id), text(id), text(role), int(active as i64), int(now)],
+            )
+            .await
     }
 
     pub fn update_operator_statement(&self, id: &str, name: &str, role: &str, capacity: i64, now: i64) -> StoreResult<D1PreparedStatement> {

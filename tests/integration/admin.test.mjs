@@ -61,6 +61,23 @@ describe('operators', () => {
     assert.deepEqual(owners.map((o) => o.id), [co.operator.id]);
   });
 
+  test('two_owners_deactivating_each_other_at_once_leave_exactly_one_active_owner', async () => {
+    for (let round = 0; round < 3; round++) {
+      const a = await signup(api);
+      const b = await addOperator(api, a, 'owner');
+      const [ab, ba] = await Promise.all([
+        api('PATCH', `/api/admin/operators/${b.operator.id}`, { token: a.token, body: { active: false } }),
+        api('PATCH', `/api/admin/operators/${a.operator.id}`, { token: b.token, body: { active: false } }),
+      ]);
+      const statuses = [ab.status, ba.status].sort();
+      // One wins; the other finds itself the last owner (409) or already deactivated (401/403).
+      assert.equal(statuses.filter((s) => s === 200).length, 1, `round ${round}: ${ab.status} ${ab.text} / ${ba.status} ${ba.text}`);
+      const survivor = ab.status === 200 ? a : b;
+      const owners = (await api('GET', '/api/admin/operators', { token: survivor.token })).body.results.filter((o) => o.role === 'owner' && o.active);
+      assert.equal(owners.length, 1, `round ${round}: exactly one active owner remains`);
+    }
+  });
+
   test('reset_password_ends_the_operators_sessions', async () => {
     const agent = await addOperator(api, a, 'agent');
     const reset = await api('POST', `/api/admin/operators/${agent.operator.id}/password`, { token: a.token, body: { password: 'reset by the owner' } });

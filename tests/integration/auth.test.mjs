@@ -122,6 +122,29 @@ describe('sign-in throttling', () => {
   });
 });
 
+describe('throttling is atomic and covers password changes', () => {
+  test('twelve_parallel_guesses_get_at_most_five_password_checks', async () => {
+    const owner = await signup(api);
+    const guesses = Array.from({ length: 12 }, (_, i) => api('POST', '/api/auth/login', { body: { email: owner.email, password: `parallel guess ${i}` }, headers: { 'cf-connecting-ip': `10.3.0.${i}` } }));
+    const statuses = (await Promise.all(guesses)).map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 401).length, 5, `statuses: ${statuses}`);
+    assert.equal(statuses.filter((s) => s === 429).length, 7);
+    assert.equal((await api('POST', '/api/auth/login', { body: { email: owner.email, password: PASSWORD }, headers: { 'cf-connecting-ip': '10.3.1.1' } })).status, 429);
+  });
+
+  test('wrong_current_passwords_count_with_the_sign_in_failures', async () => {
+    const owner = await signup(api);
+    for (let i = 0; i < 5; i++) {
+      const r = await api('POST', '/api/auth/password', { token: owner.token, body: { current_password: `not it ${i} at all`, new_password: 'a brand new password' } });
+      assert.equal(r.status, 403);
+    }
+    const sixth = await api('POST', '/api/auth/password', { token: owner.token, body: { current_password: PASSWORD, new_password: 'a brand new password' } });
+    assert.equal(sixth.status, 429);
+    assert.equal(sixth.body.error.code, 'rate_limited');
+    assert.equal((await api('POST', '/api/auth/login', { body: { email: owner.email, password: PASSWORD }, headers: { 'cf-connecting-ip': '10.4.0.1' } })).status, 429, 'sign-in is locked too');
+  });
+});
+
 describe('access token attacks', () => {
   let owner;
   let base;
@@ -153,6 +176,12 @@ describe('access token attacks', () => {
     const r = await me(forgeJwt({ ...base, iat: now() - 2000, exp: now() - 1000 }));
     assert.equal(r.status, 401);
     assert.equal(r.body.error.code, 'token_expired');
+  });
+
+  test('a_token_not_valid_yet_is_refused', async () => {
+    const r = await me(forgeJwt({ ...base, iat: now(), nbf: now() + 300, exp: now() + 600 }));
+    assert.equal(r.status, 401);
+    assert.equal((await me(forgeJwt({ ...base, iat: now(), nbf: now() - 5, exp: now() + 600 }))).status, 200, 'control: nbf passed');
   });
 
   test('wrong_audience_or_issuer_is_refused', async () => {

@@ -339,6 +339,60 @@ describe('security', () => {
     assert.equal((await w('GET', `/conversations?token=${v.token}`)).status, 401);
   });
 
+  test('switching_on_verified_visitors_ends_what_anonymous_tokens_issued_before_could_do', async () => {
+    const t = await signup(api);
+    await quietBot(api, t);
+    const tk = await makeKey(api, t);
+    const wt = widgetClient(worker.url, tk.key);
+    const anon = await newVisitor(wt);
+    const conv = await newConversation(wt, anon, { message: { client_msg_id: randomUUID(), text: 'before the switch' } });
+    const open = await openSocket(worker.url, conv.id, anon.token, { origin: SITE_ORIGIN });
+    await open.frame((f) => f.type === 'hello', 'hello');
+    assert.equal((await api('PATCH', '/api/admin/settings', { token: t.token, body: { require_verified_visitors: true } })).status, 200);
+    assert.equal(await open.closed, 4003, 'the open socket ends at once');
+    assert.ok(open.frames.some((f) => f.type === 'error' && f.code === 'verification_required'));
+    // Within the key cache's few seconds every isolate refuses the old token for reading, sending and new sockets.
+    await eventually(async () => (await wt('GET', `/conversations/${conv.id}/messages`, { token: anon.token })).status === 403, 'reads refused');
+    const send = await wt('POST', `/conversations/${conv.id}/messages`, { token: anon.token, body: { client_msg_id: randomUUID(), text: 'after' } });
+    assert.equal(send.status, 403);
+    assert.equal(send.body.error.code, 'verification_required');
+    assert.equal((await wt('POST', '/conversations', { token: anon.token, body: {} })).status, 403);
+    await assert.rejects(openSocket(worker.url, conv.id, anon.token, { origin: SITE_ORIGIN }), (e) => e.status === 403);
+    const stored = await api('GET', `/api/admin/conversations/${conv.id}/messages?limit=500`, { token: t.token });
+    assert.deepEqual(stored.body.results.filter((e) => e.type === 'message').map((e) => e.text), ['before the switch'], 'nothing stored after');
+  });
+
+  test('a_visitor_token_of_one_key_is_not_exchanged_through_another_key_of_the_tenant', async () => {
+    const first = await makeKey(api, owner);
+    const second = await makeKey(api, owner);
+    const w1 = widgetClient(worker.url, first.key);
+    const w2 = widgetClient(worker.url, second.key);
+    const v = await newVisitor(w1);
+    await newConversation(w1, v, { message: { client_msg_id: randomUUID(), text: 'through the first key' } });
+    assert.equal((await api('POST', `/api/admin/api-keys/${first.id}/revoke`, { token: owner.token })).status, 200);
+    const exchanged = await w2('POST', '/session', { body: { token: v.token } });
+    assert.equal(exchanged.status, 201, 'a new visitor, not the old one');
+    assert.equal(exchanged.body.resumed, false);
+    assert.notEqual(exchanged.body.visitor.id, v.visitor.id);
+    assert.deepEqual((await w2('GET', '/conversations', { token: exchanged.body.token })).body.results, [], 'none of the old conversations');
+    // Control: the same key resumes its own visitor.
+    const v2 = await newVisitor(w2);
+    const resumed = await w2('POST', '/session', { body: { token: v2.token } });
+    assert.equal(resumed.body.visitor.id, v2.visitor.id);
+  });
+
+  test('the_hosted_frame_opens_its_socket_from_the_workers_own_origin_with_a_key_that_does_not_list_it', async () => {
+    const k = await makeKey(api, owner, [SITE_ORIGIN]);
+    const own = new URL(worker.url).origin;
+    const wf = widgetClient(worker.url, k.key, own);
+    const v = await newVisitor(wf);
+    const conv = await newConversation(wf, v);
+    const s = await openSocket(worker.url, conv.id, v.token, { origin: own });
+    await s.frame((f) => f.type === 'hello', 'hello from the frame origin');
+    await s.close();
+    await assert.rejects(openSocket(worker.url, conv.id, v.token, { origin: 'http://127.0.0.2:1' }), (e) => e.status === 403, 'another origin is still refused');
+  });
+
   test('verification_required_refuses_bad_or_missing_hashes_and_never_merges', async () => {
     const t = await signup(api);
     const secret = (await api('POST', '/api/admin/identity-secret', { token: t.token })).body.secret;

@@ -396,6 +396,31 @@ describe('the console feed', () => {
   });
 });
 
+describe('search', () => {
+  test('search_finds_long_and_cjk_queries_up_to_its_limit_and_takes_wildcards_literally', async () => {
+    const { owner, w } = await team({ agents: 0 });
+    const en = 'My order number 12345 arrived with a cracked screen and the box was open';
+    const ja = '注文した商品が届きましたが画面が割れていて箱も開いていました。交換をお願いします';
+    const a = await visitorChat(w, en);
+    const b = await visitorChat(w, ja);
+    const c = await visitorChat(w, '100% sure');
+    const d = await visitorChat(w, 'abcXdef');
+    const find = async (q) => {
+      const r = await api('GET', `/api/admin/conversations?q=${encodeURIComponent(q)}`, { token: owner.token });
+      assert.equal(r.status, 200, `${q}: ${r.text}`);
+      return r.body.results.map((x) => x.id);
+    };
+    await eventually(async () => (await find(en)).includes(a.conv.id), 'the whole English sentence (72 bytes) finds it');
+    await eventually(async () => (await find(ja)).includes(b.conv.id), 'the whole Japanese sentence (40 characters) finds it');
+    assert.deepEqual(await find('CRACKED SCREEN'), [a.conv.id], 'case-insensitive');
+    assert.deepEqual(await find('%'), [c.conv.id], '% is a character, not a wildcard');
+    await eventually(async () => (await find('abcXdef')).includes(d.conv.id), 'control');
+    assert.deepEqual(await find('c_d'), [], '_ is a character, not a wildcard');
+    assert.deepEqual(await find('字'.repeat(200)), [], 'the longest query answers');
+    await Promise.all([a, b, c, d].map((x) => x.socket.close()));
+  });
+});
+
 describe('rules', () => {
   test('agents_cannot_close_transfer_or_take_over_what_another_agent_owns', async () => {
     const { owner, w, agents } = await team({ agents: 2, capacity: 1 });
@@ -420,6 +445,25 @@ describe('rules', () => {
     const reopened = await api('POST', `/api/admin/conversations/${id}/reopen`, { token: owner.token });
     assert.equal(reopened.body.conversation.status === 'queued' || reopened.body.conversation.status === 'active', true);
     await chat.socket.close();
+  });
+
+  test('an_agent_gets_404_for_another_tenants_conversation_on_assign_and_delete_and_403_for_their_own', async () => {
+    const mine = await team({ agents: 1 });
+    const theirs = await team({ agents: 0 });
+    const own = await visitorChat(mine.w);
+    const foreign = await visitorChat(theirs.w);
+    const agent = mine.agents[0];
+    for (const [method, path, body] of [['POST', 'assign', { operator_id: agent.operator.id }], ['DELETE', '', undefined]]) {
+      const url = (id) => `/api/admin/conversations/${id}${path ? `/${path}` : ''}`;
+      const other = await api(method, url(foreign.conv.id), { token: agent.token, body });
+      assert.equal(other.status, 404, `${method} ${path} on another tenant's conversation: ${other.text}`);
+      const missing = await api(method, url(randomUUID()), { token: agent.token, body });
+      assert.equal(missing.status, 404, `${method} ${path} on no conversation`);
+      const allowedButNotHim = await api(method, url(own.conv.id), { token: agent.token, body });
+      assert.equal(allowedButNotHim.status, 403, `${method} ${path} on their own tenant's conversation`);
+    }
+    assert.equal((await api('GET', `/api/admin/conversations/${foreign.conv.id}`, { token: theirs.owner.token })).status, 200, 'untouched');
+    await Promise.all([own.socket.close(), foreign.socket.close()]);
   });
 
   test('an_agent_of_tenant_A_never_sees_tenant_Bs_inbox_or_conversations', async () => {

@@ -62,6 +62,7 @@ pub async fn create(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Res
         allowed_origins: origins_json(&origins),
         created_at: ctx.now,
         revoked_at: None,
+        tenant_requires_verified: false,
     };
     let s = &ctx.store;
     s.batch(vec![

@@ -186,8 +186,17 @@ pub async fn takeover(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Respo
     command(ctx, op, raw_id, RoomCommand::Takeover).await
 }
 
+/// Owners and admins only; anyone else learns first whether the conversation exists in their tenant
+/// (404 like every other endpoint for an id that is not theirs, 403 for one that is).
+async fn require_manager_for(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<()> {
+    if op.role.require_manager().is_err() {
+        room(ctx, op, raw_id)?.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
+    }
+    Ok(op.role.require_manager()?)
+}
+
 pub async fn assign(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
-    op.role.require_manager()?;
+    require_manager_for(ctx, op, raw_id).await?;
     let body = read_body(&mut req).await?;
     body.allow(&["operator_id"])?;
     let operator = target_operator(ctx, op, body.str("operator_id")?).await?;
@@ -243,7 +252,7 @@ pub async fn attach(req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> Api
 /// D1 (leaving a tombstone, so no write of the room still in flight brings anything back), then the
 /// room's own storage.
 pub async fn delete(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
-    op.role.require_manager()?;
+    require_manager_for(ctx, op, raw_id).await?;
     let room = room(ctx, op, raw_id)?;
     let live = room.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
     let files = crate::http::files::delete_conversation_files(ctx, op.tenant_id(), &live.id).await?;

@@ -145,7 +145,7 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) ->
         return Err(DomainError::conflict("cannot_deactivate_self", "you cannot deactivate your own account").into());
     }
     let loses_owner = current_role == Role::Owner && target.active == 1 && (role != Role::Owner || deactivating);
-    if loses_owner && s.tenant(op.tenant_id()).active_owner_count().await? <= 1 {
+    if loses_owner && s.tenant(op.tenant_id()).leave_ownership(&target.id, role.as_str(), !deactivating, ctx.now).await? == 0 {
         return Err(DomainError::conflict("last_owner", "a tenant needs at least one active owner").into());
     }
     let mut statements = vec![s.tenant(op.tenant_id()).update_operator_statement(&target.id, &name, role.as_str(), capacity, ctx.now)?];

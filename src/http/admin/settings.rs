@@ -83,5 +83,13 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Res
     ]);
     s.batch(statements).await?;
     crate::http::widget::purge_config(&req, ctx, op.tenant_id()).await;
+    if require != (t.require_verified == 1) {
+        crate::store::api_keys::forget_tenant_keys(op.tenant_id());
+    }
+    if require && t.require_verified == 0 {
+        // Anonymous visitors' open sockets end now (their REST calls are refused within the key cache's time).
+        use crate::realtime::{client::InboxClient, wire::InboxCommand};
+        InboxClient::new(&ctx.env, op.tenant_id()).tell(InboxCommand::VerificationRequired).await;
+    }
     get(ctx, op).await
 }
