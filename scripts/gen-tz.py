@@ -2,24 +2,32 @@
 """Writes src/domain/tz_data.rs: every IANA zone name with its current POSIX TZ rule, taken from the
 footer of the system's TZif files (/usr/share/zoneinfo, Debian's tzdata). Rerun after tzdata updates."""
 import os
+import sys
 import zoneinfo
 
 ROOT = "/usr/share/zoneinfo"
-rules, names = [], []
+rules, names, dropped = [], [], []
 for name in sorted(zoneinfo.available_timezones() - {"localtime", "posixrules", "Factory"}):
     path = os.path.join(ROOT, name)
     try:
         data = open(path, "rb").read()
-    except OSError:
+    except OSError as e:
+        dropped.append(f"{name}: {e}")
         continue
     if data[:4] != b"TZif" or data[4] < ord("2"):
+        dropped.append(f"{name}: not a TZif v2+ file")
         continue
     rule = data.rstrip(b"\n").rsplit(b"\n", 1)[-1].decode()
     if not rule:
+        dropped.append(f"{name}: no POSIX footer")
         continue
     if rule not in rules:
         rules.append(rule)
     names.append((name, rules.index(rule)))
+
+# A name left out would turn a tenant's business hours into "always open": refuse instead.
+if dropped:
+    sys.exit("gen-tz: refusing to drop zone names:\n  " + "\n  ".join(dropped))
 
 out = os.path.join(os.path.dirname(__file__), "..", "src", "domain", "tz_data.rs")
 with open(out, "w") as f:

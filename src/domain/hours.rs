@@ -91,6 +91,31 @@ impl BusinessHours {
         Ok(BusinessHours { zone, weekly, holidays })
     }
 
+    /// Hours that never open (what an unreadable stored schedule means).
+    pub fn never_open() -> BusinessHours {
+        BusinessHours { zone: Zone::parse_posix("UTC0").unwrap_or_else(|| unreachable!("UTC0 is a valid rule")), weekly: Default::default(), holidays: Vec::new() }
+    }
+
+    /// A stored schedule as usable hours, and what was wrong with it if anything. Never "always open"
+    /// by accident: a zone this build lacks keeps the schedule, read in UTC; an unreadable schedule
+    /// never opens.
+    pub fn from_stored(stored: &str) -> (BusinessHours, Option<String>) {
+        let spec: HoursSpec = match serde_json::from_str(stored) {
+            Ok(spec) => spec,
+            Err(e) => return (BusinessHours::never_open(), Some(format!("unreadable schedule ({e}); treated as closed"))),
+        };
+        match BusinessHours::parse(&spec) {
+            Ok(hours) => (hours, None),
+            Err(e) => {
+                let problem = format!("{e:?}");
+                match BusinessHours::parse(&HoursSpec { timezone: "UTC".into(), ..spec }) {
+                    Ok(hours) => (hours, Some(format!("{problem}; the schedule is read in UTC"))),
+                    Err(_) => (BusinessHours::never_open(), Some(format!("{problem}; treated as closed"))),
+                }
+            }
+        }
+    }
+
     pub fn is_open(&self, utc_ms: i64) -> bool {
         let utc = utc_ms.div_euclid(1000);
         let local = utc + self.zone.offset_at(utc);
@@ -189,6 +214,15 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(err(spec("Mars/Base", &[], &[])), "hours.timezone");
+        // Stored by an older build with a zone this one lacks: never "always open".
+        let stored = r#"{"timezone":"Mars/Base","weekly":{"mon":[["09:00","17:00"]]}}"#;
+        let (hours, problem) = BusinessHours::from_stored(stored);
+        assert!(problem.is_some_and(|p| p.contains("UTC")));
+        let monday_noon_utc = days_from_civil(2026, 11, 23) * 86_400_000 + 12 * 3_600_000;
+        let sunday_noon_utc = days_from_civil(2026, 11, 22) * 86_400_000 + 12 * 3_600_000;
+        assert!(hours.is_open(monday_noon_utc) && !hours.is_open(sunday_noon_utc));
+        let (broken, problem) = BusinessHours::from_stored("{not json");
+        assert!(problem.is_some() && !broken.is_open(monday_noon_utc), "unreadable: closed");
         assert_eq!(err(spec("UTC", &[("funday", &[])], &[])), "hours.weekly");
         assert_eq!(err(spec("UTC", &[("mon", &[("9:00", "17:00")])], &[])), "hours.weekly.mon[0]");
         assert_eq!(err(spec("UTC", &[("mon", &[("18:00", "09:00")])], &[])), "hours.weekly.mon[0]");

@@ -205,6 +205,16 @@ impl Zone {
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_bundled_name_has_a_rule_that_parses() {
+        let names: Vec<&str> = NAMES.lines().collect();
+        assert!(names.len() > 500, "{} names", names.len());
+        assert_eq!(names.len(), RULE_OF.len());
+        for name in names {
+            assert!(Zone::named(name).is_some(), "{name}");
+        }
+    }
+
     fn utc(y: i64, m: u32, d: u32, hh: i64, mm: i64) -> i64 {
         days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60
     }

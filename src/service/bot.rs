@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::domain::bot::{bot_texts, default_flow, Flow};
 use crate::domain::faq::{FaqDoc, FaqIndex, CONFIDENCE_THRESHOLD};
-use crate::domain::hours::{BusinessHours, HoursSpec};
+use crate::domain::hours::BusinessHours;
 use crate::store::bot::BotSettingsRow;
 use crate::store::{Store, StoreResult};
 
@@ -13,9 +13,14 @@ pub fn flow_of(settings: &BotSettingsRow) -> Flow {
     settings.bot_flow.as_deref().and_then(|f| serde_json::from_str::<Flow>(f).ok()).unwrap_or_else(default_flow)
 }
 
+/// The tenant's business hours (None: no schedule, always open). A stored schedule this build cannot
+/// use is logged, never taken as "always open" (see `BusinessHours::from_stored`).
 pub fn hours_of(settings: &BotSettingsRow) -> Option<BusinessHours> {
-    let spec: HoursSpec = serde_json::from_str(settings.business_hours.as_deref()?).ok()?;
-    BusinessHours::parse(&spec).ok()
+    let (hours, problem) = BusinessHours::from_stored(settings.business_hours.as_deref()?);
+    if let Some(problem) = problem {
+        worker::console_error!("business hours of tenant {:?}: {problem}", settings.name);
+    }
+    Some(hours)
 }
 
 /// Best FAQ hits for a question: `(entries as JSON with score and confidence, confident?)`.
