@@ -1,12 +1,15 @@
-//! Uploads: the file type is decided by magic bytes only (PNG, JPEG, GIF, WebP, PDF; GIFs are walked
-//! block by block so a GIF/JS polyglot is refused), file names are made safe to show and download, and
-//! download URLs are HMAC-signed, bound to one object key and short-lived.
+//! Uploads: the file type is decided by the file's content (PNG, JPEG, GIF, WebP and PDF by magic
+//! bytes — GIFs walked block by block so a GIF/JS polyglot is refused; Word, Excel and PowerPoint by
+//! their container (OOXML parts in a ZIP, or the legacy compound file, then the name says which);
+//! ZIP; plain text and CSV as UTF-8 without NULs that does not look like markup or a script). Only
+//! images are ever shown inline; everything else downloads. File names are made safe to show and
+//! download, and download URLs are HMAC-signed, bound to one object key and short-lived.
 
 use super::encoding::hex;
 use super::hmac::{hmac_sha256, verify_hmac_hex};
 use super::DomainError;
 
-pub const DEFAULT_MAX_BYTES: i64 = 10 * 1024 * 1024;
+pub const DEFAULT_MAX_BYTES: i64 = 20 * 1024 * 1024;
 pub const URL_TTL_SECS: i64 = 3600;
 const NAME_MAX: usize = 100;
 
@@ -17,9 +20,33 @@ pub enum FileKind {
     Gif,
     Webp,
     Pdf,
+    Text,
+    Csv,
+    Docx,
+    Xlsx,
+    Pptx,
+    Doc,
+    Xls,
+    Ppt,
+    Zip,
 }
 
-pub const ALL_KINDS: [FileKind; 5] = [FileKind::Png, FileKind::Jpeg, FileKind::Gif, FileKind::Webp, FileKind::Pdf];
+pub const ALL_KINDS: [FileKind; 14] = [
+    FileKind::Png,
+    FileKind::Jpeg,
+    FileKind::Gif,
+    FileKind::Webp,
+    FileKind::Pdf,
+    FileKind::Text,
+    FileKind::Csv,
+    FileKind::Docx,
+    FileKind::Xlsx,
+    FileKind::Pptx,
+    FileKind::Doc,
+    FileKind::Xls,
+    FileKind::Ppt,
+    FileKind::Zip,
+];
 
 /// Extensions that mean "run me" or "render me as a page": a file of an allowed type never wears them.
 const ACTIVE: &[&str] = &[
@@ -35,6 +62,15 @@ impl FileKind {
             FileKind::Gif => "image/gif",
             FileKind::Webp => "image/webp",
             FileKind::Pdf => "application/pdf",
+            FileKind::Text => "text/plain; charset=utf-8",
+            FileKind::Csv => "text/csv; charset=utf-8",
+            FileKind::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            FileKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            FileKind::Pptx => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            FileKind::Doc => "application/msword",
+            FileKind::Xls => "application/vnd.ms-excel",
+            FileKind::Ppt => "application/vnd.ms-powerpoint",
+            FileKind::Zip => "application/zip",
         }
     }
 
@@ -45,6 +81,15 @@ impl FileKind {
             FileKind::Gif => "gif",
             FileKind::Webp => "webp",
             FileKind::Pdf => "pdf",
+            FileKind::Text => "txt",
+            FileKind::Csv => "csv",
+            FileKind::Docx => "docx",
+            FileKind::Xlsx => "xlsx",
+            FileKind::Pptx => "pptx",
+            FileKind::Doc => "doc",
+            FileKind::Xls => "xls",
+            FileKind::Ppt => "ppt",
+            FileKind::Zip => "zip",
         }
     }
 
@@ -55,11 +100,21 @@ impl FileKind {
             FileKind::Gif => &["gif"],
             FileKind::Webp => &["webp"],
             FileKind::Pdf => &["pdf"],
+            FileKind::Text => &["txt", "log", "md"],
+            FileKind::Csv => &["csv", "tsv"],
+            FileKind::Docx => &["docx"],
+            FileKind::Xlsx => &["xlsx"],
+            FileKind::Pptx => &["pptx"],
+            FileKind::Doc => &["doc"],
+            FileKind::Xls => &["xls"],
+            FileKind::Ppt => &["ppt"],
+            FileKind::Zip => &["zip"],
         }
     }
 
+    /// Only images are shown inline (in the timeline and by the browser); every other kind downloads.
     pub fn is_image(self) -> bool {
-        self != FileKind::Pdf
+        matches!(self, FileKind::Png | FileKind::Jpeg | FileKind::Gif | FileKind::Webp)
     }
 
     pub fn parse(raw: &str) -> Option<FileKind> {
@@ -71,8 +126,57 @@ impl FileKind {
     }
 }
 
-/// The type of a file from its bytes, or `None` when it is not one we accept.
-pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
+/// The extension of a file name, lower-cased.
+fn extension(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    base.rsplit_once('.').map(|(_, e)| e.trim().to_ascii_lowercase())
+}
+
+/// The type of a file from its bytes (the name only tells apart kinds whose content is the same
+/// container: text or CSV, and the legacy Office formats), or `None` when it is not one we accept.
+pub fn sniff(bytes: &[u8], name: &str) -> Option<FileKind> {
+    let ext = extension(name);
+    let named = |kinds: &[FileKind]| kinds.iter().copied().find(|k| ext.as_deref().is_some_and(|e| k.extensions().contains(&e)));
+    if let Some(kind) = sniff_binary(bytes) {
+        return Some(kind);
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Some(office_open_xml(bytes).unwrap_or(FileKind::Zip));
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        // A compound file (Word, Excel, PowerPoint 97–2003 — and installers): only an Office name passes.
+        return named(&[FileKind::Doc, FileKind::Xls, FileKind::Ppt]);
+    }
+    if is_plain_text(bytes) {
+        return Some(named(&[FileKind::Csv]).unwrap_or(FileKind::Text));
+    }
+    None
+}
+
+/// Which Office Open XML document a ZIP is, from its part names (local file headers).
+fn office_open_xml(bytes: &[u8]) -> Option<FileKind> {
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    if !has(b"[Content_Types].xml") {
+        return None;
+    }
+    [(b"word/".as_slice(), FileKind::Docx), (b"xl/".as_slice(), FileKind::Xlsx), (b"ppt/".as_slice(), FileKind::Pptx)].into_iter().find(|(part, _)| has(part)).map(|(_, kind)| kind)
+}
+
+/// UTF-8 without NULs that does not look like a page, an image made of markup or a script.
+fn is_plain_text(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else { return false };
+    if text.is_empty() || text.contains('\0') {
+        return false;
+    }
+    let head = text.trim_start_matches('\u{feff}').trim_start();
+    if head.starts_with("#!") || head.starts_with('<') {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    !["<script", "<svg", "<html", "<!doctype", "<?xml", "<iframe", "<object", "<embed", "javascript:"].iter().any(|m| lower.contains(m))
+}
+
+fn sniff_binary(bytes: &[u8]) -> Option<FileKind> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.get(12..16) == Some(b"IHDR") {
         Some(FileKind::Png)
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -196,37 +300,79 @@ mod tests {
     #[test]
     fn sniffs_each_allowed_type_by_magic_bytes() {
         let png = [b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".as_slice(), &[0; 8]].concat();
-        assert_eq!(sniff(&png), Some(FileKind::Png));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]), Some(FileKind::Jpeg));
-        assert_eq!(sniff(&tiny_gif()), Some(FileKind::Gif));
-        assert_eq!(sniff(b"RIFF\x24\0\0\0WEBPVP8 "), Some(FileKind::Webp));
-        assert_eq!(sniff(b"%PDF-1.7\n%\xe2\xe3"), Some(FileKind::Pdf));
+        assert_eq!(sniff(&png, "a.png"), Some(FileKind::Png));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10], ""), Some(FileKind::Jpeg));
+        assert_eq!(sniff(&tiny_gif(), "x"), Some(FileKind::Gif));
+        assert_eq!(sniff(b"RIFF\x24\0\0\0WEBPVP8 ", ""), Some(FileKind::Webp));
+        assert_eq!(sniff(b"%PDF-1.7\n%\xe2\xe3", "whatever.txt"), Some(FileKind::Pdf), "the content decides, not the name");
+    }
+
+    /// A ZIP's first local file header naming `part`.
+    fn zip_with(parts: &[&str]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for part in parts {
+            out.extend_from_slice(b"PK\x03\x04\x14\0\0\0\x08\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0");
+            out.extend_from_slice(&(part.len() as u16).to_le_bytes());
+            out.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(part.as_bytes());
+        }
+        out
+    }
+
+    #[test]
+    fn office_documents_zip_and_text_are_told_apart_by_their_content() {
+        assert_eq!(sniff(&zip_with(&["[Content_Types].xml", "word/document.xml"]), "report.docx"), Some(FileKind::Docx));
+        assert_eq!(sniff(&zip_with(&["[Content_Types].xml", "xl/workbook.xml"]), "sheet"), Some(FileKind::Xlsx));
+        assert_eq!(sniff(&zip_with(&["[Content_Types].xml", "ppt/presentation.xml"]), "deck.pptx"), Some(FileKind::Pptx));
+        assert_eq!(sniff(&zip_with(&["photos/a.jpg"]), "photos.zip"), Some(FileKind::Zip));
+        assert_eq!(sniff(&zip_with(&["word/document.xml"]), "fake.docx"), Some(FileKind::Zip), "no content types: just a ZIP");
+        let cfb = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0];
+        assert_eq!(sniff(&cfb, "old.DOC"), Some(FileKind::Doc));
+        assert_eq!(sniff(&cfb, "numbers.xls"), Some(FileKind::Xls));
+        assert_eq!(sniff(&cfb, "talk.ppt"), Some(FileKind::Ppt));
+        assert_eq!(sniff(&cfb, "setup.msi"), None, "an installer is a compound file too");
+        assert_eq!(sniff(&cfb, "noname"), None);
+        assert_eq!(sniff("注文番号,金額\n123,4500\n".as_bytes(), "orders.csv"), Some(FileKind::Csv));
+        assert_eq!(sniff("Hello\r\nこんにちは\n".as_bytes(), "note.txt"), Some(FileKind::Text));
+        assert_eq!(sniff("\u{feff}plain".as_bytes(), "bom"), Some(FileKind::Text));
+        assert_eq!(sniff(b"a\0b", "nul.txt"), None, "NULs are not text");
+        assert_eq!(sniff(b"\xff\xfeh\0i\0", "utf16.txt"), None, "only UTF-8");
+        for kind in ALL_KINDS {
+            assert_eq!(FileKind::parse(kind.name()), Some(kind));
+            assert_eq!(kind.is_image(), kind.mime().starts_with("image/"), "{kind:?}");
+        }
     }
 
     #[test]
     fn refuses_everything_else() {
-        let cases: [&[u8]; 8] = [
+        let cases: [&[u8]; 12] = [
             b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>",
             b"<!doctype html><script>alert(1)</script>",
+            b"  \n<html><body>hi</body></html>",
+            b"Dear team, see <SCRIPT src=//evil.example/x.js></SCRIPT>",
+            b"<?xml version=\"1.0\"?><svg/>",
+            b"#!/bin/sh\nrm -rf /",
             b"MZ\x90\0\x03\0\0\0",
-            b"alert(1)",
             b"",
             b"\x89PNG\r\n\x1a\n",
             b"RIFF\0\0\0\0AVI ",
-            b"GIF89a",
+            b"\x7fELF\x02\x01\x01\0",
+            b"\xca\xfe\xba\xbe\0\0",
         ];
         for bytes in cases {
-            assert_eq!(sniff(bytes), None, "{:?}", String::from_utf8_lossy(bytes));
+            for name in ["x.txt", "x.csv", "x.png"] {
+                assert_eq!(sniff(bytes, name), None, "{:?} as {name}", String::from_utf8_lossy(bytes));
+            }
         }
     }
 
     #[test]
     fn gif_js_polyglots_are_refused() {
-        assert_eq!(sniff(&gif(b"/*\x01\x01\0\0\0*/=1;alert(document.domain);//")), None);
+        assert_eq!(sniff(&gif(b"/*\x01\x01\0\0\0*/=1;alert(document.domain);//"), "cat.gif"), None);
         let mut trailing = tiny_gif();
         trailing.extend_from_slice(b"alert(1)");
-        assert_eq!(sniff(&trailing), None, "bytes after the trailer");
-        assert_eq!(sniff(&gif(&[0x2F, 0x2A, 0x2F, 0x2A, 0, 0, 0, 0x3B])), None, "a 10799×10799 'image' that is a comment opener");
+        assert_eq!(sniff(&trailing, "cat.gif"), None, "bytes after the trailer");
+        assert_eq!(sniff(&gif(&[0x2F, 0x2A, 0x2F, 0x2A, 0, 0, 0, 0x3B]), "cat.gif"), None, "a 10799×10799 'image' that is a comment opener");
     }
 
     #[test]

@@ -94,10 +94,11 @@ pub async fn upload(req: Request, ctx: &Ctx, room: &RoomClient) -> ApiResult<Res
     if bytes.is_empty() {
         return Err(ApiError::new(422, "empty_file", "the upload is empty"));
     }
-    let kind: FileKind = sniff(&bytes)
+    let raw_name = super::query(&req, "name").unwrap_or_default();
+    let kind: FileKind = sniff(&bytes, &raw_name)
         .filter(|k| allowed.iter().any(|a| a == k.name()))
         .ok_or_else(|| ApiError::new(415, "unsupported_file_type", format!("this file type is not accepted; send {} (checked from the file's content)", allowed.join(", "))))?;
-    let name = sanitize_name(&super::query(&req, "name").unwrap_or_default(), kind)?;
+    let name = sanitize_name(&raw_name, kind)?;
     let id = new_id()?;
     let key = format!("t/{}/c/{}/{}", conversation.tenant_id, conversation.id, id);
     let size = bytes.len() as i64;

@@ -12,7 +12,36 @@ export const SAMPLES = {
   pdf: Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'),
 };
 
-export const MIME = { png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', pdf: 'application/pdf' };
+/** A ZIP made of local file headers naming `parts` (enough for type detection). */
+export function zipWith(parts) {
+  return Buffer.concat(parts.flatMap((part) => {
+    const header = Buffer.alloc(30);
+    header.write('PK\x03\x04', 0, 'latin1');
+    header.writeUInt16LE(20, 4);
+    header.writeUInt16LE(Buffer.byteLength(part), 26);
+    return [header, Buffer.from(part)];
+  }));
+}
+
+/** Documents a visitor may send besides images and PDF (always downloaded, never shown inline). */
+export const DOCUMENTS = {
+  txt: Buffer.from('Order 1234\r\n注文番号は 1234 です。\n'),
+  csv: Buffer.from('order,amount\n1234,45.00\n'),
+  docx: zipWith(['[Content_Types].xml', 'word/document.xml']),
+  xlsx: zipWith(['[Content_Types].xml', 'xl/workbook.xml']),
+  pptx: zipWith(['[Content_Types].xml', 'ppt/presentation.xml']),
+  doc: Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]),
+  zip: zipWith(['photos/one.jpg', 'photos/two.jpg']),
+};
+
+export const MIME = {
+  png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', pdf: 'application/pdf',
+  txt: 'text/plain; charset=utf-8', csv: 'text/csv; charset=utf-8',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  doc: 'application/msword', zip: 'application/zip',
+};
 
 export const HOSTILE = {
   svg: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(document.cookie)</script></svg>'),

