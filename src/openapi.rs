@@ -115,7 +115,7 @@ fn schemas() -> Map<String, Value> {
         ("id", int()), ("actor_operator_id", nullable(string())), ("action", string()), ("target_type", string()),
         ("target_id", string()), ("detail", any_object()), ("created_at", int()),
     ]));
-    add("WidgetAppearance", obj(&[("color", string()), ("position", one_of(&["right", "left"])), ("greeting", string())]));
+    add("WidgetAppearance", obj(&[("color", string()), ("position", one_of(&["right", "left"])), ("greeting", string()), ("after_close", one_of(&["reopen", "new"]))]));
     add("BusinessHours", obj(&[
         ("timezone", string()),
         ("weekly", json!({ "type": "object", "propertyNames": { "enum": crate::domain::hours::DAYS },
@@ -270,7 +270,7 @@ fn operations() -> Vec<Op> {
         op("get", "/api/admin/settings", "settings", "Tenant settings", None, 200, Some(r("Settings"))),
         op("patch", "/api/admin/settings", "settings", "Change settings",
             Some(body(&[("name?", string()), ("require_verified_visitors?", boolean()),
-                ("widget?", obj(&[("color?", string()), ("position?", one_of(&["right", "left"])), ("greeting?", string())])),
+                ("widget?", obj(&[("color?", string()), ("position?", one_of(&["right", "left"])), ("greeting?", string()), ("after_close?", one_of(&["reopen", "new"]))])),
                 ("business_hours?", nullable(r("BusinessHours"))), ("uploads?", any_object())])), 200, Some(r("Settings"))),
         Op { query: &["cursor"], ..op("get", "/api/admin/audit-log", "settings", "Audit log, newest first", None, 200, Some(list_of(r("AuditEntry")))) },
     ];
