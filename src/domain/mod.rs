@@ -27,5 +27,6 @@ pub mod vecmap;
 #[rustfmt::skip]
 pub mod tz_data;
 pub mod widget;
+pub mod widget_texts;
 
 pub use error::DomainError;

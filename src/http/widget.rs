@@ -252,6 +252,7 @@ async fn config_body(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Value> 
         "tenant": { "name": tenant.name },
         "widget": WidgetSettings::from_stored(&tenant.widget_settings),
         "locale": locale,
+        "texts": crate::domain::widget_texts::widget_texts(&locale),
         "bot": localized_flow(&flow, &locale),
         "online": online,
         "open_now": open_now,

@@ -1,29 +1,35 @@
 // The chat itself, loaded by widget.js on first use: bot menu, conversation timeline, socket with
 // resume, an outbox that survives disconnects, uploads, past conversations. Everything users typed is
-// rendered with textContent; links become clickable only for http(s).
+// rendered with textContent; links become clickable only for http(s). The timeline only ever grows
+// (screen readers announce just the new message); what changes (choices, "seen", pending sends, the
+// email form, after-close actions) lives in a tail below it. System events are written here, in the
+// visitor's language, from their type and data.
 import type { Host } from './loader';
 
 type J = Record<string, any>;
-const T: Record<string, string[]> = {
-  // title, placeholder, send, person, reconnecting, typing, seen, queue, offline, email, emailSend, past, fresh, back, close, attach, joined, uploading
-  en: ['Chat with us', 'Type a message…', 'Send', 'Talk to a person', 'Reconnecting…', 'is typing…', 'Seen', 'You are number {n} in the queue', "We're offline", 'Your email', 'Send', 'Past conversations', 'New conversation', 'Back', 'Close chat', 'Attach a file', '{n} joined', 'Uploading {n}%'],
-  ja: ['チャット', 'メッセージを入力…', '送信', '担当者と話す', '再接続中…', 'が入力中…', '既読', '順番待ち：{n}番目', 'ただいま営業時間外です', 'メールアドレス', '送信', '過去の会話', '新しい会話', '戻る', '閉じる', 'ファイルを添付', '{n}が参加しました', 'アップロード中 {n}%'],
-  ko: ['채팅 상담', '메시지를 입력하세요…', '보내기', '상담원 연결', '다시 연결 중…', '님이 입력 중…', '읽음', '대기 순서: {n}번째', '지금은 운영 시간이 아닙니다', '이메일 주소', '보내기', '이전 대화', '새 대화', '뒤로', '닫기', '파일 첨부', '{n}님이 참여했습니다', '업로드 중 {n}%'],
-  zh: ['在线客服', '输入消息…', '发送', '联系人工客服', '正在重新连接…', '正在输入…', '已读', '您前面还有 {n} 位', '现在是非工作时间', '您的邮箱', '发送', '历史会话', '新会话', '返回', '关闭', '上传文件', '{n} 已加入', '上传中 {n}%'],
+// The widget's words come with its configuration (`texts`, in the conversation's language); these are
+// for before it arrives, and for when it cannot.
+const EARLY: Record<string, Record<string, string>> = {
+  en: { title: 'Chat with us', placeholder: 'Type a message…', send: 'Send', close: 'Close chat', past: 'Past conversations', attach: 'Attach a file', reconnecting: 'Reconnecting…', loading: 'Loading…', failed: 'The chat could not be loaded.', retry: 'Try again', error: 'Something went wrong: {n}' },
+  ja: { loading: '読み込み中…', failed: 'チャットを読み込めませんでした。', retry: '再試行', close: '閉じる' },
+  ko: { loading: '불러오는 중…', failed: '채팅을 불러오지 못했습니다.', retry: '다시 시도', close: '닫기' },
+  zh: { loading: '加载中…', failed: '无法加载聊天。', retry: '重试', close: '关闭' },
 };
-const CSS = `.p{bottom:90px;right:20px;width:370px;height:min(600px,calc(100vh - 110px));background:#fff;border-radius:14px;box-shadow:0 10px 40px #0003;display:flex;flex-direction:column;overflow:hidden}
-.p.left{left:20px;right:auto}.p.m{inset:0;width:auto;height:auto;border-radius:0}
-.h{background:var(--c);color:#fff;padding:12px 14px;display:flex;gap:8px;align-items:center}.h b{flex:1}.h small{display:block;opacity:.85;font-size:12px}
-.h button,.k{background:none;border:0;color:inherit;font-size:18px;padding:2px 6px}
-.t{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:6px}
+const CSS = `.p{inset:auto;bottom:90px;right:20px;margin:0;border:0;padding:0;width:370px;height:min(600px,calc(100vh - 110px));background:#fff;border-radius:14px;box-shadow:0 10px 40px #0003;display:flex;flex-direction:column;overflow:hidden}
+.p.left{left:20px;right:auto}.p.m{inset:0;width:auto;height:auto;max-width:none;max-height:none;border-radius:0}
+.h{background:var(--c);color:#fff;padding:4px 6px 4px 8px;display:flex;gap:4px;align-items:center}.h b{flex:1;min-width:0}.h small{display:block;opacity:.85;font-size:12px;font-weight:400}
+.h button{background:none;border:0;color:inherit;font-size:20px;min-width:44px;min-height:44px;border-radius:8px}
+.h button:focus-visible{outline:3px solid #fff;outline-offset:-3px}
+.t{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:6px}.t>div{display:flex;flex-direction:column;gap:6px}
 .g{max-width:80%;padding:8px 11px;border-radius:12px;background:#f1f3f5;white-space:pre-wrap;overflow-wrap:anywhere;align-self:flex-start}
-.g.me{align-self:flex-end;background:var(--c);color:#fff}.g.me a{color:#fff}.g.s{align-self:center;background:none;color:#667;font-size:12px;text-align:center}
-.g img{display:block;max-width:100%;border-radius:8px}.n{font-size:11px;color:#667;align-self:flex-end}
-.c{display:flex;flex-wrap:wrap;gap:6px}.c button{border:1px solid var(--c);color:var(--c);background:#fff;border-radius:16px;padding:5px 11px}
+.g.me{align-self:flex-end;background:var(--c);color:#fff}.g.me a{color:#fff}.g.s{align-self:center;background:none;color:#556;font-size:12px;text-align:center}
+.g.e{align-self:stretch;max-width:none;background:#fdecec;color:#7a1c1c}.g.w{opacity:.6}
+.g img{display:block;max-width:100%;border-radius:8px}.n{font-size:11px;color:#556;align-self:flex-end}
+.c{display:flex;flex-wrap:wrap;gap:6px}.c button{border:1px solid var(--c);color:var(--c);background:#fff;border-radius:16px;padding:8px 12px;min-height:36px}.c button:disabled{opacity:.5;cursor:default}
 .f{display:flex;gap:6px;padding:10px;border-top:1px solid #eee;align-items:flex-end}
-textarea,input{flex:1;font:inherit;font-size:16px;border:1px solid #ccd;border-radius:10px;padding:8px;resize:none;max-height:120px}
-.f button{border:0;background:var(--c);color:#fff;border-radius:10px;padding:8px 12px}.f .k{background:none;color:#556;padding:8px 4px}
-.r{background:#fff4d6;color:#664;font-size:12px;padding:4px 12px}.y{font-size:12px;color:#667;padding:0 12px 4px;min-height:18px}
+textarea,input{flex:1;min-width:0;font:inherit;font-size:16px;border:1px solid #ccd;border-radius:10px;padding:8px;resize:none;max-height:120px}
+.f button{border:0;background:var(--c);color:#fff;border-radius:10px;padding:8px 12px;min-height:40px}.f .k{background:none;color:#556;padding:8px 4px}
+.r{background:#fff4d6;color:#664;font-size:12px;padding:4px 12px}.y{font-size:12px;color:#556;padding:0 12px 4px;min-height:18px}
 :focus-visible{outline:2px solid var(--c);outline-offset:2px}
 @media (prefers-reduced-motion:no-preference){.p{animation:u .18s ease-out}@keyframes u{from{opacity:0;transform:translateY(8px)}}}`;
 
@@ -34,6 +40,7 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', text = ''):
   return e;
 };
 const uid = () => crypto.randomUUID();
+const RTL = ['ar', 'he', 'fa', 'ur'];
 
 /** Text with http(s) links made clickable; nothing else is ever interpreted. */
 function rich(text: string): DocumentFragment {
@@ -54,8 +61,7 @@ function rich(text: string): DocumentFragment {
 
 export function mount(h: Host) {
   const lang = (h.locale ?? navigator.language ?? 'en').slice(0, 2).toLowerCase();
-  const L = T[lang] ?? T.en;
-  const tr = (i: number, n: string | number = '') => L[i].replace('{n}', String(n));
+  const tr = (k: string, n: string | number = '') => (state.cfg?.texts?.[k] ?? EARLY[lang]?.[k] ?? EARLY.en[k] ?? k).replace('{n}', String(n));
   const K = (k: string) => `ec:${h.key}:${k}`;
   const api = (path: string, init: RequestInit = {}, token = state.token) =>
     fetch(`${h.base}/api/widget${path}${path.includes('?') ? '&' : '?'}key=${encodeURIComponent(h.key)}`, {
@@ -63,77 +69,132 @@ export function mount(h: Host) {
       headers: { ...(init.body && typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
     }).then(async (r) => {
       const body = r.status === 204 ? {} : await r.json().catch(() => ({}));
-      if (!r.ok) throw Object.assign(new Error(body?.error?.message ?? `HTTP ${r.status}`), { status: r.status });
+      if (!r.ok) throw Object.assign(new Error(body?.error?.message ?? `HTTP ${r.status}`), { status: r.status, code: body?.error?.code });
       return body;
     });
-  const state: J = { token: localStorage.getItem(K('token')), conv: localStorage.getItem(K('conv')), events: [], seq: 0, path: [], unread: 0, open: false, tries: 0 };
+  const state: J = { token: localStorage.getItem(K('token')), conv: localStorage.getItem(K('conv')), events: [], seq: 0, path: [], unread: 0, open: false, tries: 0, readSent: 0 };
 
   const style = el('style', '', CSS);
   const panel = el('section', 'p');
   panel.hidden = true;
+  panel.dir = RTL.includes(lang) ? 'rtl' : 'ltr';
+  panel.lang = lang;
+  panel.setAttribute('popover', 'manual');
   panel.setAttribute('role', 'dialog');
-  panel.setAttribute('aria-label', tr(0));
-  if (h.frame || matchMedia('(max-width:500px)').matches) panel.classList.add('m');
+  panel.setAttribute('aria-label', tr('title'));
+  const phone = h.frame || matchMedia('(max-width:500px)').matches;
+  if (phone) panel.classList.add('m');
   const head = el('div', 'h');
-  const title = el('b', '', tr(0));
+  const title = el('b', '', tr('title'));
   const sub = el('small');
   title.append(sub);
   const menuBtn = el('button', '', '☰');
-  menuBtn.setAttribute('aria-label', tr(11));
+  menuBtn.setAttribute('aria-label', tr('past'));
   const closeBtn = el('button', '', '×');
-  closeBtn.setAttribute('aria-label', tr(14));
+  closeBtn.setAttribute('aria-label', tr('close'));
   head.append(menuBtn, title, closeBtn);
-  const banner = el('div', 'r', tr(4));
+  const banner = el('div', 'r', tr('reconnecting'));
   banner.hidden = true;
-  const list = el('div', 't');
-  list.setAttribute('aria-live', 'polite');
+  const body = el('div', 't');
+  const log = el('div');
+  log.setAttribute('role', 'log');
+  log.setAttribute('aria-live', 'polite');
+  const tail = el('div');
+  body.append(log, tail);
   const typing = el('div', 'y');
   const form = el('form', 'f');
   const file = el('input');
   file.type = 'file';
-  file.accept = 'image/png,image/jpeg,image/gif,image/webp,application/pdf';
+  file.accept = 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv,.csv,.txt,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.zip';
   file.hidden = true;
   const clip = el('button', 'k', '📎');
   clip.type = 'button';
-  clip.setAttribute('aria-label', tr(15));
+  clip.setAttribute('aria-label', tr('attach'));
   const input = el('textarea');
   input.rows = 1;
-  input.placeholder = tr(1);
-  input.setAttribute('aria-label', tr(1));
-  const send = el('button', '', tr(2));
+  input.placeholder = tr('placeholder');
+  input.setAttribute('aria-label', tr('placeholder'));
+  const send = el('button', '', tr('send'));
   form.append(file, clip, input, send);
-  panel.append(head, banner, list, typing, form);
-  if (h.left) panel.classList.add('left');
+  panel.append(head, banner, body, typing, form);
   h.root.append(style, panel);
   const badge = h.launcher.querySelector('span') as HTMLElement;
 
-  const scroll = () => (list.scrollTop = list.scrollHeight);
+  /** The fixed labels, again once the configuration brought the words in the visitor's language. */
+  function relabel() {
+    panel.setAttribute('aria-label', tr('title'));
+    menuBtn.setAttribute('aria-label', tr('past'));
+    closeBtn.setAttribute('aria-label', tr('close'));
+    banner.textContent = tr('reconnecting');
+    clip.setAttribute('aria-label', tr('attach'));
+    input.placeholder = tr('placeholder');
+    input.setAttribute('aria-label', tr('placeholder'));
+    send.textContent = tr('send');
+  }
+
+  /** Colour and corner: the snippet's attributes win, else the tenant's settings. */
+  function appearance() {
+    panel.style.setProperty('--c', h.color);
+    panel.classList.toggle('left', h.left);
+  }
+  appearance();
+
+  const atBottom = () => body.scrollHeight - body.scrollTop - body.clientHeight < 40;
+  const scroll = () => (body.scrollTop = body.scrollHeight);
   const setUnread = (n: number) => {
     state.unread = n;
     badge.hidden = !n;
     badge.textContent = String(n);
+    h.label(n);
   };
+  /** Every promise the widget starts ends here when it fails: a line in the chat, never an uncaught error. */
+  const fail = (err: unknown) => {
+    const e = el('div', 'g e', tr('error', (err as Error)?.message ?? String(err)));
+    e.setAttribute('role', 'alert');
+    tail.append(e);
+    scroll();
+  };
+  const run = (p: Promise<unknown>) => void p.catch(fail);
 
   async function session() {
     if (state.visitor) return;
-    const body = h.identity ?? (state.token ? { token: state.token } : {});
-    const s = await api('/session', { method: 'POST', body: JSON.stringify(body) }, null);
+    const b = h.identity ?? (state.token ? { token: state.token } : {});
+    const s = await api('/session', { method: 'POST', body: JSON.stringify(b) }, null);
     state.token = s.token;
     state.visitor = s.visitor;
     localStorage.setItem(K('token'), s.token);
   }
 
-  const bubble = (ev: J) => {
+  /** What a system event or a bot notice says, in the visitor's language. */
+  function say(ev: J): string {
+    const d = ev.data ?? {};
+    switch (ev.type) {
+      case 'handoff': return tr('waiting');
+      case 'queue': return tr('queue', d.position);
+      case 'assigned': return tr('joined', d.assignee_name ?? tr('colleague'));
+      case 'transferred': return tr('transferred', d.assignee_name ?? d.department_name ?? tr('colleague'));
+      case 'closed': case 'reopened': case 'released': case 'continued': return tr(ev.type);
+    }
+    if (d.notice === 'no_operator') return tr('noOperator');
+    if (d.notice === 'offline') return d.next_open_at ? tr('away', new Date(d.next_open_at).toLocaleString(lang, { weekday: 'short', hour: 'numeric', minute: '2-digit' })) : tr('awayNoTime');
+    return ev.text ?? '';
+  }
+
+  /** Appends one event to the timeline (never rebuilds it). */
+  function bubble(ev: J) {
     const mine = ev.author?.type === 'visitor';
     if (ev.type === 'read' || ev.type === 'note') return;
-    if (ev.type === 'message' || ev.type === 'attachment') {
+    const stick = atBottom();
+    if (ev.type === 'message' || ev.type === 'attachment' || ev.type === 'menu') {
       const b = el('div', mine ? 'g me' : 'g');
       if (ev.type === 'attachment') {
         const url = h.base + (ev.data?.url ?? '');
         if (ev.data?.image) {
           const img = el('img');
-          img.src = url;
           img.alt = ev.data.name;
+          // Stay at the bottom once the image has its height.
+          img.onload = () => stick && scroll();
+          img.src = url;
           b.append(img);
         } else {
           const a = el('a', '', `📄 ${ev.data?.name ?? 'file'}`);
@@ -143,46 +204,48 @@ export function mount(h: Host) {
           b.append(a);
         }
         if (ev.text) b.append(rich(ev.text));
-      } else b.append(rich(ev.text ?? ''));
+      } else b.append(rich(say(ev)));
       if (!mine && ev.author?.name) b.title = ev.author.name;
-      list.append(b);
-      const choices = ev.data?.choices as J[] | undefined;
-      if (choices) list.append(buttons(choices.map((c) => [c.label, () => handoff()])));
-      if (ev.data?.ask_email) list.append(emailForm());
-    } else if (ev.text) list.append(el('div', 'g s', ev.type === 'queue' ? tr(7, ev.data?.position) : ev.type === 'assigned' ? tr(16, ev.data?.assignee_name ?? '') : ev.text));
-  };
-
-  function render() {
-    list.replaceChildren();
-    if (!state.conv) {
-      const bot = state.cfg?.bot;
-      list.append(el('div', 'g', bot?.welcome ?? ''));
-      const node = bot?.nodes?.find((n: J) => n.id === (state.node ?? bot.root));
-      if (node) {
-        if (state.node && state.node !== bot.root) list.append(el('div', 'g', node.text));
-        list.append(buttons(node.choices.map((c: J) => [c.label, () => choose(c)])));
-      }
-    } else {
-      for (const ev of state.events) bubble(ev);
-      const lastMine = [...state.events].reverse().find((e: J) => e.author?.type === 'visitor' && e.type !== 'read');
-      const read = state.events.filter((e: J) => e.type === 'read' && e.author?.type === 'operator').pop();
-      if (lastMine && read && read.data?.seq >= lastMine.seq) list.append(el('div', 'n', tr(6)));
-      for (const o of outbox()) {
-        const b = el('div', 'g me', o.text);
-        b.style.opacity = '.6';
-        list.append(b);
-      }
-      if (state.status === 'bot') list.append(buttons([[tr(3), () => void handoff()]]));
-    }
-    scroll();
+      log.append(b);
+    } else log.append(el('div', 'g s', say(ev)));
+    if (stick) scroll();
   }
 
-  function buttons(items: [string, () => void][]) {
+  /** The part below the timeline that changes: seen, pending sends, choices, email form, after close. */
+  function renderTail() {
+    const stick = atBottom();
+    tail.replaceChildren();
+    if (!state.conv) {
+      const bot = state.cfg?.bot;
+      const node = bot?.nodes?.find((n: J) => n.id === (state.node ?? bot.root));
+      if (node) tail.append(buttons(node.choices.map((c: J) => [c.label, () => choose(c)])));
+      return;
+    }
+    const lastMine = [...state.events].reverse().find((e: J) => e.author?.type === 'visitor' && e.type !== 'read');
+    const read = state.events.filter((e: J) => e.type === 'read' && e.author?.type === 'operator').pop();
+    if (lastMine && read && read.data?.seq >= lastMine.seq) tail.append(el('div', 'n', tr('seen')));
+    for (const o of outbox()) tail.append(el('div', 'g me w', o.text));
+    const last = state.events.filter((e: J) => e.type !== 'read').pop();
+    if (state.status === 'bot') {
+      const choices = (last?.data?.choices as J[] | undefined) ?? [];
+      tail.append(buttons([...choices.map((c: J) => [c.label, () => handoff()] as [string, () => Promise<unknown>]), [tr('person'), () => handoff()]]));
+    }
+    const asked = state.events.some((e: J) => e.data?.ask_email);
+    if (asked && state.status !== 'closed' && !state.events.some((e: J) => e.data?.contact) && !state.emailSent) tail.append(emailForm());
+    if (state.status === 'closed') tail.append(buttons([[tr('startNew'), async () => startNew()]]));
+    if (stick) scroll();
+  }
+
+  /** Buttons that each act once: the row is disabled as soon as one is pressed. */
+  function buttons(items: [string, () => unknown][]) {
     const box = el('div', 'c');
     for (const [label, fn] of items) {
       const b = el('button', '', label);
       b.type = 'button';
-      b.onclick = fn;
+      b.onclick = () => {
+        box.querySelectorAll('button').forEach((x) => (x.disabled = true));
+        run(Promise.resolve().then(fn));
+      };
       box.append(b);
     }
     return box;
@@ -193,39 +256,75 @@ export function mount(h: Host) {
     const i = el('input');
     i.type = 'email';
     i.required = true;
-    i.placeholder = tr(9);
-    i.setAttribute('aria-label', tr(9));
-    const b = el('button', '', tr(10));
+    i.placeholder = tr('email');
+    i.setAttribute('aria-label', tr('email'));
+    const b = el('button', '', tr('send'));
     f.append(i, b);
     f.onsubmit = (e) => {
       e.preventDefault();
-      void api(`/conversations/${state.conv}/contact`, { method: 'POST', body: JSON.stringify({ email: i.value }) }).then(() => f.remove(), (err) => (i.title = err.message));
+      b.disabled = true;
+      run(api(`/conversations/${state.conv}/contact`, { method: 'POST', body: JSON.stringify({ email: i.value }) }).then(
+        () => {
+          state.emailSent = true;
+          f.replaceWith(el('div', 'g s', tr('thanks')));
+        },
+        (err) => {
+          b.disabled = false;
+          throw err;
+        },
+      ));
     };
     return f;
   }
 
-  function choose(c: J) {
+  /** The bot's menu, before any conversation exists. */
+  function showMenu() {
+    state.shown = null;
+    log.replaceChildren();
+    const bot = state.cfg?.bot;
+    if (bot?.welcome) log.append(el('div', 'g', bot.welcome));
+    const node = bot?.nodes?.find((n: J) => n.id === (state.node ?? bot.root));
+    if (node && state.node && state.node !== bot.root) log.append(el('div', 'g', node.text));
+    renderTail();
+  }
+
+  async function choose(c: J) {
     const a = c.action;
-    if (a.type === 'url') return void open(a.url, '_blank', 'noopener,noreferrer');
+    if (a.type === 'url') {
+      open(a.url, '_blank', 'noopener,noreferrer');
+      return renderTail();
+    }
     state.path = [...state.path, c.id];
     if (a.type === 'node') {
       state.node = a.node;
-      return render();
+      return showMenu();
     }
-    if (a.type === 'ask') return input.focus();
-    void start({ menu_path: state.path });
+    if (a.type === 'ask') {
+      renderTail();
+      return input.focus();
+    }
+    await start({ menu_path: state.path });
   }
 
-  async function start(body: J) {
+  async function start(b: J) {
     await session();
-    const r = await api('/conversations', { method: 'POST', body: JSON.stringify({ client_request_id: uid(), locale: lang, ...body }) });
+    const previous = state.previous ? { previous_conversation_id: state.previous } : {};
+    const r = await api('/conversations', { method: 'POST', body: JSON.stringify({ client_request_id: uid(), locale: lang, ...previous, ...b }) });
     state.path = [];
+    state.previous = null;
     await show(r.conversation.id);
   }
 
+  /** After a close: back to the menu; the next conversation links the closed one. */
+  function startNew(text?: string) {
+    const previous = state.conv;
+    leave();
+    state.previous = previous;
+    if (text) return start({ message: { client_msg_id: uid(), text } });
+    showMenu();
+  }
+
   async function handoff() {
-    state.status = 'queued';
-    render();
     await api(`/conversations/${state.conv}/handoff`, { method: 'POST', body: '{}' });
   }
 
@@ -234,31 +333,69 @@ export function mount(h: Host) {
   const saveOutbox = (o: J[]) => localStorage.setItem(K(`out:${state.conv}`), JSON.stringify(o));
 
   function add(ev: J) {
-    if (ev.seq <= state.seq) return;
+    if (ev.seq <= state.seq) return false;
     state.seq = ev.seq;
     state.events.push(ev);
     if (ev.data?.status) state.status = ev.data.status;
+    if (['assigned', 'transferred', 'closed', 'reopened', 'released', 'handoff'].includes(ev.type)) state.agent = ev.data?.assignee_name ?? null;
+    bubble(ev);
     if (ev.author?.type !== 'visitor' && ev.type !== 'read') {
       h.emit('message', ev);
       if (!state.open && (ev.type === 'message' || ev.type === 'attachment')) setUnread(state.unread + 1);
-      if (ev.type === 'assigned') sub.textContent = ev.data?.assignee_name ?? '';
+    }
+    return true;
+  }
+
+  /** Header: who is answering, else offline, else the tenant's greeting. */
+  function renderHead() {
+    sub.textContent = state.status === 'active' && state.agent ? state.agent : state.cfg && !state.cfg.online ? tr('offline') : state.cfg?.widget?.greeting ?? '';
+  }
+
+  /** A read receipt only for something someone else wrote that this visitor has not marked read yet. */
+  function markRead() {
+    if (!state.open || state.ws?.readyState !== 1) return;
+    const theirs = state.events.filter((e: J) => e.author?.type !== 'visitor' && e.type !== 'read').pop();
+    if (theirs && theirs.seq > state.readSent) {
+      state.readSent = theirs.seq;
+      state.ws.send(JSON.stringify({ type: 'read', seq: theirs.seq }));
     }
   }
 
+  function leave() {
+    state.ws?.close(1000);
+    state.ws = null;
+    state.conv = null;
+    state.node = null;
+    state.events = [];
+    state.seq = 0;
+    state.status = null;
+    state.agent = null;
+    state.readSent = 0;
+    state.emailSent = false;
+    localStorage.removeItem(K('conv'));
+    renderHead();
+  }
+
   async function show(conv: string) {
-    if (state.conv !== conv) {
-      state.ws?.close();
+    if (state.conv !== conv || state.shown !== conv) {
+      state.ws?.close(1000);
       state.ws = null;
       state.events = [];
       state.seq = 0;
+      state.readSent = 0;
+      state.agent = null;
+      state.emailSent = false;
+      log.replaceChildren();
     }
     state.conv = conv;
+    state.shown = conv;
     localStorage.setItem(K('conv'), conv);
     await session();
     const [history, mine] = await Promise.all([api(`/conversations/${conv}/messages?limit=500&after_seq=${state.seq}`), api('/conversations')]);
     state.status = mine.results.find((c: J) => c.id === conv)?.status ?? state.status;
     history.results.forEach(add);
-    render();
+    renderTail();
+    renderHead();
     connect();
   }
 
@@ -272,25 +409,38 @@ export function mount(h: Host) {
       banner.hidden = true;
       ping = setInterval(() => ws.send('{"type":"ping"}'), 25000);
       for (const o of outbox()) ws.send(JSON.stringify({ type: 'send', ...o }));
+      markRead();
     };
     ws.onmessage = (m) => {
       const f = JSON.parse(m.data);
       if (f.type === 'event' || f.type === 'ack') {
-        add(f.event);
         if (f.type === 'ack') saveOutbox(outbox().filter((o) => o.client_msg_id !== f.client_msg_id));
-        render();
-        if (state.open && f.event.author?.type !== 'visitor') ws.send(JSON.stringify({ type: 'read', seq: state.seq }));
+        add(f.event);
+        renderTail();
+        renderHead();
+        markRead();
       } else if (f.type === 'typing') {
-        typing.textContent = f.on ? `${f.author?.name ?? ''} ${tr(5)}` : '';
+        typing.textContent = f.on ? `${f.author?.name ?? ''} ${tr('typing')}` : '';
         clearTimeout(state.tt);
         state.tt = setTimeout(() => (typing.textContent = ''), f.expires_in_ms);
-      } else if (f.type === 'error' && f.client_msg_id) saveOutbox(outbox().filter((o) => o.client_msg_id !== f.client_msg_id));
+      } else if (f.type === 'error' && f.client_msg_id) {
+        const sent = outbox().find((o) => o.client_msg_id === f.client_msg_id);
+        saveOutbox(outbox().filter((o) => o.client_msg_id !== f.client_msg_id));
+        // The tenant starts a new conversation after a close: the message goes there, linked.
+        if (f.code === 'conversation_closed' && sent) run(startNew(sent.text) ?? Promise.resolve());
+        else {
+          renderTail();
+          fail(new Error(f.message));
+        }
+      }
     };
     ws.onclose = (e) => {
       clearInterval(ping);
       if (state.ws !== ws) return;
       state.ws = null;
       if (e.code === 1000 && !state.conv) return;
+      // Ended for good (deleted, key revoked, verification required): no reconnect loop.
+      if (e.code >= 4000) return fail(new Error(e.reason || String(e.code)));
       banner.hidden = false;
       const wait = Math.min(30000, 500 * 2 ** state.tries++) * (0.5 + Math.random() / 2);
       setTimeout(connect, wait);
@@ -302,11 +452,12 @@ export function mount(h: Host) {
     if (!text) return;
     input.value = '';
     state.typed = 0;
-    if (!state.conv) return void start({ menu_path: state.path.length ? state.path : undefined, message: { client_msg_id: uid(), text } });
+    if (!state.conv) return run(start({ menu_path: state.path.length ? state.path : undefined, message: { client_msg_id: uid(), text } }));
+    if (state.status === 'closed' && state.cfg?.widget?.after_close === 'new') return run(startNew(text) ?? Promise.resolve());
     const o = { client_msg_id: uid(), text };
     saveOutbox([...outbox(), o]);
     if (state.ws?.readyState === 1) state.ws.send(JSON.stringify({ type: 'send', ...o }));
-    render();
+    renderTail();
   }
 
   form.onsubmit = (e) => {
@@ -329,37 +480,53 @@ export function mount(h: Host) {
   clip.onclick = () => file.click();
   file.onchange = () => {
     const f = file.files?.[0];
-    if (!f || !state.conv) return;
-    const note = el('div', 'g s', tr(17, 0));
-    list.append(note);
-    const x = new XMLHttpRequest();
-    x.open('POST', `${h.base}/api/widget/conversations/${state.conv}/attachments?key=${encodeURIComponent(h.key)}&name=${encodeURIComponent(f.name)}&client_msg_id=${uid()}`);
-    x.setRequestHeader('authorization', `Bearer ${state.token}`);
-    x.upload.onprogress = (p) => (note.textContent = tr(17, Math.round((100 * p.loaded) / (p.total || 1))));
-    x.onload = () => {
-      note.remove();
-      if (x.status >= 300) list.append(el('div', 'g s', JSON.parse(x.responseText || '{}')?.error?.message ?? 'upload failed'));
-    };
-    x.send(f);
     file.value = '';
+    if (!f) return;
+    // A file before the first message starts the conversation first.
+    run((state.conv ? Promise.resolve() : start({ menu_path: state.path.length ? state.path : undefined })).then(() => upload(f)));
   };
-  menuBtn.onclick = async () => {
-    await session();
-    const past = await api('/conversations');
-    list.replaceChildren(
-      buttons([
-        [tr(12), () => {
-          state.ws?.close(1000);
-          state.ws = null;
-          state.conv = null;
-          state.node = null;
-          localStorage.removeItem(K('conv'));
-          render();
-        }],
-        ...past.results.map((c: J) => [`${new Date(c.created_at).toLocaleString(lang)} · ${c.last_message_preview ?? c.status}`, () => void show(c.id)] as [string, () => void]),
-      ]),
+  function upload(f: File) {
+    const note = el('div', 'g s', tr('uploading', 0));
+    tail.append(note);
+    scroll();
+    return new Promise<void>((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open('POST', `${h.base}/api/widget/conversations/${state.conv}/attachments?key=${encodeURIComponent(h.key)}&name=${encodeURIComponent(f.name)}&client_msg_id=${uid()}`);
+      x.setRequestHeader('authorization', `Bearer ${state.token}`);
+      x.upload.onprogress = (p) => (note.textContent = tr('uploading', Math.round((100 * p.loaded) / (p.total || 1))));
+      x.onload = () => {
+        note.remove();
+        if (x.status < 300) return resolve();
+        let message = `HTTP ${x.status}`;
+        try {
+          message = JSON.parse(x.responseText)?.error?.message ?? message;
+        } catch {
+          /* not JSON: keep the status */
+        }
+        reject(new Error(message));
+      };
+      x.onerror = () => {
+        note.remove();
+        reject(new Error('network'));
+      };
+      x.send(f);
+    });
+  }
+  menuBtn.onclick = () =>
+    run(
+      (async () => {
+        await session();
+        const past = await api('/conversations');
+        state.shown = null;
+        log.replaceChildren(el('div', 'g s', tr('past')));
+        tail.replaceChildren(
+          buttons([
+            [tr('fresh'), () => (leave(), showMenu())],
+            ...past.results.map((c: J) => [`${new Date(c.created_at).toLocaleString(lang)} · ${c.last_message_preview ?? c.status}`, () => show(c.id)] as [string, () => Promise<void>]),
+          ]),
+        );
+      })(),
     );
-  };
   closeBtn.onclick = () => app.close();
   // (A DOM0 handler that returns false cancels the key: this one must return nothing.)
   panel.onkeydown = (e) => {
@@ -370,28 +537,45 @@ export function mount(h: Host) {
     if (panel.classList.contains('m')) panel.style.height = `${visualViewport!.height}px`;
   });
 
+  async function load() {
+    if (!state.cfg) {
+      log.replaceChildren(el('div', 'g s', tr('loading')));
+      tail.replaceChildren();
+      state.cfg = await api(`/config?locale=${h.locale ?? lang}`, {}, null);
+      h.configure(state.cfg.widget);
+      appearance();
+      relabel();
+      title.firstChild!.textContent = state.cfg.tenant.name;
+      log.replaceChildren();
+    }
+    renderHead();
+    if (state.conv) await show(state.conv);
+    else showMenu();
+  }
+
   const app = {
     async open() {
       state.open = true;
       panel.hidden = false;
+      (panel as unknown as { showPopover?: () => void }).showPopover?.();
       h.launcher.setAttribute('aria-expanded', 'true');
       setUnread(0);
       h.emit('open');
+      // On phones the keyboard stays down until the visitor taps the composer.
+      (phone ? closeBtn : input).focus();
       try {
-        state.cfg ??= await api(`/config${h.locale ? `?locale=${h.locale}` : ''}`, {}, null);
-        title.firstChild!.textContent = state.cfg.tenant.name;
-        sub.textContent = state.cfg.online ? '' : tr(8);
-        if (state.conv) await show(state.conv);
-        else render();
-        input.focus();
+        await load();
+        markRead();
       } catch (err) {
+        // The launcher stays; the panel says what happened and offers to try again.
         console.error(`EdgeChat: ${(err as Error).message}`);
-        app.close();
-        h.launcher.hidden = true;
+        log.replaceChildren(el('div', 'g e', tr('failed')));
+        tail.replaceChildren(buttons([[tr('retry'), () => app.open()]]));
       }
     },
     close() {
       state.open = false;
+      (panel as unknown as { hidePopover?: () => void }).hidePopover?.();
       panel.hidden = true;
       h.launcher.setAttribute('aria-expanded', 'false');
       h.launcher.focus();
@@ -402,6 +586,10 @@ export function mount(h: Host) {
       state.visitor = null;
     },
   };
-  if (state.conv) void session().then(() => show(state.conv)).catch(() => localStorage.removeItem(K('conv')));
+  if (state.conv) run(session().then(() => show(state.conv)).catch((e) => {
+    localStorage.removeItem(K('conv'));
+    state.conv = null;
+    if (e?.status !== 404 && e?.status !== 401 && e?.status !== 403) throw e;
+  }));
   return app;
 }

@@ -1,0 +1,177 @@
+//! The widget's own words in each language it speaks (system events, bot notices, labels), sent with its
+//! configuration (`texts` in `GET /api/widget/config`) so the script stays within its size budget. The
+//! widget keeps a few English words for before the configuration arrives; everything else comes from
+//! here, in the conversation's language. `{n}` is filled in by the widget.
+
+use serde_json::{Map, Value};
+
+type Table = &'static [(&'static str, &'static str)];
+const EN: Table = &[
+    ("title", "Chat with us"),
+    ("placeholder", "Type a message…"),
+    ("send", "Send"),
+    ("person", "Talk to a person"),
+    ("reconnecting", "Reconnecting…"),
+    ("typing", "is typing…"),
+    ("seen", "Seen"),
+    ("queue", "You are number {n} in the queue"),
+    ("offline", "We're offline"),
+    ("email", "Your email"),
+    ("past", "Past conversations"),
+    ("fresh", "New conversation"),
+    ("close", "Close chat"),
+    ("attach", "Attach a file"),
+    ("joined", "{n} joined the conversation"),
+    ("uploading", "Uploading {n}%"),
+    ("waiting", "Waiting for an operator…"),
+    ("transferred", "Transferred to {n}"),
+    ("closed", "The conversation was closed"),
+    ("reopened", "The conversation was reopened"),
+    ("released", "Your operator went offline; waiting for the next one"),
+    ("continued", "Continues an earlier conversation"),
+    ("noOperator", "Nobody can answer right now. Leave your email and we will reply."),
+    ("away", "We're away right now (back {n}). Leave your email and we will reply."),
+    ("awayNoTime", "We're away right now. Leave your email and we will reply."),
+    ("startNew", "Start a new conversation"),
+    ("loading", "Loading…"),
+    ("failed", "The chat could not be loaded."),
+    ("retry", "Try again"),
+    ("error", "Something went wrong: {n}"),
+    ("thanks", "Thanks! We will write to you."),
+    ("colleague", "a colleague"),
+];
+
+const JA: Table = &[
+    ("title", "チャット"),
+    ("placeholder", "メッセージを入力…"),
+    ("send", "送信"),
+    ("person", "担当者と話す"),
+    ("reconnecting", "再接続中…"),
+    ("typing", "が入力中…"),
+    ("seen", "既読"),
+    ("queue", "順番待ち：{n}番目"),
+    ("offline", "ただいま営業時間外です"),
+    ("email", "メールアドレス"),
+    ("past", "過去の会話"),
+    ("fresh", "新しい会話"),
+    ("close", "閉じる"),
+    ("attach", "ファイルを添付"),
+    ("joined", "{n}が参加しました"),
+    ("uploading", "アップロード中 {n}%"),
+    ("waiting", "担当者をお待ちください…"),
+    ("transferred", "{n}に引き継ぎました"),
+    ("closed", "会話は終了しました"),
+    ("reopened", "会話が再開されました"),
+    ("released", "担当者がオフラインになりました。次の担当者をお待ちください"),
+    ("continued", "以前の会話の続きです"),
+    ("noOperator", "ただいま対応できる担当者がいません。メールアドレスを残していただければ返信します。"),
+    ("away", "ただいま営業時間外です（再開：{n}）。メールアドレスを残していただければ返信します。"),
+    ("awayNoTime", "ただいま営業時間外です。メールアドレスを残していただければ返信します。"),
+    ("startNew", "新しい会話を始める"),
+    ("loading", "読み込み中…"),
+    ("failed", "チャットを読み込めませんでした。"),
+    ("retry", "再試行"),
+    ("error", "エラーが発生しました：{n}"),
+    ("thanks", "ありがとうございます。ご連絡します。"),
+    ("colleague", "別の担当者"),
+];
+
+const KO: Table = &[
+    ("title", "채팅 상담"),
+    ("placeholder", "메시지를 입력하세요…"),
+    ("send", "보내기"),
+    ("person", "상담원 연결"),
+    ("reconnecting", "다시 연결 중…"),
+    ("typing", "님이 입력 중…"),
+    ("seen", "읽음"),
+    ("queue", "대기 순서: {n}번째"),
+    ("offline", "지금은 운영 시간이 아닙니다"),
+    ("email", "이메일 주소"),
+    ("past", "이전 대화"),
+    ("fresh", "새 대화"),
+    ("close", "닫기"),
+    ("attach", "파일 첨부"),
+    ("joined", "{n}님이 참여했습니다"),
+    ("uploading", "업로드 중 {n}%"),
+    ("waiting", "상담원을 기다리는 중…"),
+    ("transferred", "{n}(으)로 전환되었습니다"),
+    ("closed", "대화가 종료되었습니다"),
+    ("reopened", "대화가 다시 시작되었습니다"),
+    ("released", "상담원이 오프라인이 되었습니다. 다음 상담원을 기다리는 중입니다"),
+    ("continued", "이전 대화에서 이어집니다"),
+    ("noOperator", "지금은 답변할 수 있는 상담원이 없습니다. 이메일을 남겨 주시면 답장드리겠습니다."),
+    ("away", "지금은 운영 시간이 아닙니다({n}에 재개). 이메일을 남겨 주시면 답장드리겠습니다."),
+    ("awayNoTime", "지금은 운영 시간이 아닙니다. 이메일을 남겨 주시면 답장드리겠습니다."),
+    ("startNew", "새 대화 시작"),
+    ("loading", "불러오는 중…"),
+    ("failed", "채팅을 불러오지 못했습니다."),
+    ("retry", "다시 시도"),
+    ("error", "문제가 발생했습니다: {n}"),
+    ("thanks", "감사합니다. 연락드리겠습니다."),
+    ("colleague", "다른 상담원"),
+];
+
+const ZH: Table = &[
+    ("title", "在线客服"),
+    ("placeholder", "输入消息…"),
+    ("send", "发送"),
+    ("person", "联系人工客服"),
+    ("reconnecting", "正在重新连接…"),
+    ("typing", "正在输入…"),
+    ("seen", "已读"),
+    ("queue", "您前面还有 {n} 位"),
+    ("offline", "现在是非工作时间"),
+    ("email", "您的邮箱"),
+    ("past", "历史会话"),
+    ("fresh", "新会话"),
+    ("close", "关闭"),
+    ("attach", "上传文件"),
+    ("joined", "{n} 已加入会话"),
+    ("uploading", "上传中 {n}%"),
+    ("waiting", "正在等待客服…"),
+    ("transferred", "已转接至 {n}"),
+    ("closed", "会话已结束"),
+    ("reopened", "会话已重新开启"),
+    ("released", "客服已离线，正在等待下一位客服"),
+    ("continued", "接续之前的会话"),
+    ("noOperator", "目前没有客服可以回复。请留下邮箱，我们会回复您。"),
+    ("away", "现在是非工作时间（{n} 恢复）。请留下邮箱，我们会回复您。"),
+    ("awayNoTime", "现在是非工作时间。请留下邮箱，我们会回复您。"),
+    ("startNew", "开始新会话"),
+    ("loading", "加载中…"),
+    ("failed", "无法加载聊天。"),
+    ("retry", "重试"),
+    ("error", "出错了：{n}"),
+    ("thanks", "谢谢！我们会联系您。"),
+    ("colleague", "其他客服"),
+];
+
+/// The widget's texts for a locale (English for any other).
+pub fn widget_texts(locale: &str) -> Value {
+    let table = match locale {
+        "ja" => JA,
+        "ko" => KO,
+        "zh" => ZH,
+        _ => EN,
+    };
+    Value::Object(table.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect::<Map<String, Value>>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_every_key_and_keeps_its_placeholders() {
+        for (name, table) in [("ja", JA), ("ko", KO), ("zh", ZH)] {
+            let keys: Vec<&str> = table.iter().map(|(k, _)| *k).collect();
+            assert_eq!(keys, EN.iter().map(|(k, _)| *k).collect::<Vec<_>>(), "{name}");
+            for ((key, en), (_, text)) in EN.iter().zip(table.iter()) {
+                assert_eq!(en.contains("{n}"), text.contains("{n}"), "{name}.{key}");
+                assert!(!text.is_empty(), "{name}.{key}");
+            }
+        }
+        assert_eq!(widget_texts("ja")["closed"], "会話は終了しました");
+        assert_eq!(widget_texts("fr")["closed"], "The conversation was closed");
+    }
+}
