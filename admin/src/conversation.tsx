@@ -112,13 +112,33 @@ function size(n: number): string {
   return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(0)} KB` : `${(n / 1048576).toFixed(1)} MB`;
 }
 
+/** A system event in the console's language, from its type and data (the stored text is English). */
+function systemText(type: string, d: Record<string, any>, stored?: string | null): string {
+  const name = String(d.assignee_name ?? d.department_name ?? t('sys_someone'));
+  switch (type) {
+    case 'handoff': return t('sys_handoff').replace('{dept}', String(d.department_name ?? t('department')));
+    case 'assigned': return t('sys_assigned').replace('{name}', name);
+    case 'transferred': return t('sys_transferred').replace('{name}', name);
+    case 'reopened': return t(d.by?.type === 'visitor' ? 'sys_reopened_by_visitor' : 'sys_reopened');
+    case 'closed': case 'released': case 'continued': return tOr(`sys_${type}`, type);
+    case 'queue': return t('sys_queue').replace('{n}', String(d.position ?? ''));
+  }
+  return stored || tOr(`ev_${type}`, type);
+}
+
 function EventItem(props: { e: Event; mine: boolean; seen: boolean }) {
   const { e } = props;
   const name = e.author.type === 'bot' ? t('bot') : e.author.name || (e.author.type === 'visitor' ? t('visitor') : '');
   const data = (e.data ?? {}) as Record<string, any>;
   if (e.type === 'read') return null;
   if (e.type !== 'message' && e.type !== 'note' && e.type !== 'attachment') {
-    return <li class="sys" data-seq={e.seq} data-type={e.type}><span>{e.text || tOr(`ev_${e.type}`, e.type)}</span> <time>{clock(e.created_at)}</time></li>;
+    const previous = e.type === 'continued' ? String(data.previous_conversation_id ?? '') : '';
+    return (
+      <li class="sys" data-seq={e.seq} data-type={e.type}>
+        <span>{systemText(e.type, data, e.text)}</span>
+        {previous && <> <a href={`/admin/c/${previous}`} onClick={(ev) => { ev.preventDefault(); navigateTo.value(`/admin/c/${previous}`); }}>{t('openPrevious')}</a></>} <time>{clock(e.created_at)}</time>
+      </li>
+    );
   }
   const side = e.author.type === 'visitor' ? 'them' : 'us';
   return (

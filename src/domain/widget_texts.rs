@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 type Table = &'static [(&'static str, &'static str)];
 const EN: Table = &[
+    ("greeting", "Hi! How can we help?"),
     ("title", "Chat with us"),
     ("placeholder", "Type a message…"),
     ("send", "Send"),
@@ -37,11 +38,11 @@ const EN: Table = &[
     ("failed", "The chat could not be loaded."),
     ("retry", "Try again"),
     ("error", "Something went wrong: {n}"),
-    ("thanks", "Thanks! We will write to you."),
     ("colleague", "a colleague"),
 ];
 
 const JA: Table = &[
+    ("greeting", "こんにちは！何かお手伝いできることはありますか？"),
     ("title", "チャット"),
     ("placeholder", "メッセージを入力…"),
     ("send", "送信"),
@@ -72,11 +73,11 @@ const JA: Table = &[
     ("failed", "チャットを読み込めませんでした。"),
     ("retry", "再試行"),
     ("error", "エラーが発生しました：{n}"),
-    ("thanks", "ありがとうございます。ご連絡します。"),
     ("colleague", "別の担当者"),
 ];
 
 const KO: Table = &[
+    ("greeting", "안녕하세요! 무엇을 도와드릴까요?"),
     ("title", "채팅 상담"),
     ("placeholder", "메시지를 입력하세요…"),
     ("send", "보내기"),
@@ -107,11 +108,11 @@ const KO: Table = &[
     ("failed", "채팅을 불러오지 못했습니다."),
     ("retry", "다시 시도"),
     ("error", "문제가 발생했습니다: {n}"),
-    ("thanks", "감사합니다. 연락드리겠습니다."),
     ("colleague", "다른 상담원"),
 ];
 
 const ZH: Table = &[
+    ("greeting", "您好！有什么可以帮您？"),
     ("title", "在线客服"),
     ("placeholder", "输入消息…"),
     ("send", "发送"),
@@ -142,7 +143,6 @@ const ZH: Table = &[
     ("failed", "无法加载聊天。"),
     ("retry", "重试"),
     ("error", "出错了：{n}"),
-    ("thanks", "谢谢！我们会联系您。"),
     ("colleague", "其他客服"),
 ];
 

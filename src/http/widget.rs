@@ -248,11 +248,17 @@ async fn config_body(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Value> 
     let open_now = hours.as_ref().is_none_or(|h| h.is_open(ctx.now));
     let next_open_at = if open_now { None } else { hours.as_ref().and_then(|h| h.next_open(ctx.now)) };
     let online = open_now && operators_online;
+    let texts = crate::domain::widget_texts::widget_texts(&locale);
+    let mut widget = WidgetSettings::from_stored(&tenant.widget_settings);
+    if widget.greeting == WidgetSettings::default().greeting {
+        // Not written by the tenant: the default greeting in the visitor's language.
+        widget.greeting = texts["greeting"].as_str().unwrap_or_default().to_string();
+    }
     Ok(json!({
         "tenant": { "name": tenant.name },
-        "widget": WidgetSettings::from_stored(&tenant.widget_settings),
+        "widget": widget,
         "locale": locale,
-        "texts": crate::domain::widget_texts::widget_texts(&locale),
+        "texts": texts,
         "bot": localized_flow(&flow, &locale),
         "online": online,
         "open_now": open_now,

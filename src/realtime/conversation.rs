@@ -837,18 +837,18 @@ impl Room {
                 let send = SendMessage { client_msg_id: client_msg_id.as_str().into(), text: text.as_str().into(), private };
                 let mut done = Committed::default();
                 let result = self.send(&meta.caller, send, &mut done);
-                let mut acked = None;
+                // What the send caused (a reopen, a takeover) comes before its ack, in seq order.
+                let acked = result.as_ref().ok().and_then(|o| o.event.as_ref()).and_then(|e| e["seq"].as_i64());
+                self.publish(done, acked.map(|seq| (meta.sid.as_str(), seq)));
                 match result {
                     Ok(outcome) => {
                         let event = outcome.event.unwrap_or(Value::Null);
-                        acked = event["seq"].as_i64();
                         let _ = ws.send_with_str(ack_frame(client_msg_id.as_str(), &event, outcome.duplicate));
                     }
                     Err(e) => {
                         let _ = ws.send_with_str(error_frame(e.kind.code(), &e.message, Some(client_msg_id.as_str())));
                     }
                 }
-                self.publish(done, acked.map(|seq| (meta.sid.as_str(), seq)));
             }
             ClientFrame::Typing { on } => self.broadcast_typing(party, on),
             ClientFrame::Read { seq } => self.read_receipt(&ws, &meta, seq),

@@ -265,8 +265,9 @@ export function mount(h: Host) {
       b.disabled = true;
       run(api(`/conversations/${state.conv}/contact`, { method: 'POST', body: JSON.stringify({ email: i.value }) }).then(
         () => {
+          // The bot's thanks (with the address) follows as an event.
           state.emailSent = true;
-          f.replaceWith(el('div', 'g s', tr('thanks')));
+          f.remove();
         },
         (err) => {
           b.disabled = false;
@@ -351,10 +352,11 @@ export function mount(h: Host) {
     sub.textContent = state.status === 'active' && state.agent ? state.agent : state.cfg && !state.cfg.online ? tr('offline') : state.cfg?.widget?.greeting ?? '';
   }
 
-  /** A read receipt only for something someone else wrote that this visitor has not marked read yet. */
+  /** A read receipt only for an operator's message this visitor has not marked read yet (never for a
+   *  receipt, a system event or the visitor's own). */
   function markRead() {
     if (!state.open || state.ws?.readyState !== 1) return;
-    const theirs = state.events.filter((e: J) => e.author?.type !== 'visitor' && e.type !== 'read').pop();
+    const theirs = state.events.filter((e: J) => e.author?.type === 'operator' && (e.type === 'message' || e.type === 'attachment')).pop();
     if (theirs && theirs.seq > state.readSent) {
       state.readSent = theirs.seq;
       state.ws.send(JSON.stringify({ type: 'read', seq: theirs.seq }));
@@ -539,6 +541,7 @@ export function mount(h: Host) {
 
   async function load() {
     if (!state.cfg) {
+      state.shown = null;
       log.replaceChildren(el('div', 'g s', tr('loading')));
       tail.replaceChildren();
       state.cfg = await api(`/config?locale=${h.locale ?? lang}`, {}, null);
