@@ -3,6 +3,24 @@
 import { signal } from '@preact/signals';
 
 const en = {
+  editOrigins: 'Edit label and origins', revokeKey: 'Revoke key',
+  firstRunTitle: 'Get started', firstRunInstall: 'Install the chat on your site', firstRunCreateKey: 'Create a key for your site, then paste its snippet before </body>.',
+  firstRunAvailable: 'Go Available so chats reach you', goAvailable: 'Go Available', firstRunTry: 'Try the widget as a visitor would', firstRunOpenWidget: 'Open your widget in a new tab',
+  firstRunNeedsKey: 'Needs a key first.', firstRunHide: 'Hide this checklist', stepDone: 'done',
+  afterClose: 'When a visitor writes into a closed conversation', afterCloseReopen: 'Reopen it (back to the operator who had it)', afterCloseNew: 'Start a new conversation linked to it',
+  err_generic: 'That did not work. Please check what you entered and try again.', err_network: 'The server could not be reached. Check your connection and try again.',
+  err_field_allowed_origins: 'Enter each site as an origin like https://shop.example.com — scheme, host and port only, no path; the only wildcard is the port (http://localhost:*).',
+  err_field_label: 'Give the key a name of 1 to 100 characters.', err_field_name: 'Enter a name of 1 to 100 characters.', err_field_company: 'Enter a company name of 1 to 100 characters.',
+  err_field_email: 'Enter a valid email address.', err_field_password: 'Use at least 10 characters.', err_field_new_password: 'Use at least 10 characters.',
+  err_field_capacity: 'Capacity is a whole number from 0 to 50.', err_field_shortcut: 'Use 1 to 32 lowercase letters, digits, - or _.', err_field_text: 'Enter a text of up to 4,000 characters.',
+  err_field_widget_color: 'Pick a colour (like #2563eb).', err_field_widget_greeting: 'Write a greeting of 1 to 200 characters.', err_field_widget_after_close: 'Choose what happens after a close.',
+  err_field_hours: 'Check the hours: times like 09:00, each interval ending after it starts, and a known time zone.',
+  err_field_uploads: 'Choose a size between 1 KB and 20 MB and at least one file type.',
+  err_field_question: 'Write a question of up to 500 characters.', err_field_answer: 'Write an answer of up to 4,000 characters.',
+  err_code_email_taken: 'Someone already uses this email address.', err_code_name_taken: 'This name is already taken.', err_code_shortcut_taken: 'This shortcut is already taken.',
+  err_code_last_owner: 'The team needs at least one active owner.', err_code_cannot_deactivate_self: 'You cannot deactivate your own account.',
+  err_code_default_department: 'The default department cannot be removed.', err_code_key_revoked: 'This key is revoked and cannot be changed; create a new one.',
+  err_code_forbidden: 'Your role does not allow this.', err_code_rate_limited: 'Too many attempts. Wait a moment and try again.', err_code_wrong_password: 'The current password is wrong.',
   // auth
   signInTitle: 'Sign in to EdgeChat', signIn: 'Sign in', createAccount: 'Create your account', company: 'Company', yourName: 'Your name',
   email: 'Email', password: 'Password', haveAccount: 'Already have an account? Sign in', noAccount: 'New here? Create an account',
@@ -70,6 +88,24 @@ const en = {
 export type Key = keyof typeof en;
 
 const ja: Record<Key, string> = {
+  editOrigins: 'ラベルとオリジンを編集', revokeKey: 'キーを無効化',
+  firstRunTitle: 'はじめに', firstRunInstall: 'サイトにチャットを設置する', firstRunCreateKey: 'サイト用のキーを作成し、スニペットを </body> の前に貼り付けてください。',
+  firstRunAvailable: '対応可能にしてチャットを受け取る', goAvailable: '対応可能にする', firstRunTry: '訪問者としてウィジェットを試す', firstRunOpenWidget: '新しいタブでウィジェットを開く',
+  firstRunNeedsKey: '先にキーが必要です。', firstRunHide: 'このチェックリストを隠す', stepDone: '完了',
+  afterClose: '終了した会話に訪問者がメッセージを送ったとき', afterCloseReopen: '会話を再開する（前の担当者に戻す）', afterCloseNew: '元の会話にリンクした新しい会話を始める',
+  err_generic: 'うまくいきませんでした。入力内容を確認して、もう一度お試しください。', err_network: 'サーバーに接続できません。接続を確認して、もう一度お試しください。',
+  err_field_allowed_origins: 'サイトはオリジンで入力してください（例: https://shop.example.com）。スキーム・ホスト・ポートのみで、パスは不可。ワイルドカードはポートのみです（http://localhost:*）。',
+  err_field_label: 'キーの名前を 1〜100 文字で入力してください。', err_field_name: '名前を 1〜100 文字で入力してください。', err_field_company: '会社名を 1〜100 文字で入力してください。',
+  err_field_email: '有効なメールアドレスを入力してください。', err_field_password: '10 文字以上にしてください。', err_field_new_password: '10 文字以上にしてください。',
+  err_field_capacity: '同時対応数は 0〜50 の整数です。', err_field_shortcut: '小文字・数字・-・_ を 1〜32 文字で入力してください。', err_field_text: '4,000 文字以内で入力してください。',
+  err_field_widget_color: '色を選んでください（例: #2563eb）。', err_field_widget_greeting: 'あいさつ文を 1〜200 文字で入力してください。', err_field_widget_after_close: '終了後の動作を選んでください。',
+  err_field_hours: '営業時間を確認してください（09:00 のような時刻、開始より後の終了時刻、正しいタイムゾーン）。',
+  err_field_uploads: 'サイズは 1 KB〜20 MB、ファイル形式は 1 つ以上選んでください。',
+  err_field_question: '質問を 500 文字以内で入力してください。', err_field_answer: '回答を 4,000 文字以内で入力してください。',
+  err_code_email_taken: 'このメールアドレスはすでに使われています。', err_code_name_taken: 'この名前はすでに使われています。', err_code_shortcut_taken: 'このショートカットはすでに使われています。',
+  err_code_last_owner: 'チームには有効なオーナーが少なくとも 1 人必要です。', err_code_cannot_deactivate_self: '自分のアカウントは無効化できません。',
+  err_code_default_department: '既定の部署は削除できません。', err_code_key_revoked: 'このキーは無効化されているため変更できません。新しいキーを作成してください。',
+  err_code_forbidden: 'あなたのロールではこの操作はできません。', err_code_rate_limited: '試行回数が多すぎます。しばらく待ってからお試しください。', err_code_wrong_password: '現在のパスワードが違います。',
   signInTitle: 'EdgeChat にサインイン', signIn: 'サインイン', createAccount: 'アカウントを作成', company: '会社名', yourName: 'お名前',
   email: 'メールアドレス', password: 'パスワード', haveAccount: 'アカウントをお持ちの方はサインイン', noAccount: '初めての方はアカウントを作成',
   signedOut: 'サインアウトしました。', signOut: 'サインアウト', loading: '読み込み中…', language: '言語',
@@ -141,6 +177,16 @@ export function setLang(l: Lang): void {
 
 export function t(key: Key): string {
   return TABLES[lang.value][key] ?? en[key];
+}
+
+/** A refusal from the server as a sentence for people: by its code, else by the field it names
+ *  (`widget.color` → `err_field_widget_color`, `hours.weekly.mon[0]` → `err_field_hours`), else generic. */
+export function humanError(code: string, field?: string): string {
+  if (`err_code_${code}` in en) return t(`err_code_${code}` as Key);
+  if (code === 'http_error' || code === 'network') return t('err_network');
+  const f = (field ?? '').replace(/\[.*$/, '').replace(/\./g, '_');
+  for (const k of [f, f.split('_')[0]]) if (k && `err_field_${k}` in en) return t(`err_field_${k}` as Key);
+  return t('err_generic');
 }
 
 /** A text for a key made at run time (event types from the server); `fallback` when there is none. */

@@ -2,9 +2,9 @@
 // live updates from the feed, unread badges and the queue length; the selected conversation beside it.
 // Alt+↓ / Alt+↑ move to the next / previous conversation, Alt+C focuses the composer.
 import { useEffect, useState } from 'preact/hooks';
-import type { Conversation } from './api';
-import { t, ago } from './i18n';
-import { conversations, departments, departmentName, loadClosed, me, navigateTo, operatorName, operators, search } from './state';
+import { call, type ApiKey, type Conversation } from './api';
+import { t, ago, humanError } from './i18n';
+import { conversations, departments, departmentName, isManager, loadClosed, me, navigateTo, operatorName, operators, search, setMyStatus } from './state';
 import { ConversationView } from './conversation';
 
 type Tab = 'bot' | 'queued' | 'mine' | 'open' | 'closed';
@@ -20,7 +20,8 @@ function inTab(c: Conversation, tab: Tab, myId: string | undefined): boolean {
   }
 }
 
-const savedTab = (): Tab => (TABS.includes(sessionStorage.getItem('ec:tab') as Tab) ? (sessionStorage.getItem('ec:tab') as Tab) : 'mine');
+// Without a choice of their own, people land on "All open": queued chats are where they look first.
+const savedTab = (): Tab => (TABS.includes(sessionStorage.getItem('ec:tab') as Tab) ? (sessionStorage.getItem('ec:tab') as Tab) : 'open');
 
 export function Inbox(props: { conversationId: string | null }) {
   const [tab, setTabState] = useState<Tab>(savedTab);
@@ -124,11 +125,45 @@ export function Inbox(props: { conversationId: string | null }) {
       <section class="conv-pane">
         {props.conversationId ? <ConversationView key={props.conversationId} id={props.conversationId} /> : (
           <div class="placeholder muted">
+            {isManager.value && <FirstRun />}
             <p>{t('pickConversation')}</p>
             <p class="keys">{t('shortcutsHelp')}</p>
           </div>
         )}
       </section>
     </div>
+  );
+}
+
+/** For a new team: install the snippet, go Available, try the widget — each ticked when done. */
+function FirstRun() {
+  const key = `ec:firstrun:${me.value?.id ?? ''}`;
+  const [hidden, setHidden] = useState(localStorage.getItem(key) === 'done');
+  const [keys, setKeys] = useState<ApiKey[] | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    if (!hidden) call('get', '/api/admin/api-keys').then((r) => setKeys(r.results), (e) => setError(humanError((e as { code?: string }).code ?? '')));
+  }, [hidden]);
+  if (hidden) return null;
+  const active = keys?.find((k) => k.active);
+  const available = me.value?.status === 'available';
+  const tried = conversations.value.size > 0;
+  const snippetText = active ? `<script src="${location.origin}/widget.js" data-key="${active.key}" async></script>` : '';
+  const step = (done: boolean, title: string, body: preact.ComponentChildren) => (
+    <li class={done ? 'done' : ''}><span class="tick" aria-hidden="true">{done ? '✓' : '○'}</span><div><b>{title}</b>{done && <span class="sr-only"> ({t('stepDone')})</span>}<div>{body}</div></div></li>
+  );
+  return (
+    <section class="card first-run" aria-label={t('firstRunTitle')}>
+      <h2>{t('firstRunTitle')}</h2>
+      {error && <p class="error" role="alert">{error}</p>}
+      <ol>
+        {step(!!active, t('firstRunInstall'), active
+          ? <><pre class="snippet">{snippetText}</pre><button class="secondary small" onClick={() => void navigator.clipboard.writeText(snippetText)}>{t('copySnippet')}</button></>
+          : <a href="/admin/settings/keys" onClick={(e) => { e.preventDefault(); navigateTo.value('/admin/settings/keys'); }}>{t('firstRunCreateKey')}</a>)}
+        {step(available, t('firstRunAvailable'), available ? t('available') : <button class="small" onClick={() => void setMyStatus('available').catch((e) => setError(humanError((e as { code?: string }).code ?? '')))}>{t('goAvailable')}</button>)}
+        {step(tried, t('firstRunTry'), active ? <a href={`/widget/frame?key=${encodeURIComponent(active.key)}`} target="_blank" rel="noopener">{t('firstRunOpenWidget')}</a> : t('firstRunNeedsKey'))}
+      </ol>
+      <button class="linkish" onClick={() => { localStorage.setItem(key, 'done'); setHidden(true); }}>{t('firstRunHide')}</button>
+    </section>
   );
 }

@@ -5,7 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call, setSession, type ApiKey, type BotAction, type BotFlow, type BotNode, type BusinessHours, type FaqEntry, type FaqTry, type IdentitySecret, type IdentitySecretCreated, type Operator, type Settings as TenantSettings } from './api';
-import { lang, setLang, t, type Lang } from './i18n';
+import { humanError, lang, setLang, t, type Lang } from './i18n';
 import { askNotifications, notifyPermission, setSound, soundOn } from './notify';
 import { canned, departments, isManager, loadDirectory, me, navigateTo, operators } from './state';
 
@@ -25,22 +25,29 @@ function useAsync<T>(load: () => Promise<T>, deps: unknown[] = []): [T | null, (
   return [value, setValue, error, () => setN(n + 1)];
 }
 
-/** Runs an action, showing its error (with the field it names) or a short confirmation. */
-function useAction(): [(f: () => Promise<unknown>, done?: string) => Promise<boolean>, ComponentChildren] {
-  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+/** Runs an action. A refusal is shown as a human sentence in the console's language (never the raw
+ *  server string), next to the field it names when the form shows one (`fieldError`), else below. */
+function useAction(): [(f: () => Promise<unknown>, done?: string) => Promise<boolean>, ComponentChildren, (field: string) => ComponentChildren] {
+  const [msg, setMsg] = useState<{ ok: boolean; text: string; field?: string; detail?: string } | null>(null);
   const run = async (f: () => Promise<unknown>, done = t('saved')) => {
     try {
       await f();
       setMsg({ ok: true, text: done });
       return true;
     } catch (e) {
-      const err = e as Error & { field?: string };
-      setMsg({ ok: false, text: err.field ? `${err.field}: ${err.message}` : err.message });
+      const err = e as Error & { field?: string; code?: string };
+      setMsg({ ok: false, text: humanError(err.code ?? '', err.field), field: err.field, detail: err.message });
       return false;
     }
   };
-  const view = msg && <p class={msg.ok ? 'ok-msg' : 'error'} role={msg.ok ? 'status' : 'alert'}>{msg.text}</p>;
-  return [run, view];
+  const placed = new Set<string>();
+  const fieldError = (field: string) => {
+    placed.add(field);
+    return msg && !msg.ok && msg.field === field ? <p class="error field-error" role="alert" title={msg.detail}>{msg.text}</p> : null;
+  };
+  // Evaluated where it stands in the form: after the fields, so it knows which of them show the error.
+  const View = () => (msg && !(msg.field && placed.has(msg.field)) ? <p class={msg.ok ? 'ok-msg' : 'error'} role={msg.ok ? 'status' : 'alert'} title={msg.detail}>{msg.text}</p> : null);
+  return [run, <View />, fieldError];
 }
 
 const val = (e: Event) => (e.target as HTMLInputElement).value;
@@ -310,7 +317,7 @@ function HoursEditor() {
 
 function Appearance() {
   const [settings, setSettings, error] = useAsync(() => call('get', '/api/admin/settings'));
-  const [run, msg] = useAction();
+  const [run, msg, fieldError] = useAction();
   if (error) return <p class="error">{error}</p>;
   if (!settings) return <p class="muted">{t('loading')}</p>;
   const w = settings.widget;
@@ -319,10 +326,18 @@ function Appearance() {
     <div class="appearance">
       <div class="card">
         <label class="field"><span>{t('companyName')}</span><input name="company" value={settings.name} onInput={(e) => setSettings({ ...settings, name: val(e) })} /></label>
+        {fieldError('name')}
         <label class="field inline"><span>{t('color')}</span><input type="color" name="color" value={w.color} onInput={(e) => set({ color: val(e) })} /> <code>{w.color}</code></label>
+        {fieldError('widget.color')}
         <label class="field inline"><span>{t('position')}</span>
           <select name="position" value={w.position} onChange={(e) => set({ position: val(e) as 'right' | 'left' })}><option value="right">{t('right')}</option><option value="left">{t('left')}</option></select></label>
         <label class="field"><span>{t('greeting')}</span><input name="greeting" value={w.greeting} onInput={(e) => set({ greeting: val(e) })} /></label>
+        {fieldError('widget.greeting')}
+        <label class="field"><span>{t('afterClose')}</span>
+          <select name="after_close" value={w.after_close} onChange={(e) => set({ after_close: val(e) as 'reopen' | 'new' })}>
+            <option value="reopen">{t('afterCloseReopen')}</option><option value="new">{t('afterCloseNew')}</option>
+          </select></label>
+        {fieldError('widget.after_close')}
         <label class="toggle"><input type="checkbox" checked={settings.require_verified_visitors} onChange={(e) => setSettings({ ...settings, require_verified_visitors: (e.target as HTMLInputElement).checked })} /> {t('requireVerified')}</label>
         <div class="row"><button onClick={() => run(async () => setSettings(await call('patch', '/api/admin/settings', { body: { name: settings.name, widget: w, require_verified_visitors: settings.require_verified_visitors } })))}>{t('save')}</button></div>
         {msg}
@@ -349,7 +364,7 @@ function Keys() {
   const [label, setLabel] = useState('');
   const [origins, setOrigins] = useState('');
   const [copied, setCopied] = useState('');
-  const [run, msg] = useAction();
+  const [run, msg, fieldError] = useAction();
   if (error) return <p class="error">{error}</p>;
   const replace = (k: ApiKey) => list && setList({ ...list, results: list.results.map((x) => (x.id === k.id ? k : x)) });
   return (
@@ -357,7 +372,7 @@ function Keys() {
       <form class="card" onSubmit={(e) => {
         e.preventDefault();
         void run(async () => {
-          const k = await call('post', '/api/admin/api-keys', { body: { label, allowed_origins: origins.split(/[\s,]+/).filter(Boolean) } });
+          const k = await call('post', '/api/admin/api-keys', { body: { label, allowed_origins: splitOrigins(origins) } });
           if (list) setList({ ...list, results: [k, ...list.results] });
           setLabel('');
           setOrigins('');
@@ -365,24 +380,64 @@ function Keys() {
       }}>
         <h2>{t('newKey')}</h2>
         <label class="field"><span>{t('label')}</span><input name="label" value={label} onInput={(e) => setLabel(val(e))} required /></label>
+        {fieldError('label')}
         <label class="field"><span>{t('allowedOrigins')}</span><textarea name="origins" rows={2} placeholder="https://www.example.com" value={origins} onInput={(e) => setOrigins(val(e))} required /></label>
+        {fieldError('allowed_origins')}
         <p class="muted">{t('originsHelp')}</p>
         <button type="submit">{t('create')}</button>
         {msg}
       </form>
-      {list?.results.map((k) => (
-        <div class={`card key ${k.active ? '' : 'revoked'}`} data-key-id={k.id}>
-          <div class="row"><h3>{k.label}</h3><span class="grow" />{k.active ? <span class="badge ok">{t('active')}</span> : <span class="badge">{t('revoked')}</span>}</div>
-          <p class="muted">{k.allowed_origins.join(' · ')}</p>
-          {k.active && <>
-            <pre class="snippet">{snippet(k.key)}</pre>
-            <div class="row">
-              <button class="secondary small" onClick={() => navigator.clipboard.writeText(snippet(k.key)).then(() => setCopied(k.id), () => setCopied(''))}>{copied === k.id ? t('copied') : t('copySnippet')}</button>
-              <button class="danger small" onClick={() => confirm(t('revokeConfirm')) && run(async () => replace(await call('post', '/api/admin/api-keys/{id}/revoke', { params: { id: k.id } })), t('keyRevoked'))}>{t('revoke')}</button>
-            </div>
-          </>}
+      {list?.results.map((k) => <KeyCard key={k.id} k={k} replace={replace} copied={copied === k.id} onCopy={() => navigator.clipboard.writeText(snippet(k.key)).then(() => setCopied(k.id), () => setCopied(''))} />)}
+    </div>
+  );
+}
+
+const splitOrigins = (text: string) => text.split(/[\s,]+/).filter(Boolean);
+
+/** One key: its origins edited in place, its snippet, and a revoke that asks first (in the page, not a browser dialog). */
+function KeyCard(props: { k: ApiKey; replace: (k: ApiKey) => void; copied: boolean; onCopy: () => void }) {
+  const { k } = props;
+  const [editing, setEditing] = useState(false);
+  const [origins, setOrigins] = useState(k.allowed_origins.join('\n'));
+  const [label, setLabel] = useState(k.label);
+  const [confirming, setConfirming] = useState(false);
+  const [run, msg, fieldError] = useAction();
+  return (
+    <div class={`card key ${k.active ? '' : 'revoked'}`} data-key-id={k.id}>
+      <div class="row"><h3>{k.label}</h3><span class="grow" />{k.active ? <span class="badge ok">{t('active')}</span> : <span class="badge">{t('revoked')}</span>}</div>
+      {editing ? (
+        <form onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            props.replace(await call('patch', '/api/admin/api-keys/{id}', { params: { id: k.id }, body: { label, allowed_origins: splitOrigins(origins) } }));
+            setEditing(false);
+          });
+        }}>
+          <label class="field"><span>{t('label')}</span><input name="label" value={label} onInput={(e) => setLabel(val(e))} required /></label>
+          {fieldError('label')}
+          <label class="field"><span>{t('allowedOrigins')}</span><textarea name="origins" rows={3} value={origins} onInput={(e) => setOrigins(val(e))} required /></label>
+          {fieldError('allowed_origins')}
+          <div class="row"><button type="submit">{t('save')}</button><button type="button" class="secondary" onClick={() => setEditing(false)}>{t('cancel')}</button></div>
+        </form>
+      ) : <p class="muted origins">{k.allowed_origins.join(' · ')}</p>}
+      {k.active && !editing && <>
+        <pre class="snippet">{snippet(k.key)}</pre>
+        <div class="row">
+          <button class="secondary small" onClick={props.onCopy}>{props.copied ? t('copied') : t('copySnippet')}</button>
+          <button class="secondary small" onClick={() => setEditing(true)}>{t('editOrigins')}</button>
+          {!confirming && <button class="danger small" onClick={() => setConfirming(true)}>{t('revoke')}</button>}
         </div>
-      ))}
+        {confirming && (
+          <div class="confirm" role="alertdialog" aria-label={t('revoke')}>
+            <p>{t('revokeConfirm')}</p>
+            <div class="row">
+              <button class="danger small" onClick={() => run(async () => props.replace(await call('post', '/api/admin/api-keys/{id}/revoke', { params: { id: k.id } })), t('keyRevoked'))}>{t('revokeKey')}</button>
+              <button class="secondary small" onClick={() => setConfirming(false)}>{t('cancel')}</button>
+            </div>
+          </div>
+        )}
+      </>}
+      {msg}
     </div>
   );
 }
