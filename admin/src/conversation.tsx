@@ -108,6 +108,12 @@ class Stream {
   }
 }
 
+/** An image that just got its height keeps the timeline at the bottom if it was there before. */
+function keepBottom(img: HTMLImageElement): void {
+  const list = img.closest('.timeline');
+  if (list && list.scrollHeight - list.scrollTop - list.clientHeight <= img.offsetHeight + 80) list.scrollTop = list.scrollHeight;
+}
+
 function size(n: number): string {
   return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(0)} KB` : `${(n / 1048576).toFixed(1)} MB`;
 }
@@ -147,7 +153,7 @@ function EventItem(props: { e: Event; mine: boolean; seen: boolean }) {
         {e.type === 'note' && <span class="badge note-badge">{t('privateNote')}</span>}</div>
       <div class="bubble">
         {e.type === 'attachment' && (data.image
-          ? <a href={data.url} target="_blank" rel="noopener noreferrer" class="img"><img src={data.url} alt={data.name} loading="lazy" /></a>
+          ? <a href={data.url} target="_blank" rel="noopener noreferrer" class="img"><img src={data.url} alt={data.name} loading="lazy" onLoad={(ev) => keepBottom(ev.currentTarget)} /></a>
           : <a href={data.url} class="file" target="_blank" rel="noopener noreferrer" download={data.name}>📎 {data.name} <span class="muted">({size(data.size ?? 0)})</span></a>)}
         {e.text && <p class="text">{e.text}</p>}
       </div>

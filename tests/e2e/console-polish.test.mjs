@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { addOperator, client, PASSWORD, signup } from '../helpers/api.mjs';
 import { ARTIFACTS, launchBrowser } from '../helpers/browser.mjs';
 import { eventually, makeKey, newConversation, newVisitor, openSocket, quietBot, widgetClient } from '../helpers/chat.mjs';
+import { png } from '../helpers/files.mjs';
 import { startWorker } from '../helpers/worker.mjs';
 
 let worker;
@@ -205,5 +206,32 @@ test('system_events_read_in_the_consoles_language', async () => {
   } finally {
     await c.context.close();
     await socket.close();
+  }
+});
+
+test('an_image_arriving_at_the_bottom_of_the_timeline_keeps_it_at_the_bottom_once_loaded', async () => {
+  const owner = await signup(api);
+  await quietBot(api, owner);
+  const key = await makeKey(api, owner);
+  const w = widgetClient(worker.url, key.key);
+  const v = await newVisitor(w, { name: 'Pic Sender' });
+  const conv = await newConversation(w, v, { message: { client_msg_id: randomUUID(), text: 'hello' } });
+  await api('POST', `/api/admin/conversations/${conv.id}/takeover`, { token: owner.token });
+  for (let i = 0; i < 25; i++) await w('POST', `/conversations/${conv.id}/messages`, { token: v.token, body: { client_msg_id: randomUUID(), text: `line ${i}` } });
+  const c = await consolePage({ width: 1280, height: 800 });
+  try {
+    await signIn(c.page, owner.email);
+    await c.page.goto(`${worker.url}/admin/c/${conv.id}`);
+    await c.page.locator('.timeline').getByText('line 24').waitFor();
+    const up = await fetch(`${worker.url}/api/widget/conversations/${conv.id}/attachments?key=${key.key}&name=tall.png&client_msg_id=${randomUUID()}`, {
+      method: 'POST', headers: { origin: 'https://shop.example.com', authorization: `Bearer ${v.token}` }, body: png(300, 1200),
+    });
+    assert.equal(up.status, 201);
+    const img = c.page.locator('.timeline img[alt="tall.png"]');
+    await img.waitFor();
+    await eventually(() => img.evaluate((i) => i.complete && i.naturalHeight === 1200), 'the image to load');
+    await eventually(() => c.page.locator('.timeline').evaluate((t) => t.scrollHeight - t.scrollTop - t.clientHeight < 2), 'the timeline at the bottom');
+  } finally {
+    await c.context.close();
   }
 });

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { deflateSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { addOperator, client, signup } from '../helpers/api.mjs';
 import { ARTIFACTS, hostPage, launchBrowser } from '../helpers/browser.mjs';
 import { eventually, makeKey, openSocket } from '../helpers/chat.mjs';
+import { png } from '../helpers/files.mjs';
 import { startWorker } from '../helpers/worker.mjs';
 
 let worker;
@@ -54,35 +54,6 @@ async function visit(html, { viewport = { width: 1280, height: 800 }, context } 
 const conversationOf = (page, key) => eventually(() => page.evaluate((k) => localStorage.getItem(`ec:${k}:conv`), key.key), 'a conversation');
 const events = async (owner, id) => (await api('GET', `/api/admin/conversations/${id}/messages?limit=500`, { token: owner.token })).body.results;
 const pageErrors = (v) => v.errors.filter((e) => e.startsWith('pageerror') || /Uncaught/.test(e));
-
-/** A real PNG of `w`×`h` grey pixels. */
-function png(w, h) {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type), data]);
-    const sum = Buffer.alloc(4);
-    sum.writeUInt32BE(crc(td));
-    return Buffer.concat([len, td, sum]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 0;
-  const rows = Buffer.concat(Array.from({ length: h }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(w, 160)])));
-  return Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 test('after_a_close_the_widget_offers_a_new_conversation_and_writing_again_reopens_the_closed_one', async () => {
   const t = await tenant();

@@ -159,6 +159,14 @@ describe('business hours', () => {
     assert.ok(notice, 'the bot says nobody is there');
     assert.equal(notice.data.notice, 'offline');
     assert.equal(notice.data.ask_email, true);
+    // A menu handoff in another language stores the notice in that language too.
+    for (const [locale, words] of [['ja', /営業時間外/], ['zh', /非工作时间/]]) {
+      const other = await newVisitor(tw);
+      const started = await tw('POST', '/conversations', { token: other.token, body: { menu_path: ['person'], locale } });
+      assert.equal(started.status, 201, started.text);
+      const bot = (await history(other, started.body.conversation.id, tw)).find((e) => e.author.type === 'bot');
+      assert.match(bot.text, words, `${locale}: ${bot.text}`);
+    }
     const left = await tw('POST', `/conversations/${created.body.conversation.id}/contact`, { token: v.token, body: { email: 'night@example.com' } });
     assert.equal(left.status, 200);
     assert.equal(left.body.visitor.email, 'night@example.com');
