@@ -378,11 +378,13 @@ describe('the console feed', () => {
     await handoff(w, waiting);
     const bot = await visitorChat(w, 'just browsing');
     const get = async (q, token = owner.token) => (await api('GET', `/api/admin/conversations?${q}`, { token })).body;
-    assert.deepEqual((await get('assignee=me', agents[0].token)).results.map((c) => c.id), [mine.conv.id]);
-    assert.deepEqual((await get('status=queued')).results.map((c) => c.id), [waiting.conv.id]);
-    assert.deepEqual((await get('status=bot')).results.map((c) => c.id), [bot.conv.id]);
+    // Lists read D1, which follows the rooms by the flush lag: wait for it to have all three.
+    const ids = async (q, token) => JSON.stringify((await get(q, token)).results.map((c) => c.id));
+    await eventually(async () => (await ids('assignee=me', agents[0].token)) === JSON.stringify([mine.conv.id]), 'mine listed');
+    await eventually(async () => (await ids('status=queued')) === JSON.stringify([waiting.conv.id]), 'queued listed');
+    await eventually(async () => (await ids('status=bot')) === JSON.stringify([bot.conv.id]), 'bot listed');
     assert.equal((await get('status=open')).count, 3);
-    assert.deepEqual((await get('q=invoice')).results.map((c) => c.id), [mine.conv.id]);
+    await eventually(async () => (await ids('q=invoice')) === JSON.stringify([mine.conv.id]), 'found by search');
     assert.equal((await get('assignee=unassigned')).count, 2);
     const page1 = await get('limit=2');
     assert.equal(page1.results.length, 2);
