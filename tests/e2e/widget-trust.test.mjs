@@ -109,8 +109,12 @@ test('read_receipts_go_once_per_new_message_from_someone_else_and_never_answer_a
     await op.frame((f) => f.type === 'hello', 'hello');
     const visitorReads = async () => (await events(t.owner, id)).filter((e) => e.type === 'read' && e.author.type === 'visitor');
 
+    // The timeline only grows: a node already shown is the same node after new events (no rebuild,
+    // so screen readers announce only what is new).
+    await v.chat.locator('[role=log] > *').first().evaluate((n) => (n.dataset.probe = 'kept'));
     op.sendMessage('first answer');
     await v.chat.getByText('first answer').waitFor();
+    assert.equal(await v.chat.locator('[role=log] > [data-probe=kept]').count(), 1, 'the first bubble was not rebuilt');
     await eventually(async () => (await visitorReads()).length === 1, 'one receipt for the message');
     // The visitor writes; the operator marks it read: a receipt the widget must not answer.
     await v.chat.getByRole('textbox').fill('thanks');
