@@ -55,6 +55,8 @@ const val = (e: Event) => (e.target as HTMLInputElement).value;
 export function Settings(props: { section: string }) {
   const sections: readonly Section[] = isManager.value ? MANAGER_SECTIONS : AGENT_SECTIONS;
   const section = sections.find((s) => s === props.section) ?? sections[0];
+  // On a phone the section menu is one scrolling row: keep the current section in view.
+  useEffect(() => document.querySelector('.settings .side a.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' }), [section]);
   return (
     <div class="settings">
       <nav class="side" aria-label={t('settings')}>

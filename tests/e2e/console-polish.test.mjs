@@ -74,9 +74,12 @@ test('every_inbox_tab_is_visible_at_desktop_widths_and_no_page_scrolls_sideways_
       if (width === 390) {
         for (const path of ['/admin/settings/keys', '/admin/settings/appearance']) {
           await c.page.goto(`${worker.url}${path}`);
-          await c.page.locator('.settings').waitFor();
+          await c.page.locator('.settings-body .card').first().waitFor();
           const sw = await c.page.evaluate(() => document.documentElement.scrollWidth);
           assert.ok(sw <= 390, `${path} at 390px is ${sw}px wide`);
+          // Nor does the settings pane itself scroll sideways (only the section menu may).
+          const body = await c.page.locator('.settings-body').evaluate((b) => [b.scrollWidth, b.clientWidth]);
+          assert.ok(body[0] <= body[1], `${path}: the pane is ${body[0]}px wide in ${body[1]}px`);
         }
         await c.page.screenshot({ path: `${ARTIFACTS}console-phone-keys.png`, fullPage: true });
       }
