@@ -83,6 +83,37 @@ export function pinServer(rootPid) {
   return pids;
 }
 
+/** CPU time (in clock ticks) the Worker's workerd processes have used so far. */
+function serverTicks(rootPid) {
+  let ticks = 0;
+  for (const pid of workerdPids(rootPid)) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      /* the process ended meanwhile */
+    }
+  }
+  return ticks;
+}
+
+/**
+ * Waits until the Worker is quiet (under 5 % of a core over half a second), so a scenario does not
+ * measure the tail of the one before; answers how long that took (at most `limitMs`).
+ */
+export async function settle(rootPid, limitMs = 30_000) {
+  const t0 = performance.now();
+  let last = serverTicks(rootPid);
+  while (performance.now() - t0 < limitMs) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = serverTicks(rootPid);
+    const busy = (now - last) / 100 / 0.5; // ticks are 1/100 s: cores busy over the half second
+    last = now;
+    if (busy < 0.05) break;
+  }
+  return Math.round(performance.now() - t0);
+}
+
 /** Resident memory of the workerd processes in MiB. */
 export function rssMiB(rootPid) {
   let kib = 0;
