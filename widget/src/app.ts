@@ -40,7 +40,6 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', text = ''):
   return e;
 };
 const uid = () => crypto.randomUUID();
-const RTL = ['ar', 'he', 'fa', 'ur'];
 
 /** Text with http(s) links made clickable; nothing else is ever interpreted. */
 function rich(text: string): DocumentFragment {
@@ -60,7 +59,7 @@ function rich(text: string): DocumentFragment {
 }
 
 export function mount(h: Host) {
-  const lang = (h.locale ?? navigator.language ?? 'en').slice(0, 2).toLowerCase();
+  const lang = h.lang;
   const tr = (k: string, n: string | number = '') => (state.cfg?.texts?.[k] ?? EARLY[lang]?.[k] ?? EARLY.en[k] ?? k).replace('{n}', String(n));
   const K = (k: string) => `ec:${h.key}:${k}`;
   const api = (path: string, init: RequestInit = {}, token = state.token) =>
@@ -77,7 +76,7 @@ export function mount(h: Host) {
   const style = el('style', '', CSS);
   const panel = el('section', 'p');
   panel.hidden = true;
-  panel.dir = RTL.includes(lang) ? 'rtl' : 'ltr';
+  panel.dir = h.dir;
   panel.lang = lang;
   panel.setAttribute('popover', 'manual');
   panel.setAttribute('role', 'dialog');

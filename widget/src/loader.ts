@@ -7,6 +7,9 @@ export interface Host {
   base: string;
   key: string;
   locale?: string;
+  /** The widget's language (two letters) and its writing direction. */
+  lang: string;
+  dir: 'ltr' | 'rtl';
   color: string;
   left: boolean;
   frame: boolean;
@@ -59,7 +62,8 @@ class EdgeChat extends HTMLElement {
     style.textContent = css;
     const launcher = document.createElement('button');
     launcher.className = left ? 'l left' : 'l';
-    launcher.dir = ['ar', 'he', 'fa', 'ur'].includes(lang) ? 'rtl' : 'ltr';
+    const dir = ['ar', 'he', 'fa', 'ur'].includes(lang) ? 'rtl' : 'ltr';
+    launcher.dir = dir;
     const open = OPEN[lang] ?? OPEN.en;
     launcher.setAttribute('aria-label', open);
     launcher.textContent = '💬';
@@ -71,7 +75,7 @@ class EdgeChat extends HTMLElement {
     if (frame) launcher.hidden = true;
     root.append(style, launcher);
     host = {
-      base, key: d.key ?? '', locale: d.locale, color, left, frame, root, launcher,
+      base, key: d.key ?? '', locale: d.locale, lang, dir, color, left, frame, root, launcher,
       emit: (e, x) => listeners[e]?.forEach((f) => f(x)),
       label: (n) => launcher.setAttribute('aria-label', n ? `${open}, ${(UNREAD[lang] ?? UNREAD.en).replace('{n}', String(n))}` : open),
       configure: (w) => {
