@@ -27,6 +27,8 @@ pub enum Action {
     },
     Url { url: String },
     Ask,
+    /// Answers an FAQ entry directly (a quick reply).
+    Faq { faq_id: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +54,16 @@ pub struct Flow {
     /// visitors reach a person through it, but the bot never writes on its own.
     #[serde(default = "yes")]
     pub auto_reply: bool,
+    /// Whether visitors may type while the bot has the conversation. Off: a choice-only flow (the
+    /// widget shows no text box until a person takes over).
+    #[serde(default = "yes")]
+    pub free_text: bool,
+    /// How long the bot shows "typing" before its replies, in ms (0–3000).
+    #[serde(default = "typing_default")]
+    pub typing_ms: u32,
+    /// FAQ entries the widget suggests under the welcome (at most `MAX_SUGGESTIONS`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
     pub default_locale: String,
     pub welcome: Localized,
     pub root: String,
@@ -76,6 +88,14 @@ pub struct MenuPath {
 fn yes() -> bool {
     true
 }
+
+fn typing_default() -> u32 {
+    DEFAULT_TYPING_MS
+}
+
+pub const DEFAULT_TYPING_MS: u32 = 600;
+pub const MAX_TYPING_MS: u32 = 3000;
+pub const MAX_SUGGESTIONS: usize = 6;
 
 fn invalid(field: String, message: impl Into<String>) -> DomainError {
     DomainError::invalid(field, message)
@@ -133,6 +153,12 @@ impl Flow {
             return Err(invalid("bot.default_locale".into(), format!("must be one of {}", LOCALES.join(", "))));
         }
         check_text(&self.welcome, "bot.welcome".into(), &self.default_locale, TEXT_MAX)?;
+        if self.typing_ms > MAX_TYPING_MS {
+            return Err(invalid("bot.typing_ms".into(), format!("must be 0 to {MAX_TYPING_MS}")));
+        }
+        if self.suggestions.len() > MAX_SUGGESTIONS {
+            return Err(invalid("bot.suggestions".into(), format!("at most {MAX_SUGGESTIONS} questions")));
+        }
         if self.nodes.is_empty() || self.nodes.len() > MAX_NODES {
             return Err(invalid("bot.nodes".into(), format!("needs 1 to {MAX_NODES} nodes")));
         }
@@ -212,6 +238,19 @@ impl Flow {
 
     /// Checks a visitor's path (choice ids from the root) and returns its steps and how it ends.
     /// Only paths that end in "ask a question" or "talk to a person" start a conversation.
+    /// Every FAQ entry the flow refers to (quick replies and suggestions), with where.
+    pub fn faq_refs(&self) -> Vec<(String, &str)> {
+        let mut refs: Vec<(String, &str)> = self.suggestions.iter().enumerate().map(|(i, id)| (format!("bot.suggestions[{i}]"), id.as_str())).collect();
+        for (i, node) in self.nodes.iter().enumerate() {
+            for (j, choice) in node.choices.iter().enumerate() {
+                if let Action::Faq { faq_id } = &choice.action {
+                    refs.push((format!("bot.nodes[{i}].choices[{j}].action.faq_id"), faq_id.as_str()));
+                }
+            }
+        }
+        refs
+    }
+
     pub fn follow(&self, path: &[String], locale: &str) -> Result<MenuPath, DomainError> {
         if path.is_empty() || path.len() > 20 {
             return Err(DomainError::invalid("menu_path", "must list 1 to 20 choices"));
@@ -250,6 +289,9 @@ pub fn default_flow() -> Flow {
     let person = || texts("Talk to a person", "担当者と話す", "상담원 연결", "联系人工客服");
     Flow {
         auto_reply: true,
+        free_text: true,
+        typing_ms: DEFAULT_TYPING_MS,
+        suggestions: Vec::new(),
         default_locale: "en".into(),
         welcome: texts("Hi! How can we help you today?", "こんにちは！ご用件をお選びください。", "안녕하세요! 무엇을 도와드릴까요?", "您好！请问有什么可以帮您？"),
         root: "start".into(),

@@ -1,22 +1,37 @@
-//! FAQ matching: BM25 over question, keywords and answer, with tokenization that works for spaced
-//! languages (words, lightly stemmed) and for Japanese, Chinese and Korean (character bigrams), after
-//! case and width folding. Confidence is the share of the query's information (IDF mass) that the best
-//! entry contains (words no entry knows count 40%, words the entry lists as keywords 150%); below the
-//! threshold the bot says it does not know and offers a person.
+//! FAQ matching with calibrated confidence. Text is folded (case, width, half-width katakana), known
+//! support vocabulary is read as concepts (`lexicon`: "money back" and 退钱 are both `~refund`), then
+//! tokenized: words for spaced languages (stopwords dropped, lightly stemmed), character bigrams for
+//! Chinese and Korean stems, and for Japanese runs split by script (kanji, katakana; hiragana endings
+//! dropped). A question is matched only against entries in its own language (by script).
+//!
+//! Confidence is *coverage*: the share of the question's information that the entry contains, each
+//! query term weighted by how distinctive it is among the entries of that language (IDF; a term no
+//! entry knows weighs most). Common words and words many entries share count for little, so an
+//! off-topic question whose distinctive words no entry covers stays low. The entry's question, its
+//! variants and keywords cover fully, its answer half. With embeddings (a provider bound), the
+//! lexical and vector rankings are fused (reciprocal rank) and the confidence is the better of the
+//! two calibrated signals.
 
-const K1: f64 = 1.2;
-const B: f64 = 0.75;
-pub const CONFIDENCE_THRESHOLD: f64 = 0.4;
-/// A query word that the entry lists among its keywords is a curated signal of intent: it counts
-/// half again in the confidence (capped at 1).
-const KEYWORD_BOOST: f64 = 1.5;
-/// Words no entry contains weigh this share of their IDF in the confidence: questions are full of
-/// filler the FAQ never mentions, and a question made only of unknown words matches nothing anyway.
-const UNKNOWN_WEIGHT: f64 = 0.4;
+mod lexicon;
+
+pub const CONFIDENCE_THRESHOLD: f64 = 0.5;
+/// Terms found only in an entry's answer cover this share of their weight.
+const ANSWER_COVER: f64 = 0.5;
+/// A CJK bigram the entry lacks but whose neighbour it has is mostly a word boundary artefact
+/// (的快 in 我的快递): it weighs this share in the question's total.
+const BOUNDARY_WEIGHT: f64 = 0.25;
+/// Cosine similarity mapped to confidence: at or below FLOOR nothing, at or above SURE certain.
+const SIM_FLOOR: f64 = 0.55;
+const SIM_SURE: f64 = 0.85;
+/// Reciprocal rank fusion constant.
+const RRF_K: f64 = 60.0;
 const STOPWORDS: &[&str] = &[
     "a", "an", "the", "is", "are", "was", "be", "to", "of", "in", "on", "for", "and", "or", "i", "my", "me", "you", "your", "it", "do",
     "does", "did", "can", "could", "how", "what", "when", "where", "which", "who", "why", "will", "would", "with", "at", "by", "from",
     "this", "that", "there", "have", "has", "get", "we", "our", "us", "am", "any", "if", "so", "about", "please", "should", "need", "want",
+    "i'm", "im", "it's", "don't", "dont", "can't", "cant", "didn't", "still", "just", "yet", "hi", "hello", "hey", "thanks", "thank",
+    "some", "all", "but", "too", "very", "really", "like", "know", "tell", "let", "got", "make", "here", "they", "them", "their",
+    "than", "then", "been", "being", "were", "into", "as", "also", "now", "ok", "okay", "anyone", "someone", "something", "guys", "u",
 ];
 
 const HALF_KANA: &str = "｡｢｣､･ｦｧｨｩｪｫｬｭｮｯｰｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝﾞﾟ";
@@ -68,11 +83,15 @@ const KOREAN_ENDINGS: &[&str] = &[
     "은", "는", "에", "의", "로", "와", "과", "한", "할", "요",
 ];
 
+/// Chinese function characters: a bigram containing one is a particle, pronoun or question word,
+/// or a word boundary, never what a question is about.
+const ZH_STOP: &str = "的了吗呢吧啊么我你您他她它们是在有和就都也还这那个请把被给让着会能要想怎什哪为嘛呀";
+
 fn strip_korean(word: &[char]) -> &[char] {
     let mut w = word;
     for _ in 0..2 {
         let text: String = w.iter().collect();
-        let Some(ending) = KOREAN_ENDINGS.iter().find(|e| text.ends_with(*e) && w.len() > e.chars().count()) else { break };
+        let Some(ending) = KOREAN_ENDINGS.iter().find(|e| text.ends_with(*e) && w.len() >= e.chars().count()) else { break };
         w = &w[..w.len() - ending.chars().count()];
     }
     w
@@ -86,10 +105,56 @@ fn is_hiragana(c: char) -> bool {
     ('\u{3040}'..='\u{309F}').contains(&c)
 }
 
+fn is_katakana(c: char) -> bool {
+    ('\u{30A0}'..='\u{30FF}').contains(&c) || ('\u{31F0}'..='\u{31FF}').contains(&c)
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
+}
+
+/// The language a text is written in, by script: Hangul → ko, any kana → ja, Han only → zh, else
+/// en (the one supported language in Latin script).
+pub fn script_locale(text: &str) -> &'static str {
+    let (mut hangul, mut kana, mut han) = (0, 0, 0);
+    for c in text.chars() {
+        if is_hangul(c) {
+            hangul += 1;
+        } else if is_hiragana(c) || is_katakana(c) {
+            kana += 1;
+        } else if is_han(c) {
+            han += 1;
+        }
+    }
+    if hangul > 0 && hangul >= kana {
+        "ko"
+    } else if kana > 0 {
+        "ja"
+    } else if han > 0 {
+        "zh"
+    } else {
+        "en"
+    }
+}
+
+/// Whether an entry written in `entry` may answer a question written in `query` (by script):
+/// Han-only text may be Chinese or kana-less Japanese.
+fn same_language(query: &str, entry: &str) -> bool {
+    query == entry || (query == "zh" && entry == "ja")
+}
+
 fn stem(word: &str) -> String {
     let w = word.trim_end_matches("'s");
     let n = w.chars().count();
-    let cut = |suffix: &str, keep: &str| format!("{}{keep}", &w[..w.len() - suffix.len()]);
+    let cut = |suffix: &str, keep: &str| {
+        let mut s = format!("{}{keep}", &w[..w.len() - suffix.len()]);
+        // shipping → shipp → ship; planned → plann → plan.
+        let b = s.as_bytes();
+        if keep.is_empty() && b.len() > 3 && b[b.len() - 1] == b[b.len() - 2] && !matches!(b[b.len() - 1], b'l' | b's' | b'z' | b'e' | b'o') {
+            s.pop();
+        }
+        s
+    };
     if n > 4 && w.ends_with("ies") {
         cut("ies", "y")
     } else if n > 5 && w.ends_with("ing") {
@@ -105,41 +170,123 @@ fn stem(word: &str) -> String {
     }
 }
 
-/// Folded tokens: words (stopwords dropped, lightly stemmed) and, inside runs of CJK characters,
-/// overlapping bigrams (a lone character is a unigram). Bigrams of two hiragana (mostly particles
-/// and endings) are dropped when the run has other scripts to carry the meaning; Korean words lose
-/// their common particles and endings first.
-pub fn tokenize(text: &str) -> Vec<String> {
-    let folded = fold(text);
-    let mut tokens = Vec::new();
-    let mut word = String::new();
-    let mut run: Vec<char> = Vec::new();
-    let flush_word = |word: &mut String, tokens: &mut Vec<String>| {
-        if !word.is_empty() && !STOPWORDS.contains(&word.as_str()) {
-            tokens.push(stem(word));
+/// A token and, for CJK bigrams, where it sits (run, position) so that its neighbours are known.
+#[derive(Debug, Clone, PartialEq)]
+struct Tok {
+    term: String,
+    at: Option<(u32, u32)>,
+}
+
+/// Replaces the lexicon's forms found in folded text by spaces and returns the concepts found.
+fn concepts(folded: &str, forms: &[(String, &'static str)]) -> (String, Vec<String>) {
+    let mut text: Vec<char> = folded.chars().collect();
+    let mut found: Vec<String> = Vec::new();
+    for (form, concept) in forms {
+        let f: Vec<char> = form.chars().collect();
+        if f.is_empty() || f.len() > text.len() {
+            continue;
         }
-        word.clear();
-    };
-    let flush_run = |run: &mut Vec<char>, tokens: &mut Vec<String>| {
-        if run.iter().all(|c| is_hangul(*c)) {
-            let stem = strip_korean(run).to_vec();
-            *run = stem;
+        let ascii = f.iter().all(|c| c.is_ascii());
+        let mut i = 0;
+        while i + f.len() <= text.len() {
+            if text[i..i + f.len()] != f[..] {
+                i += 1;
+                continue;
+            }
+            let mut end = i + f.len();
+            if ascii {
+                let before_ok = i == 0 || !text[i - 1].is_alphanumeric();
+                let rest: String = text[end..text.len().min(end + 4)].iter().collect();
+                let suffix = ["ing", "es", "ed", "s", "d"].iter().find(|s| rest.starts_with(*s) && !text.get(end + s.len()).is_some_and(|c| c.is_alphanumeric()));
+                if let Some(s) = suffix {
+                    end += s.len();
+                }
+                let after_ok = text.get(end).is_none_or(|c| !c.is_alphanumeric());
+                if !(before_ok && after_ok) {
+                    i += 1;
+                    continue;
+                }
+            }
+            for c in &mut text[i..end] {
+                *c = ' ';
+            }
+            let term = format!("~{concept}");
+            if !found.contains(&term) {
+                found.push(term);
+            }
+            i = end;
         }
-        let mixed = run.iter().any(|c| !is_hiragana(*c));
-        match run.len() {
-            0 => {}
-            1 => tokens.push(run[0].to_string()),
-            _ => {
-                for pair in run.windows(2) {
-                    if !(mixed && is_hiragana(pair[0]) && is_hiragana(pair[1])) {
-                        tokens.push(pair.iter().collect());
-                    }
+    }
+    (text.into_iter().collect(), found)
+}
+
+fn push_bigrams(chars: &[char], run: u32, tokens: &mut Vec<Tok>, keep: impl Fn(&[char]) -> bool) {
+    match chars.len() {
+        0 => {}
+        1 => tokens.push(Tok { term: chars[0].to_string(), at: Some((run, 0)) }),
+        _ => {
+            for (i, pair) in chars.windows(2).enumerate() {
+                if keep(pair) {
+                    tokens.push(Tok { term: pair.iter().collect(), at: Some((run, i as u32)) });
                 }
             }
         }
-        run.clear();
+    }
+}
+
+/// Tokens of a CJK run: Korean words lose their endings, then bigrams; Japanese (any kana) is split
+/// by script into kanji and katakana pieces (hiragana, mostly particles and endings, dropped unless
+/// the run is nothing else); Chinese bigrams skip function characters.
+fn run_tokens(run: &[char], id: u32, tokens: &mut Vec<Tok>) {
+    if run.iter().all(|c| is_hangul(*c)) {
+        push_bigrams(strip_korean(run), id, tokens, |_| true);
+    } else if run.iter().any(|c| is_hiragana(*c) || is_katakana(*c)) {
+        if run.iter().all(|c| is_hiragana(*c)) {
+            push_bigrams(run, id, tokens, |_| true);
+            return;
+        }
+        let kind = |c: char| if is_hiragana(c) { 0 } else if is_katakana(c) { 1 } else { 2 };
+        let mut start = 0;
+        let mut piece = 0;
+        for i in 1..=run.len() {
+            if i == run.len() || kind(run[i]) != kind(run[start]) {
+                if kind(run[start]) != 0 {
+                    push_bigrams(&run[start..i], id * 64 + piece, tokens, |_| true);
+                    piece += 1;
+                }
+                start = i;
+            }
+        }
+    } else {
+        let keep = |pair: &[char]| !pair.iter().any(|c| ZH_STOP.contains(*c));
+        if run.len() == 1 && ZH_STOP.contains(run[0]) {
+            return;
+        }
+        push_bigrams(run, id, tokens, keep);
+    }
+}
+
+fn tokens_of(text: &str, forms: &[(String, &'static str)]) -> Vec<Tok> {
+    let (rest, found) = concepts(&fold(text), forms);
+    let mut tokens: Vec<Tok> = found.into_iter().map(|term| Tok { term, at: None }).collect();
+    let mut word = String::new();
+    let mut run: Vec<char> = Vec::new();
+    let mut runs = 0u32;
+    let flush_word = |word: &mut String, tokens: &mut Vec<Tok>| {
+        let w = word.trim_matches('\'');
+        if !w.is_empty() && !STOPWORDS.contains(&w) {
+            tokens.push(Tok { term: stem(w), at: None });
+        }
+        word.clear();
     };
-    for c in folded.chars() {
+    let mut flush_run = |run: &mut Vec<char>, tokens: &mut Vec<Tok>| {
+        if !run.is_empty() {
+            runs += 1;
+            run_tokens(run, runs, tokens);
+            run.clear();
+        }
+    };
+    for c in rest.chars() {
         if is_cjk(c) {
             flush_word(&mut word, &mut tokens);
             run.push(c);
@@ -156,108 +303,241 @@ pub fn tokenize(text: &str) -> Vec<String> {
     tokens
 }
 
+/// Folded tokens of a text, concepts (`~refund`) first, as the matcher sees it.
+pub fn tokenize(text: &str) -> Vec<String> {
+    tokens_of(text, &lexicon::forms()).into_iter().map(|t| t.term).collect()
+}
+
 pub struct FaqDoc<'a> {
+    /// The entry's language; None: by the script of its question.
+    pub locale: Option<&'a str>,
     pub question: &'a str,
-    pub answer: &'a str,
+    /// Other ways people ask it ("also asked as").
+    pub variants: &'a [String],
     pub keywords: &'a [String],
+    pub answer: &'a str,
+    /// Embeddings of the question and each variant, when a provider made them.
+    pub vectors: &'a [Vec<f32>],
 }
 
-pub struct FaqIndex {
-    /// Per entry: (term, weighted frequency), sorted by term.
-    docs: Vec<Vec<(String, f64)>>,
-    keywords: Vec<Vec<String>>,
-    lengths: Vec<f64>,
-    avg_len: f64,
-    /// (term, number of entries containing it), sorted by term.
-    df: Vec<(String, usize)>,
+struct Entry {
+    locale: String,
+    /// The question (0) and each variant (1…), as sorted, deduplicated terms.
+    views: Vec<Vec<String>>,
+    keywords: Vec<String>,
+    answer: Vec<String>,
+    vectors: Vec<Vec<f32>>,
 }
 
-fn lookup<'a, V>(sorted: &'a [(String, V)], term: &str) -> Option<&'a V> {
-    sorted.binary_search_by(|(t, _)| t.as_str().cmp(term)).ok().map(|i| &sorted[i].1)
+impl Entry {
+    /// How much of a term the entry covers (1, ANSWER_COVER or 0) and in which view.
+    fn cover(&self, term: &str) -> (f64, Option<Via>) {
+        let has = |terms: &Vec<String>| terms.binary_search_by(|t| t.as_str().cmp(term)).is_ok();
+        if let Some(i) = self.views.iter().position(has) {
+            return (1.0, Some(if i == 0 { Via::Question } else { Via::Variant(i - 1) }));
+        }
+        if has(&self.keywords) {
+            return (1.0, Some(Via::Keywords));
+        }
+        if has(&self.answer) {
+            return (ANSWER_COVER, Some(Via::Answer));
+        }
+        (0.0, None)
+    }
+
+    fn knows(&self, term: &str) -> bool {
+        self.cover(term).0 > 0.0
+    }
+}
+
+fn sorted_terms(tokens: Vec<Tok>) -> Vec<String> {
+    let mut terms: Vec<String> = tokens.into_iter().map(|t| t.term).collect();
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+/// Where an entry's match came from, for "why did this match".
+#[derive(Debug, Clone, PartialEq)]
+pub enum Via {
+    Question,
+    /// The n-th variant (0-based).
+    Variant(usize),
+    Keywords,
+    Answer,
+    /// Vector similarity only (no shared words).
+    Meaning,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     /// Position of the entry in the list the index was built from.
     pub index: usize,
+    /// Ranking score (fused when vectors took part).
     pub score: f64,
     pub confidence: f64,
+    /// Lexical coverage, 0–1.
+    pub coverage: f64,
+    /// Cosine similarity to the closest of the entry's vectors, when vectors took part.
+    pub similarity: Option<f64>,
+    /// The question's terms the entry covers.
+    pub matched: Vec<String>,
+    /// The view that covered the most.
+    pub via: Via,
+}
+
+pub struct FaqIndex {
+    entries: Vec<Entry>,
+    forms: Vec<(String, &'static str)>,
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> Option<f64> {
+    if a.len() != b.len() || a.is_empty() {
+        return None;
+    }
+    let (mut dot, mut na, mut nb) = (0.0f64, 0.0f64, 0.0f64);
+    for (x, y) in a.iter().zip(b) {
+        dot += (*x as f64) * (*y as f64);
+        na += (*x as f64) * (*x as f64);
+        nb += (*y as f64) * (*y as f64);
+    }
+    (na > 0.0 && nb > 0.0).then(|| dot / (na.sqrt() * nb.sqrt()))
 }
 
 impl FaqIndex {
-    /// Question and keywords count twice, the answer once.
-    pub fn build(entries: &[FaqDoc<'_>]) -> FaqIndex {
-        let mut docs = Vec::with_capacity(entries.len());
-        let keywords = entries.iter().map(|e| tokenize(&e.keywords.join(" "))).collect();
-        let mut lengths = Vec::with_capacity(entries.len());
-        let mut all_terms: Vec<String> = Vec::new();
-        for e in entries {
-            let mut weighted: Vec<(String, f64)> = Vec::new();
-            for (text, weight) in [(e.question.to_string(), 2.0), (e.keywords.join(" "), 2.0), (e.answer.to_string(), 1.0)] {
-                weighted.extend(tokenize(&text).into_iter().map(|t| (t, weight)));
-            }
-            lengths.push(weighted.iter().map(|(_, w)| w).sum());
-            weighted.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut tf: Vec<(String, f64)> = Vec::new();
-            for (t, w) in weighted {
-                match tf.last_mut() {
-                    Some(last) if last.0 == t => last.1 += w,
-                    _ => tf.push((t, w)),
-                }
-            }
-            all_terms.extend(tf.iter().map(|(t, _)| t.clone()));
-            docs.push(tf);
-        }
-        all_terms.sort();
-        let mut df: Vec<(String, usize)> = Vec::new();
-        for t in all_terms {
-            match df.last_mut() {
-                Some(last) if last.0 == t => last.1 += 1,
-                _ => df.push((t, 1)),
-            }
-        }
-        let avg_len = if lengths.is_empty() { 1.0 } else { lengths.iter().sum::<f64>() / lengths.len() as f64 };
-        FaqIndex { docs, keywords, lengths, avg_len: avg_len.max(1.0), df }
-    }
-
-    fn idf(&self, term: &str) -> f64 {
-        let n = self.docs.len() as f64;
-        let df = *lookup(&self.df, term).unwrap_or(&0) as f64;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
-    }
-
-    /// The best entries for a question, best first, at most `limit`.
-    pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
-        let mut terms = tokenize(query);
-        terms.sort();
-        terms.dedup();
-        let total_idf: f64 = terms.iter().map(|t| if lookup(&self.df, t).is_some() { self.idf(t) } else { UNKNOWN_WEIGHT * self.idf(t) }).sum();
-        if terms.is_empty() || total_idf <= 0.0 {
-            return Vec::new();
-        }
-        let mut hits: Vec<Hit> = self
-            .docs
+    pub fn build(docs: &[FaqDoc<'_>]) -> FaqIndex {
+        let forms = lexicon::forms();
+        let entries = docs
             .iter()
-            .enumerate()
-            .filter_map(|(i, tf)| {
-                let norm = K1 * (1.0 - B + B * self.lengths[i] / self.avg_len);
-                let mut score = 0.0;
-                let mut matched = 0.0;
-                for t in &terms {
-                    if let Some(f) = lookup(tf, t) {
-                        let idf = self.idf(t);
-                        score += idf * f * (K1 + 1.0) / (f + norm);
-                        matched += if self.keywords[i].contains(t) { idf * KEYWORD_BOOST } else { idf };
-                    }
+            .map(|d| {
+                let mut views = vec![sorted_terms(tokens_of(d.question, &forms))];
+                views.extend(d.variants.iter().map(|v| sorted_terms(tokens_of(v, &forms))));
+                Entry {
+                    locale: d.locale.map(str::to_string).unwrap_or_else(|| script_locale(d.question).to_string()),
+                    views,
+                    keywords: sorted_terms(d.keywords.iter().flat_map(|k| tokens_of(k, &forms)).collect()),
+                    answer: sorted_terms(tokens_of(d.answer, &forms)),
+                    vectors: d.vectors.to_vec(),
                 }
-                (score > 0.0).then_some(Hit { index: i, score, confidence: (matched / total_idf).min(1.0) })
             })
             .collect();
+        FaqIndex { entries, forms }
+    }
+
+    /// The best entries for a question, best first, at most `limit` (lexical only).
+    pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
+        self.search_with(query, None, limit)
+    }
+
+    /// The best entries for a question in its own language, best first, at most `limit`; with the
+    /// question's embedding, lexical and vector rankings fused.
+    pub fn search_with(&self, query: &str, vector: Option<&[f32]>, limit: usize) -> Vec<Hit> {
+        let lang = script_locale(query);
+        let candidates: Vec<usize> = (0..self.entries.len()).filter(|i| same_language(lang, &self.entries[*i].locale)).collect();
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let toks = tokens_of(query, &self.forms);
+        let mut terms: Vec<&str> = toks.iter().map(|t| t.term.as_str()).collect();
+        terms.sort();
+        terms.dedup();
+        let n = candidates.len() as f64;
+        let weight: Vec<f64> = terms
+            .iter()
+            .map(|t| {
+                let df = candidates.iter().filter(|i| self.entries[**i].knows(t)).count() as f64;
+                (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+            })
+            .collect();
+        let mut hits: Vec<Hit> = Vec::new();
+        for &i in &candidates {
+            let e = &self.entries[i];
+            let (mut covered, mut total) = (0.0, 0.0);
+            let mut matched = Vec::new();
+            let mut by_view: Vec<(Via, f64)> = Vec::new();
+            for (t, w) in terms.iter().zip(&weight) {
+                let (cover, via) = e.cover(t);
+                if cover > 0.0 {
+                    covered += w * cover;
+                    total += w;
+                    matched.push(t.to_string());
+                    if let Some(via) = via {
+                        match by_view.iter_mut().find(|(v, _)| *v == via) {
+                            Some((_, sum)) => *sum += w,
+                            None => by_view.push((via, *w)),
+                        }
+                    }
+                    continue;
+                }
+                // A CJK bigram missing from the entry next to one it has is a boundary artefact.
+                let boundary = toks.iter().filter(|k| k.term == *t).filter_map(|k| k.at).any(|(run, pos)| {
+                    toks.iter().any(|o| o.at.is_some_and(|(r, p)| r == run && (p + 1 == pos || pos + 1 == p)) && e.knows(&o.term))
+                });
+                total += if boundary { w * BOUNDARY_WEIGHT } else { *w };
+            }
+            let coverage = if total > 0.0 { covered / total } else { 0.0 };
+            let similarity = vector.and_then(|q| e.vectors.iter().filter_map(|v| cosine(q, v)).reduce(f64::max));
+            if coverage <= 0.0 && similarity.is_none() {
+                continue;
+            }
+            let via = by_view.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map(|v| v.0.clone()).unwrap_or(Via::Meaning);
+            let semantic = similarity.map(|s| ((s - SIM_FLOOR) / (SIM_SURE - SIM_FLOOR)).clamp(0.0, 1.0)).unwrap_or(0.0);
+            let confidence = coverage.max(semantic);
+            hits.push(Hit { index: i, score: coverage + covered * 1e-3, confidence, coverage, similarity, matched, via });
+        }
+        if vector.is_some() && hits.iter().any(|h| h.similarity.is_some()) {
+            // Reciprocal rank fusion of the lexical and the vector ranking.
+            let mut lexical: Vec<usize> = (0..hits.len()).filter(|h| hits[*h].coverage > 0.0).collect();
+            lexical.sort_by(|a, b| hits[*b].score.total_cmp(&hits[*a].score));
+            let mut semantic: Vec<usize> = (0..hits.len()).filter(|h| hits[*h].similarity.is_some()).collect();
+            semantic.sort_by(|a, b| hits[*b].similarity.unwrap_or(0.0).total_cmp(&hits[*a].similarity.unwrap_or(0.0)));
+            let mut fused = vec![0.0; hits.len()];
+            for (rank, h) in lexical.iter().enumerate() {
+                fused[*h] += 1.0 / (RRF_K + rank as f64 + 1.0);
+            }
+            for (rank, h) in semantic.iter().enumerate() {
+                fused[*h] += 1.0 / (RRF_K + rank as f64 + 1.0);
+            }
+            for (h, f) in hits.iter_mut().zip(fused) {
+                h.score = f + h.confidence * 1e-3;
+            }
+            hits.retain(|h| h.coverage > 0.0 || h.similarity.is_some_and(|s| s > SIM_FLOOR));
+        }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
         hits.truncate(limit);
         hits
     }
 }
 
+/// Groups questions that ask about the same thing (same language, most of their terms shared:
+/// Jaccard ≥ 0.5 with the group's first question), in order of first appearance. Used for the
+/// console's list of unanswered questions.
+pub fn group_similar(questions: &[(&str, &str)]) -> Vec<Vec<usize>> {
+    let forms = lexicon::forms();
+    let terms: Vec<Vec<String>> = questions.iter().map(|(_, q)| sorted_terms(tokens_of(q, &forms))).collect();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for i in 0..questions.len() {
+        let similar = |g: &&mut Vec<usize>| {
+            let j = g[0];
+            if questions[i].0 != questions[j].0 {
+                return false;
+            }
+            let (a, b) = (&terms[i], &terms[j]);
+            if a.is_empty() || b.is_empty() {
+                return fold(questions[i].1).trim() == fold(questions[j].1).trim();
+            }
+            let shared = a.iter().filter(|t| b.binary_search(t).is_ok()).count();
+            shared * 2 >= a.len() + b.len() - shared
+        };
+        match groups.iter_mut().find(similar) {
+            Some(g) => g.push(i),
+            None => groups.push(vec![i]),
+        }
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod eval;

@@ -475,7 +475,7 @@ async fn contact(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
 /// `POST /api/widget/faq/ask {text}`: best answers with scores; creates nothing.
 async fn faq_ask(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
     let body = read_body(&mut req).await?;
-    super::admin::bot::answer(ctx, &site.key.tenant_id, &body).await
+    super::admin::bot::answer(ctx, &site.key.tenant_id, &body, false).await
 }
 
 /// A visitor's upload into their own conversation.

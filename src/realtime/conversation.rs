@@ -174,7 +174,8 @@ struct Committed {
     events: Vec<EventRow>,
     /// Something D1 must follow changed, even without a new event (a new conversation, a read marker).
     changed: bool,
-    bot_question: Option<String>,
+    /// A visitor message for the bot to answer: its seq and text.
+    bot_question: Option<(i64, String)>,
 }
 
 impl Room {
@@ -482,7 +483,9 @@ impl Room {
         };
         let (outcome, status) = self.append_with_status(event, now_ms(), done)?;
         if !outcome.duplicate && author_kind == "visitor" && Status::parse(&status).is_ok_and(Status::bot_may_reply) {
-            done.bot_question = Some(text.as_str().to_string());
+            if let Some(seq) = done.events.last().map(|e| e.seq) {
+                done.bot_question = Some((seq, text.as_str().to_string()));
+            }
         }
         Ok(outcome)
     }
@@ -567,7 +570,7 @@ impl Room {
                 now,
             )
             .map_err(storage_error)?;
-        let data = json!({
+        let mut data = json!({
             "status": t.state.status.as_str(),
             "from": t.from.as_str(),
             "assignee_id": t.state.assignee,
@@ -576,8 +579,13 @@ impl Room {
             "department_name": department_name,
             "previous_assignee_id": c.assignee_id,
             "by": caller.party.author_json(),
-        })
-        .to_string();
+        });
+        if matches!(command, Command::Handoff { .. }) && matches!(caller.party, Party::Visitor { .. }) {
+            if let Some(miss) = self.answer_not_enough().map_err(storage_error)? {
+                data["miss"] = miss;
+            }
+        }
+        let data = data.to_string();
         let text = command_text(t.kind, operator_name.as_deref(), department_name.as_deref(), t.state.status);
         let mut outcome = self.system_event(t.kind, &text, &data, &caller.party, now, done)?;
         outcome.conversation = self.db.conversation().ok().flatten().map(|c| c.snapshot());
@@ -692,26 +700,58 @@ impl Room {
     }
 
     /// Answers a visitor message with the bot, if the conversation is still the bot's when the answer
-    /// is ready (a handoff or takeover in between silences it).
-    async fn bot_turn(self: Rc<Self>, question: String) {
+    /// is ready (a handoff or takeover in between silences it). The bot "types" for the flow's
+    /// `typing_ms` first (the visitor's own message was acked before this runs).
+    async fn bot_turn(self: Rc<Self>, (seq, question): (i64, String)) {
         let Ok(Some(c)) = self.db.conversation() else { return };
         let Ok(store) = Store::open(&self.env) else { return };
+        let started = now_ms();
+        self.broadcast_bot_typing(true);
         let locale = c.locale.clone().unwrap_or_else(|| "en".into());
-        let reply = match crate::service::bot::reply(&store, &c.tenant_id, &locale, &question).await {
+        let reply = match crate::service::bot::reply(&store, &self.env, &c.tenant_id, &locale, &question, seq).await {
             Ok(Some(reply)) => reply,
-            Ok(None) => return,
+            Ok(None) => {
+                self.broadcast_bot_typing(false);
+                return;
+            }
             Err(e) => {
                 worker::console_error!("bot reply failed: {e:?}");
+                self.broadcast_bot_typing(false);
                 return;
             }
         };
-        let Ok(Some(now)) = self.db.conversation() else { return };
-        if !Status::parse(&now.status).is_ok_and(Status::bot_may_reply) {
+        let waited = now_ms() - started;
+        if (reply.typing_ms as i64) > waited {
+            worker::Delay::from(std::time::Duration::from_millis((reply.typing_ms as i64 - waited) as u64)).await;
+        }
+        let still_bot = self.db.conversation().ok().flatten().is_some_and(|now| Status::parse(&now.status).is_ok_and(Status::bot_may_reply));
+        if !still_bot {
+            self.broadcast_bot_typing(false);
             return;
         }
         let mut done = Committed::default();
-        if self.bot_says(&reply.0, &reply.1, now_ms(), &mut done).is_ok() {
+        if self.bot_says(&reply.text, &reply.data, now_ms(), &mut done).is_ok() {
             self.publish(done, None);
+        }
+    }
+
+    /// When a visitor asks for a person right after the bot answered from the FAQ, that answer was not
+    /// enough: the question is recorded as a miss (`asked_for_person`) on the handoff event.
+    fn answer_not_enough(&self) -> crate::realtime::room_db::DbResult<Option<Value>> {
+        let Some(last) = self.db.last_public_event()? else { return Ok(None) };
+        if last.author_type != "bot" {
+            return Ok(None);
+        }
+        let data: Value = last.data.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or(Value::Null);
+        let (Some(faq_id), Some(seq), Some(question)) = (data["faq_id"].as_str(), data["question_seq"].as_i64(), data["asked"].as_str()) else { return Ok(None) };
+        Ok(Some(json!({ "seq": seq, "question": question, "locale": data["locale"], "reason": "asked_for_person", "faq_id": faq_id })))
+    }
+
+    /// The bot's typing state, to everyone in the room (a bot message ends it).
+    fn broadcast_bot_typing(&self, on: bool) {
+        let frame = json!({ "type": "typing", "author": { "type": "bot", "id": null, "name": "Bot" }, "on": on, "expires_in_ms": TYPING_TTL_MS }).to_string();
+        for (ws, _) in self.sockets.all(&self.state).iter().filter(|p| p.1.ready) {
+            let _ = ws.send_with_str(&frame);
         }
     }
 

@@ -404,6 +404,11 @@ impl RoomDb {
         Ok(())
     }
 
+    /// The latest event visitors see.
+    pub fn last_public_event(&self) -> DbResult<Option<EventRow>> {
+        Ok(self.sql.exec(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE private = 0 ORDER BY seq DESC LIMIT 1"), vec![])?.to_array::<EventRow>()?.into_iter().next())
+    }
+
     /// Events after `after_seq`, in order, at most `limit`; private notes only when asked for.
     pub fn events_after(&self, after_seq: i64, limit: i64, include_private: bool) -> DbResult<Vec<EventRow>> {
         self.sql

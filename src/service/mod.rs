@@ -2,4 +2,5 @@
 //! flow and hours) and the handoff policy, used by the Worker and by the rooms.
 
 pub mod bot;
+pub mod embeddings;
 pub mod handoff;

@@ -91,6 +91,7 @@ impl TenantStore<'_> {
             self.store.stmt("DELETE FROM events WHERE tenant_id = ?1 AND conversation_id = ?2", &[t.clone(), c.clone()])?,
             self.store.stmt("DELETE FROM attachments WHERE tenant_id = ?1 AND conversation_id = ?2", &[t.clone(), c.clone()])?,
             self.store.stmt("DELETE FROM operator_reads WHERE tenant_id = ?1 AND conversation_id = ?2", &[t.clone(), c.clone()])?,
+            self.store.stmt("DELETE FROM bot_misses WHERE tenant_id = ?1 AND conversation_id = ?2", &[t.clone(), c.clone()])?,
             self.store.stmt("DELETE FROM conversations WHERE tenant_id = ?1 AND id = ?2", &[t, c])?,
         ];
         statements.extend(also);

@@ -129,6 +129,20 @@ impl TenantStore<'_> {
                  ON CONFLICT DO NOTHING",
                 &[text(conversation_id), text(self.tenant_id), text(&rows)],
             )?);
+            // The bot's misses ride on the events that record them (`data.miss`).
+            if rows.contains("\\\"miss\\\"") {
+                statements.push(self.store.stmt(
+                    "INSERT INTO bot_misses (conversation_id, seq, tenant_id, question, locale, reason, faq_id, created_at)
+                     SELECT ?1, json_extract(e.value ->> 7, '$.miss.seq'), ?2, json_extract(e.value ->> 7, '$.miss.question'),
+                       json_extract(e.value ->> 7, '$.miss.locale'), json_extract(e.value ->> 7, '$.miss.reason'),
+                       json_extract(e.value ->> 7, '$.miss.faq_id'), e.value ->> 10
+                     FROM json_each(?3) AS e
+                     WHERE json_valid(e.value ->> 7) AND json_extract(e.value ->> 7, '$.miss.question') IS NOT NULL
+                       AND NOT EXISTS (SELECT 1 FROM deleted_conversations WHERE id = ?1)
+                     ON CONFLICT DO NOTHING",
+                    &[text(conversation_id), text(self.tenant_id), text(&rows)],
+                )?);
+            }
         }
         Ok(statements)
     }

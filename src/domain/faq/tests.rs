@@ -130,7 +130,7 @@ const KO: Set = Set {
 
 fn index(set: &Set) -> (FaqIndex, Vec<Vec<String>>) {
     let keywords: Vec<Vec<String>> = set.entries.iter().map(|(_, k, _)| k.split(' ').map(String::from).collect()).collect();
-    let docs: Vec<FaqDoc<'_>> = set.entries.iter().zip(&keywords).map(|((q, _, a), k)| FaqDoc { question: q, answer: a, keywords: k }).collect();
+    let docs: Vec<FaqDoc<'_>> = set.entries.iter().zip(&keywords).map(|((q, _, a), k)| FaqDoc { locale: None, question: q, variants: &[], answer: a, keywords: k, vectors: &[] }).collect();
     (FaqIndex::build(&docs), keywords)
 }
 
@@ -177,18 +177,25 @@ fn folding_handles_case_and_width() {
     assert_eq!(fold("ｶﾞｷﾞｸﾞ ｳﾞ"), "ガギグ ヴ");
     assert_eq!(fold("Ｉｎｖｏｉｃｅ１２３"), "invoice123");
     assert_eq!(tokenize("ﾊﾟｽﾜｰﾄﾞ"), tokenize("パスワード"));
+    assert_eq!(tokenize("ﾏｲﾍﾟｰｼﾞ"), tokenize("マイページ"));
     assert_eq!(tokenize("ＲＥＦＵＮＤＳ"), tokenize("refund"));
 }
 
 #[test]
 fn tokenizer_splits_words_and_bigrams() {
-    assert_eq!(tokenize("How do I track my orders?"), vec!["track", "order"]);
-    assert_eq!(tokenize("退款"), vec!["退款"]);
-    assert_eq!(tokenize("忘记密码"), vec!["忘记", "记密", "密码"]);
-    assert_eq!(tokenize("パスワードを"), vec!["パス", "スワ", "ワー", "ード", "ドを"]);
-    assert_eq!(tokenize("배송 조회"), vec!["배송", "조회"]);
-    assert_eq!(tokenize("반품하고 싶은데"), vec!["반품", "싶"]);
+    assert_eq!(tokenize("How do I track my orders?"), vec!["~track", "order"]);
+    assert_eq!(tokenize("the shipping fee for shipping"), vec!["~shipping_cost", "ship"]);
+    assert_eq!(tokenize("退款"), vec!["~refund"]);
+    assert_eq!(tokenize("订单号码"), vec!["订单", "单号", "号码"]);
+    assert_eq!(tokenize("我的订单"), vec!["订单"], "function characters make no bigrams");
+    assert_eq!(tokenize("注文を確認"), vec!["注文", "確認"], "Japanese splits by script and drops particles");
+    assert_eq!(tokenize("セールの商品"), vec!["セー", "ール", "商品"]);
+    assert_eq!(tokenize("배송 조회"), vec!["~parcel", "~track"]);
+    assert_eq!(tokenize("반품하고 싶은데"), vec!["~return", "싶"]);
     assert_eq!(tokenize("单"), vec!["单"]);
+    assert_eq!(tokenize("I want my money back"), vec!["~refund"]);
+    assert_eq!(tokenize("refunded twice"), vec!["~refund", "twice"], "inflections of a form");
+    assert_eq!(tokenize("refundable"), vec!["refundable"], "forms match on word boundaries");
     assert!(tokenize("   !!! ").is_empty());
 }
 
@@ -199,4 +206,63 @@ fn empty_index_and_empty_queries_find_nothing() {
     let (idx, _) = index(&EN);
     assert!(idx.search("", 3).is_empty());
     assert!(idx.search("the and of", 3).is_empty(), "only stopwords");
+}
+
+#[test]
+fn similar_questions_group_together_per_language() {
+    let qs = [
+        ("en", "Do you sell gift cards?"),
+        ("en", "can I buy a gift card"),
+        ("en", "Are you hiring?"),
+        ("ja", "ギフトカードは売っていますか"),
+        ("en", "gift cards for sale?"),
+        ("ja", "ギフトカードを買いたい"),
+    ];
+    assert_eq!(group_similar(&qs), vec![vec![0, 1, 4], vec![2], vec![3, 5]]);
+    assert!(group_similar(&[]).is_empty());
+}
+
+#[test]
+fn questions_are_answered_only_by_entries_in_their_language() {
+    let kw: Vec<String> = Vec::new();
+    let docs = [
+        FaqDoc { locale: Some("ja"), question: "返金はいつですか", variants: &[], keywords: &kw, answer: "5営業日以内に返金します。", vectors: &[] },
+        FaqDoc { locale: Some("en"), question: "When do I get my refund?", variants: &[], keywords: &kw, answer: "Within 5 business days.", vectors: &[] },
+    ];
+    let idx = FaqIndex::build(&docs);
+    assert_eq!(idx.search("refund please", 3).iter().map(|h| h.index).collect::<Vec<_>>(), vec![1]);
+    assert_eq!(idx.search("返金してほしい", 3).iter().map(|h| h.index).collect::<Vec<_>>(), vec![0]);
+    assert!(idx.search("退款", 3).iter().all(|h| h.index == 0), "Han-only text may be Japanese, never English");
+    assert!(idx.search("환불", 3).is_empty(), "no Korean entries: nothing");
+    assert_eq!(script_locale("PayPalは使えますか"), "ja");
+    assert_eq!(script_locale("환불 받고 싶어요"), "ko");
+    assert_eq!(script_locale("我想退款"), "zh");
+    assert_eq!(script_locale("refund?"), "en");
+}
+
+#[test]
+fn a_variant_explains_the_match_and_vectors_fuse_with_words() {
+    let kw: Vec<String> = Vec::new();
+    let variants = vec!["I want my money back".to_string()];
+    let none: Vec<String> = Vec::new();
+    let v1 = vec![vec![1.0f32, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]];
+    let v2 = vec![vec![0.0f32, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]];
+    let docs = [
+        FaqDoc { locale: Some("en"), question: "When will I be reimbursed?", variants: &variants, keywords: &kw, answer: "Within 5 business days.", vectors: &v1 },
+        FaqDoc { locale: Some("en"), question: "Which payment methods do you accept?", variants: &none, keywords: &kw, answer: "Visa and PayPal.", vectors: &v2 },
+    ];
+    let idx = FaqIndex::build(&docs);
+    let hit = &idx.search("money back", 1)[0];
+    assert_eq!((hit.index, hit.via.clone()), (0, Via::Question), "both the question and the variant read as ~refund; the question comes first");
+    let hit = &idx.search("I want it back", 1);
+    assert!(hit.is_empty() || hit[0].confidence < CONFIDENCE_THRESHOLD);
+    // A question with no shared words, close in meaning to entry 1: the vectors carry it.
+    let q = [0.1f32, 0.95, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    let hits = idx.search_with("how can I settle the bill", Some(&q), 2);
+    assert_eq!(hits[0].index, 1);
+    assert_eq!(hits[0].via, Via::Meaning);
+    assert!(hits[0].confidence >= CONFIDENCE_THRESHOLD, "{hits:?}");
+    // A vector of another dimension is ignored: lexical only.
+    let hits = idx.search_with("how can I settle the bill", Some(&[1.0, 0.0]), 2);
+    assert!(hits.iter().all(|h| h.similarity.is_none()));
 }

@@ -50,6 +50,8 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
         ["bot"] => methods!(method, "GET, PUT"; Get => bot::get_flow(ctx, &op), Put => bot::put_flow(req, ctx, &op)),
         ["faq"] => methods!(method, "GET, POST"; Get => bot::list_faq(ctx, &op), Post => bot::create_faq(req, ctx, &op)),
         ["faq", "try"] => methods!(method, "POST"; Post => bot::try_faq(req, ctx, &op)),
+        ["faq", "unanswered"] => methods!(method, "GET"; Get => bot::unanswered(ctx, &op)),
+        ["faq", "unanswered", "resolve"] => methods!(method, "POST"; Post => bot::resolve_unanswered(req, ctx, &op)),
         ["faq", id] => methods!(method, "PATCH, DELETE"; Patch => bot::update_faq(req, ctx, &op, id), Delete => bot::delete_faq(ctx, &op, id)),
         ["settings"] => methods!(method, "GET, PATCH"; Get => settings::get(ctx, &op), Patch => settings::update(req, ctx, &op)),
         ["audit-log"] => methods!(method, "GET"; Get => audit::list(req, ctx, &op)),
