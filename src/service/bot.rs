@@ -38,8 +38,13 @@ pub struct Faq {
     dim: Option<usize>,
 }
 
+/// After a failed backfill of embeddings, the cached index is rebuilt (and the backfill tried again)
+/// after this long even if the entries did not change.
+const BACKFILL_RETRY_MS: i64 = 10_000;
+
 thread_local! {
-    static FAQS: RefCell<HashMap<String, (String, Rc<Faq>)>> = RefCell::new(HashMap::new());
+    /// Per tenant: the FAQ version, its index, and until when it holds when a backfill failed.
+    static FAQS: RefCell<HashMap<String, (String, Rc<Faq>, Option<i64>)>> = RefCell::new(HashMap::new());
 }
 
 /// Embeds an entry's question and variants: the `embedding` column's JSON, or why not.
@@ -55,9 +60,12 @@ pub async fn embed_entry(env: &Env, provider: &Provider, question: &str, variant
 pub async fn faq(store: &Store, env: Option<&Env>, tenant_id: &str) -> StoreResult<Rc<Faq>> {
     let tenant = store.tenant(tenant_id);
     let version = tenant.faq_version().await?;
-    if let Some(hit) = FAQS.with(|c| c.borrow().get(tenant_id).filter(|(v, _)| *v == version).map(|(_, f)| f.clone())) {
+    let now = worker::Date::now().as_millis() as i64;
+    let cached = FAQS.with(|c| c.borrow().get(tenant_id).filter(|(v, _, until)| *v == version && until.is_none_or(|u| now < u)).map(|(_, f, _)| f.clone()));
+    if let Some(hit) = cached {
         return Ok(hit);
     }
+    let mut retry_at = None;
     let mut rows = tenant.faq_entries().await?;
     let provider = env.and_then(Provider::from_env);
     if let (Some(env), Some(provider)) = (env, &provider) {
@@ -69,6 +77,7 @@ pub async fn faq(store: &Store, env: Option<&Env>, tenant_id: &str) -> StoreResu
                 }
                 Err(e) => {
                     worker::console_error!("faq {}: embeddings failed ({e}); it is matched lexically", row.id);
+                    retry_at = Some(now + BACKFILL_RETRY_MS);
                     break;
                 }
             }
@@ -88,7 +97,7 @@ pub async fn faq(store: &Store, env: Option<&Env>, tenant_id: &str) -> StoreResu
         .collect();
     let index = FaqIndex::build(&docs);
     let faq = Rc::new(Faq { rows, index, dim });
-    FAQS.with(|c| c.borrow_mut().insert(tenant_id.to_string(), (version, faq.clone())));
+    FAQS.with(|c| c.borrow_mut().insert(tenant_id.to_string(), (version, faq.clone(), retry_at)));
     Ok(faq)
 }
 
