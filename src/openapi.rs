@@ -166,24 +166,43 @@ fn schemas() -> Map<String, Value> {
     add("SendResult", obj(&[("event", r("Event")), ("duplicate?", boolean())]));
     add("CannedReply", obj(&[("id", string()), ("shortcut", string()), ("text", string()), ("created_at", int()), ("updated_at", int())]));
     add("FaqEntry", obj(&[
-        ("id", string()), ("question", string()), ("answer", string()), ("keywords", array(string())),
+        ("id", string()), ("question", string()), ("answer", string()), ("keywords", array(string())), ("variants", array(string())),
+        ("locale", one_of(&LOCALES)), ("embedding", nullable(obj(&[("model", string()), ("dim", int()), ("vectors", int())]))),
         ("department_id", nullable(string())), ("created_at", int()), ("updated_at", int()),
     ]));
     add("FaqHit", obj(&[
-        ("id", string()), ("question", string()), ("answer", string()), ("department_id", nullable(string())),
-        ("score", json!({ "type": "number" })), ("confidence", json!({ "type": "number" })),
+        ("id", string()), ("question", string()), ("answer", string()), ("department_id", nullable(string())), ("locale", one_of(&LOCALES)),
+        ("score", json!({ "type": "number" })), ("confidence", json!({ "type": "number" })), ("coverage", json!({ "type": "number" })),
+        ("similarity", nullable(json!({ "type": "number" }))), ("matched", array(string())),
+        ("via", obj(&[("kind", one_of(&["question", "variant", "keywords", "answer", "meaning"])), ("index?", int()), ("text?", nullable(string()))])),
     ]));
-    add("FaqTry", obj(&[("count", int()), ("results", array(r("FaqHit"))), ("answered", boolean()), ("threshold", json!({ "type": "number" }))]));
+    add("FaqTry", obj(&[
+        ("count", int()), ("results", array(r("FaqHit"))), ("answered", boolean()), ("threshold", json!({ "type": "number" })),
+        ("mode", one_of(&["lexical", "fused"])), ("language", one_of(&LOCALES)), ("terms?", array(string())), ("fallback?", nullable(string())),
+    ]));
+    let miss = obj(&[
+        ("key", string()), ("conversation_id", string()), ("seq", int()), ("question", string()), ("locale", nullable(string())),
+        ("reason", one_of(&["no_answer", "asked_for_person"])), ("faq_id", nullable(string())), ("reply", nullable(string())), ("created_at", int()),
+    ]);
+    add("Unanswered", obj(&[
+        ("open", int()),
+        ("groups", array(obj(&[
+            ("question", string()), ("locale", nullable(string())), ("count", int()), ("no_answer", int()), ("asked_for_person", int()),
+            ("last_at", int()), ("reply", nullable(string())), ("items", array(miss)),
+        ]))),
+        ("weeks", array(obj(&[("week_start", int()), ("no_answer", int()), ("asked_for_person", int()), ("resolved", int())]))),
+    ]));
     add("BotAction", json!({ "oneOf": [
         obj(&[("type", one_of(&["node"])), ("node", string())]),
         obj(&[("type", one_of(&["handoff"])), ("department_id?", string())]),
         obj(&[("type", one_of(&["url"])), ("url", string())]),
         obj(&[("type", one_of(&["ask"]))]),
+        obj(&[("type", one_of(&["faq"])), ("faq_id", string())]),
     ]}));
     add("BotChoice", obj(&[("id", string()), ("label", localized.clone()), ("action", r("BotAction"))]));
     add("BotNode", obj(&[("id", string()), ("text", localized.clone()), ("choices", array(r("BotChoice")))]));
     add("BotFlow", obj(&[
-        ("auto_reply?", boolean()), ("default_locale", one_of(&LOCALES)), ("welcome", localized), ("root", string()), ("nodes", array(r("BotNode"))),
+        ("auto_reply?", boolean()), ("free_text?", boolean()), ("typing_ms?", int()), ("suggestions?", array(string())), ("default_locale", one_of(&LOCALES)), ("welcome", localized), ("root", string()), ("nodes", array(r("BotNode"))),
     ]));
     add("Attachment", obj(&[("event", r("Event")), ("duplicate?", boolean())]));
     s
@@ -208,7 +227,10 @@ fn op(method: &'static str, path: &'static str, tag: &'static str, summary: &'st
 fn operations() -> Vec<Op> {
     let id_list = || array(string());
     let send = body(&[("client_msg_id", string()), ("text", string()), ("private?", boolean())]);
-    let faq = body(&[("question", string()), ("answer", string()), ("keywords?", array(string())), ("department_id?", nullable(string()))]);
+    let faq = body(&[
+        ("question", string()), ("answer", string()), ("keywords?", array(string())), ("variants?", array(string())), ("locale?", one_of(&LOCALES)),
+        ("department_id?", nullable(string())),
+    ]);
     let mut ops = vec![
         op("get", "/api/health", "meta", "Liveness", None, 200, Some(obj(&[("ok", boolean())]))),
         op("post", "/api/auth/signup", "auth", "Create a tenant and its owner", Some(body(&[("company", string()), ("name", string()), ("email", string()), ("password", string())])), 201, Some(r("Session"))),
@@ -266,7 +288,10 @@ fn operations() -> Vec<Op> {
         op("post", "/api/admin/faq", "bot", "Create an FAQ entry", Some(faq.clone()), 201, Some(r("FaqEntry"))),
         op("patch", "/api/admin/faq/{id}", "bot", "Change an FAQ entry", Some(faq), 200, Some(r("FaqEntry"))),
         op("delete", "/api/admin/faq/{id}", "bot", "Delete an FAQ entry", None, 204, None),
-        op("post", "/api/admin/faq/try", "bot", "What the bot would answer", Some(body(&[("text", string()), ("locale?", string())])), 200, Some(r("FaqTry"))),
+        op("post", "/api/admin/faq/try", "bot", "What the bot would answer, and why", Some(body(&[("text", string()), ("locale?", string())])), 200, Some(r("FaqTry"))),
+        op("get", "/api/admin/faq/unanswered", "bot", "Questions the bot could not answer, grouped, with weekly counts", None, 200, Some(r("Unanswered"))),
+        op("post", "/api/admin/faq/unanswered/resolve", "bot", "Mark unanswered questions handled (by an entry, or dismissed)",
+            Some(body(&[("keys", array(string())), ("faq_id?", nullable(string()))])), 200, Some(obj(&[("resolved", int()), ("faq_id", nullable(string()))]))),
         op("get", "/api/admin/settings", "settings", "Tenant settings", None, 200, Some(r("Settings"))),
         op("patch", "/api/admin/settings", "settings", "Change settings",
             Some(body(&[("name?", string()), ("require_verified_visitors?", boolean()),

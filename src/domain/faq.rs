@@ -14,7 +14,7 @@
 
 mod lexicon;
 
-pub const CONFIDENCE_THRESHOLD: f64 = 0.5;
+pub const CONFIDENCE_THRESHOLD: f64 = 0.4;
 /// Terms found only in an entry's answer cover this share of their weight.
 const ANSWER_COVER: f64 = 0.5;
 /// A CJK bigram the entry lacks but whose neighbour it has is mostly a word boundary artefact
@@ -237,12 +237,16 @@ fn push_bigrams(chars: &[char], run: u32, tokens: &mut Vec<Tok>, keep: impl Fn(&
 /// Tokens of a CJK run: Korean words lose their endings, then bigrams; Japanese (any kana) is split
 /// by script into kanji and katakana pieces (hiragana, mostly particles and endings, dropped unless
 /// the run is nothing else); Chinese bigrams skip function characters.
-fn run_tokens(run: &[char], id: u32, tokens: &mut Vec<Tok>) {
+fn run_tokens(run: &[char], id: u32, tokens: &mut Vec<Tok>, hiragana_only_text: bool) {
     if run.iter().all(|c| is_hangul(*c)) {
         push_bigrams(strip_korean(run), id, tokens, |_| true);
     } else if run.iter().any(|c| is_hiragana(*c) || is_katakana(*c)) {
         if run.iter().all(|c| is_hiragana(*c)) {
-            push_bigrams(run, id, tokens, |_| true);
+            // Hiragana between kanji, katakana or concepts are particles and endings; only a text
+            // written in hiragana alone is matched by them.
+            if hiragana_only_text {
+                push_bigrams(run, id, tokens, |_| true);
+            }
             return;
         }
         let kind = |c: char| if is_hiragana(c) { 0 } else if is_katakana(c) { 1 } else { 2 };
@@ -267,7 +271,9 @@ fn run_tokens(run: &[char], id: u32, tokens: &mut Vec<Tok>) {
 }
 
 fn tokens_of(text: &str, forms: &[(String, &'static str)]) -> Vec<Tok> {
-    let (rest, found) = concepts(&fold(text), forms);
+    let folded = fold(text);
+    let hiragana_only_text = !folded.chars().any(|c| is_han(c) || is_katakana(c));
+    let (rest, found) = concepts(&folded, forms);
     let mut tokens: Vec<Tok> = found.into_iter().map(|term| Tok { term, at: None }).collect();
     let mut word = String::new();
     let mut run: Vec<char> = Vec::new();
@@ -282,7 +288,7 @@ fn tokens_of(text: &str, forms: &[(String, &'static str)]) -> Vec<Tok> {
     let mut flush_run = |run: &mut Vec<char>, tokens: &mut Vec<Tok>| {
         if !run.is_empty() {
             runs += 1;
-            run_tokens(run, runs, tokens);
+            run_tokens(run, runs, tokens, hiragana_only_text);
             run.clear();
         }
     };
@@ -445,7 +451,9 @@ impl FaqIndex {
         let weight: Vec<f64> = terms
             .iter()
             .map(|t| {
-                let df = candidates.iter().filter(|i| self.entries[**i].knows(t)).count() as f64;
+                // A word no entry knows weighs like the most specific known word (df = 1): with a
+                // small FAQ, "rarer than rare" would only be noise.
+                let df = (candidates.iter().filter(|i| self.entries[**i].knows(t)).count() as f64).max(1.0);
                 (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
             })
             .collect();

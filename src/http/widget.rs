@@ -141,17 +141,26 @@ fn visitor_locale(req: &Request, explicit: Option<&str>, default_locale: &str) -
     Ok(locale_for(explicit.or(query.as_deref()).or(header.as_deref()), default_locale))
 }
 
-/// The menu flow in one locale, ready for the widget to browse without a server round trip.
-fn localized_flow(flow: &Flow, locale: &str) -> Value {
+/// The menu flow in one locale, ready for the widget to browse without a server round trip. Quick
+/// replies carry their entry's answer (`faqs`: the tenant's entries, loaded only when the flow has any).
+fn localized_flow(flow: &Flow, locale: &str, faqs: &[crate::store::bot::FaqRow]) -> Value {
     let d = flow.default_locale.as_str();
+    let action = |a: &crate::domain::bot::Action| match a {
+        crate::domain::bot::Action::Faq { faq_id } => {
+            let entry = faqs.iter().find(|f| &f.id == faq_id);
+            json!({ "type": "faq", "faq_id": faq_id, "answer": entry.map(|f| f.answer.as_str()) })
+        }
+        other => json!(other),
+    };
     json!({
         "auto_reply": flow.auto_reply,
+        "free_text": flow.free_text,
         "welcome": pick(&flow.welcome, locale, d),
         "root": flow.root,
         "nodes": flow.nodes.iter().map(|n| json!({
             "id": n.id,
             "text": pick(&n.text, locale, d),
-            "choices": n.choices.iter().map(|c| json!({ "id": c.id, "label": pick(&c.label, locale, d), "action": c.action })).collect::<Vec<_>>(),
+            "choices": n.choices.iter().map(|c| json!({ "id": c.id, "label": pick(&c.label, locale, d), "action": action(&c.action) })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }
@@ -243,6 +252,7 @@ async fn config_body(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Value> 
     let tenant = tenant.ok_or_else(|| ApiError::not_found("tenant"))?;
     let settings = crate::store::bot::BotSettingsRow { name: tenant.name.clone(), bot_flow: tenant.bot_flow.clone(), business_hours: tenant.business_hours.clone(), widget_settings: Some(tenant.widget_settings.clone()) };
     let flow = flow_of(&settings);
+    let faqs = if flow.faq_refs().is_empty() { Vec::new() } else { ctx.store.tenant(&site.key.tenant_id).faq_entries().await? };
     let locale = visitor_locale(req, None, &flow.default_locale)?;
     let hours = hours_of(&settings);
     let open_now = hours.as_ref().is_none_or(|h| h.is_open(ctx.now));
@@ -259,7 +269,7 @@ async fn config_body(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Value> 
         "widget": widget,
         "locale": locale,
         "texts": texts,
-        "bot": localized_flow(&flow, &locale),
+        "bot": localized_flow(&flow, &locale, &faqs),
         "online": online,
         "open_now": open_now,
         "next_open_at": next_open_at,

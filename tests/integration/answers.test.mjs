@@ -113,9 +113,20 @@ describe('the bot in a conversation', () => {
       assert.equal(r.status, 422, JSON.stringify(patch));
       assert.equal(r.body.error.field, field);
     }
-    const ok = await api('PUT', '/api/admin/bot', { token: owner.token, body: { ...flow, typing_ms: 0, suggestions: [entries.refund.id] } });
+    const quick = structuredClone(flow);
+    quick.nodes[0].choices.push({ id: 'refunds', label: { en: 'Refunds' }, action: { type: 'faq', faq_id: entries.refund.id } });
+    const ok = await api('PUT', '/api/admin/bot', { token: owner.token, body: { ...quick, typing_ms: 0, suggestions: [entries.refund.id] } });
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.body.typing_ms, 0);
+    // A quick reply carries its answer to the widget, which answers it without creating anything.
+    const config = (await w('GET', '/config?locale=en')).body;
+    const choice = config.bot.nodes[0].choices.find((c) => c.id === 'refunds');
+    assert.deepEqual(choice.action, { type: 'faq', faq_id: entries.refund.id, answer: entries.refund.answer });
+    const ghost = structuredClone(quick);
+    ghost.nodes[0].choices.at(-1).action.faq_id = '00000000-0000-4000-8000-000000000000';
+    const refused = await api('PUT', '/api/admin/bot', { token: owner.token, body: ghost });
+    assert.equal(refused.status, 422);
+    assert.equal(refused.body.error.field, `bot.nodes[0].choices[${quick.nodes[0].choices.length - 1}].action.faq_id`);
   });
 });
 

@@ -134,6 +134,7 @@ test('real_answers_match_the_response_schemas', async () => {
   check('settings', op('patch', '/api/admin/settings'), await api('PATCH', '/api/admin/settings', { token: owner.token, body: { widget: { color: '#123456' }, business_hours: { timezone: 'Asia/Tokyo', weekly: { mon: [['09:00', '18:00']] } } } }));
   check('status', op('patch', '/api/admin/me/status'), await api('PATCH', '/api/admin/me/status', { token: agent.token, body: { status: 'available' } }));
   check('faq try', op('post', '/api/admin/faq/try'), await api('POST', '/api/admin/faq/try', { token: owner.token, body: { text: 'do you ship abroad' } }));
+  check('resolve unanswered', op('post', '/api/admin/faq/unanswered/resolve'), await api('POST', '/api/admin/faq/unanswered/resolve', { token: owner.token, body: { keys: [`${ids.conversations}:1`] } }));
   check('send', op('post', '/api/admin/conversations/{id}/messages'), await api('POST', `/api/admin/conversations/${ids.conversations}/messages`, { token: owner.token, body: { client_msg_id: randomUUID(), text: 'A note', private: true } }));
   check('read', op('post', '/api/admin/conversations/{id}/read'), await api('POST', `/api/admin/conversations/${ids.conversations}/read`, { token: owner.token, body: { seq: 1 } }));
   check('takeover', op('post', '/api/admin/conversations/{id}/takeover'), await api('POST', `/api/admin/conversations/${ids.conversations}/takeover`, { token: owner.token }));

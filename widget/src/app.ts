@@ -294,6 +294,11 @@ export function mount(h: Host) {
       open(a.url, '_blank', 'noopener,noreferrer');
       return renderTail();
     }
+    if (a.type === 'faq') {
+      // A quick reply: answered here, nothing is created.
+      log.append(el('div', 'g me', c.label), el('div', 'g', a.answer));
+      return renderTail();
+    }
     state.path = [...state.path, c.id];
     if (a.type === 'node') {
       state.node = a.node;
