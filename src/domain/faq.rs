@@ -547,5 +547,3 @@ pub fn group_similar(questions: &[(&str, &str)]) -> Vec<Vec<usize>> {
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod eval;
