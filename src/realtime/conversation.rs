@@ -706,20 +706,17 @@ impl Room {
         let Ok(Some(c)) = self.db.conversation() else { return };
         let Ok(store) = Store::open(&self.env) else { return };
         let started = now_ms();
-        self.broadcast_bot_typing(true);
         let locale = c.locale.clone().unwrap_or_else(|| "en".into());
         let reply = match crate::service::bot::reply(&store, &self.env, &c.tenant_id, &locale, &question, seq).await {
             Ok(Some(reply)) => reply,
-            Ok(None) => {
-                self.broadcast_bot_typing(false);
-                return;
-            }
+            Ok(None) => return,
             Err(e) => {
                 worker::console_error!("bot reply failed: {e:?}");
-                self.broadcast_bot_typing(false);
                 return;
             }
         };
+        // Typing only once there is an answer to give (a quiet bot never "types").
+        self.broadcast_bot_typing(true);
         let waited = now_ms() - started;
         if (reply.typing_ms as i64) > waited {
             worker::Delay::from(std::time::Duration::from_millis((reply.typing_ms as i64 - waited) as u64)).await;

@@ -119,6 +119,8 @@ test('owner_sets_up_the_tenant_and_a_visitor_is_served_live_transferred_and_clos
       assert.equal(await a.page.locator('link[rel=icon]').getAttribute('data-count'), '1', 'favicon badge');
       const item = a.page.locator(`.conv[data-id="${v.conversation.id}"]`);
       assert.equal(await item.locator('.pill.unread').textContent(), '1');
+      // Queued first, then assigned by the router: wait for the assignment to reach the list.
+      await a.page.locator(`.conv[data-id="${v.conversation.id}"]`, { hasText: 'Active' }).waitFor();
       assert.match(await item.textContent(), /Active/);
 
       // Reply round trip.
