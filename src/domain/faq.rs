@@ -178,10 +178,10 @@ struct Tok {
 }
 
 /// Replaces the lexicon's forms found in folded text by spaces and returns the concepts found.
-fn concepts(folded: &str, forms: &[(String, &'static str)]) -> (String, Vec<String>) {
+fn concepts(folded: &str) -> (String, Vec<String>) {
     let mut text: Vec<char> = folded.chars().collect();
     let mut found: Vec<String> = Vec::new();
-    for (form, concept) in forms {
+    for (form, concept) in lexicon::forms() {
         let f: Vec<char> = form.chars().collect();
         if f.is_empty() || f.len() > text.len() {
             continue;
@@ -270,10 +270,10 @@ fn run_tokens(run: &[char], id: u32, tokens: &mut Vec<Tok>, hiragana_only_text: 
     }
 }
 
-fn tokens_of(text: &str, forms: &[(String, &'static str)]) -> Vec<Tok> {
+fn tokens_of(text: &str) -> Vec<Tok> {
     let folded = fold(text);
     let hiragana_only_text = !folded.chars().any(|c| is_han(c) || is_katakana(c));
-    let (rest, found) = concepts(&folded, forms);
+    let (rest, found) = concepts(&folded);
     let mut tokens: Vec<Tok> = found.into_iter().map(|term| Tok { term, at: None }).collect();
     let mut word = String::new();
     let mut run: Vec<char> = Vec::new();
@@ -311,7 +311,7 @@ fn tokens_of(text: &str, forms: &[(String, &'static str)]) -> Vec<Tok> {
 
 /// Folded tokens of a text, concepts (`~refund`) first, as the matcher sees it.
 pub fn tokenize(text: &str) -> Vec<String> {
-    tokens_of(text, &lexicon::forms()).into_iter().map(|t| t.term).collect()
+    tokens_of(text).into_iter().map(|t| t.term).collect()
 }
 
 pub struct FaqDoc<'a> {
@@ -394,7 +394,6 @@ pub struct Hit {
 
 pub struct FaqIndex {
     entries: Vec<Entry>,
-    forms: Vec<(String, &'static str)>,
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> Option<f64> {
@@ -412,22 +411,21 @@ fn cosine(a: &[f32], b: &[f32]) -> Option<f64> {
 
 impl FaqIndex {
     pub fn build(docs: &[FaqDoc<'_>]) -> FaqIndex {
-        let forms = lexicon::forms();
         let entries = docs
             .iter()
             .map(|d| {
-                let mut views = vec![sorted_terms(tokens_of(d.question, &forms))];
-                views.extend(d.variants.iter().map(|v| sorted_terms(tokens_of(v, &forms))));
+                let mut views = vec![sorted_terms(tokens_of(d.question))];
+                views.extend(d.variants.iter().map(|v| sorted_terms(tokens_of(v))));
                 Entry {
                     locale: d.locale.map(str::to_string).unwrap_or_else(|| script_locale(d.question).to_string()),
                     views,
-                    keywords: sorted_terms(d.keywords.iter().flat_map(|k| tokens_of(k, &forms)).collect()),
-                    answer: sorted_terms(tokens_of(d.answer, &forms)),
+                    keywords: sorted_terms(d.keywords.iter().flat_map(|k| tokens_of(k)).collect()),
+                    answer: sorted_terms(tokens_of(d.answer)),
                     vectors: d.vectors.to_vec(),
                 }
             })
             .collect();
-        FaqIndex { entries, forms }
+        FaqIndex { entries }
     }
 
     /// The best entries for a question, best first, at most `limit` (lexical only).
@@ -443,7 +441,7 @@ impl FaqIndex {
         if candidates.is_empty() {
             return Vec::new();
         }
-        let toks = tokens_of(query, &self.forms);
+        let toks = tokens_of(query);
         let mut terms: Vec<&str> = toks.iter().map(|t| t.term.as_str()).collect();
         terms.sort();
         terms.dedup();
@@ -521,8 +519,7 @@ impl FaqIndex {
 /// Jaccard ≥ 0.5 with the group's first question), in order of first appearance. Used for the
 /// console's list of unanswered questions.
 pub fn group_similar(questions: &[(&str, &str)]) -> Vec<Vec<usize>> {
-    let forms = lexicon::forms();
-    let terms: Vec<Vec<String>> = questions.iter().map(|(_, q)| sorted_terms(tokens_of(q, &forms))).collect();
+    let terms: Vec<Vec<String>> = questions.iter().map(|(_, q)| sorted_terms(tokens_of(q))).collect();
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for i in 0..questions.len() {
         let similar = |g: &&mut Vec<usize>| {

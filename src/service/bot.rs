@@ -57,7 +57,7 @@ pub async fn embed_entry(env: &Env, provider: &Provider, question: &str, variant
 
 /// The tenant's FAQ and its index. Entries without vectors for the current provider's model (saved
 /// while the provider failed, or before it was bound) are embedded now and stored.
-pub async fn faq(store: &Store, env: Option<&Env>, tenant_id: &str) -> StoreResult<Rc<Faq>> {
+pub async fn faq(store: &Store, env: &Env, tenant_id: &str) -> StoreResult<Rc<Faq>> {
     let tenant = store.tenant(tenant_id);
     let version = tenant.faq_version().await?;
     let now = worker::Date::now().as_millis() as i64;
@@ -67,8 +67,8 @@ pub async fn faq(store: &Store, env: Option<&Env>, tenant_id: &str) -> StoreResu
     }
     let mut retry_at = None;
     let mut rows = tenant.faq_entries().await?;
-    let provider = env.and_then(Provider::from_env);
-    if let (Some(env), Some(provider)) = (env, &provider) {
+    let provider = Provider::from_env(env);
+    if let Some(provider) = &provider {
         for row in rows.iter_mut().filter(|r| r.embedding().is_none_or(|e| e.model != provider.model())) {
             match embed_entry(env, provider, &row.question, &row.variant_list()).await {
                 Ok(json) => {
@@ -127,11 +127,11 @@ fn round3(x: f64) -> f64 {
 }
 
 /// Best FAQ hits for a question, with why each matched.
-pub async fn ask(store: &Store, env: Option<&Env>, tenant_id: &str, question: &str, limit: usize) -> StoreResult<Asked> {
+pub async fn ask(store: &Store, env: &Env, tenant_id: &str, question: &str, limit: usize) -> StoreResult<Asked> {
     let faq = faq(store, env, tenant_id).await?;
     let mut fallback = None;
     let mut vector = None;
-    if let (Some(env), Some(provider), Some(dim)) = (env, env.and_then(Provider::from_env), faq.dim) {
+    if let (Some(provider), Some(dim)) = (Provider::from_env(env), faq.dim) {
         match provider.embed(env, &[question.to_string()], Some(dim), ASK_TIMEOUT_MS).await {
             Ok(mut v) => vector = v.pop(),
             Err(e) => {
@@ -180,7 +180,7 @@ pub async fn reply(store: &Store, env: &Env, tenant_id: &str, conversation_local
         return Ok(None);
     }
     let locale = reply_locale(question, conversation_locale);
-    let asked = ask(store, Some(env), tenant_id, question, 1).await?;
+    let asked = ask(store, env, tenant_id, question, 1).await?;
     let texts = bot_texts(&locale);
     let (text, data) = match asked.results.first() {
         Some(best) if asked.answered => (

@@ -202,7 +202,7 @@ impl FromRow for MissWeek {
     }
 }
 
-const WEEK_MS: i64 = 7 * 86_400_000;
+pub const WEEK_MS: i64 = 7 * 86_400_000;
 /// 1970-01-05, the first Monday of the epoch.
 const FIRST_MONDAY_MS: i64 = 4 * 86_400_000;
 

@@ -42,10 +42,13 @@ pub const CONCEPTS: &[(&str, &[&str])] = &[
     ("email_address", &["email address", "e-mail address", "mail address", "login email", "メールアドレス", "メアド", "邮箱", "电子邮件", "邮件地址", "이메일", "메일 주소"]),
 ];
 
-/// Concept forms for matching: `(folded form, concept)`, longest form first.
-pub fn forms() -> Vec<(String, &'static str)> {
-    let mut all: Vec<(String, &'static str)> =
-        CONCEPTS.iter().flat_map(|(concept, forms)| forms.iter().map(move |f| (super::fold(f), *concept))).collect();
-    all.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
-    all
+/// Concept forms for matching: `(folded form, concept)`, longest form first. Built once per isolate.
+pub fn forms() -> &'static [(String, &'static str)] {
+    static FORMS: std::sync::OnceLock<Vec<(String, &'static str)>> = std::sync::OnceLock::new();
+    FORMS.get_or_init(|| {
+        let mut all: Vec<(String, &'static str)> =
+            CONCEPTS.iter().flat_map(|(concept, forms)| forms.iter().map(move |f| (super::fold(f), *concept))).collect();
+        all.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
+        all
+    })
 }

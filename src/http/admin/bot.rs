@@ -14,7 +14,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Operator;
 use crate::http::{json, list, new_id, no_content, path_id, read_body, read_json, Body, Ctx};
 use crate::service::bot::{ask, flow_of};
-use crate::store::bot::{week_start, NewFaq};
+use crate::store::bot::{week_start, NewFaq, WEEK_MS};
 
 pub async fn get_flow(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
     let settings = ctx.store.tenant(op.tenant_id()).bot_settings().await?.ok_or_else(|| ApiError::not_found("tenant"))?;
@@ -35,8 +35,9 @@ pub async fn put_flow(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<R
             }
         }
     }
-    let faq_ids: Vec<String> = ctx.store.tenant(op.tenant_id()).faq_entries().await?.into_iter().map(|f| f.id).collect();
-    for (field, id) in flow.faq_refs() {
+    let refs = flow.faq_refs();
+    let faq_ids: Vec<String> = if refs.is_empty() { Vec::new() } else { ctx.store.tenant(op.tenant_id()).faq_entries().await?.into_iter().map(|f| f.id).collect() };
+    for (field, id) in refs {
         if !faq_ids.iter().any(|f| f == id) {
             return Err(ApiError::invalid(&field, "is not an FAQ entry of this tenant"));
         }
@@ -192,7 +193,7 @@ pub async fn delete_faq(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Res
 pub async fn answer(ctx: &Ctx, tenant_id: &str, body: &Body, explain: bool) -> ApiResult<Response> {
     body.allow(&["text", "locale"])?;
     let text = bounded(body.str("text")?, "text", 1000)?;
-    let asked = ask(&ctx.store, Some(&ctx.env), tenant_id, &text, 3).await?;
+    let asked = ask(&ctx.store, &ctx.env, tenant_id, &text, 3).await?;
     let mut out = json!({ "count": asked.results.len(), "results": asked.results, "answered": asked.answered,
                           "threshold": crate::domain::faq::CONFIDENCE_THRESHOLD, "mode": asked.mode, "language": script_locale(&text) });
     if explain {
@@ -239,11 +240,11 @@ pub async fn unanswered(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
             })
         })
         .collect();
-    let since = week_start(ctx.now) - (MISS_WEEKS - 1) * 7 * 86_400_000;
+    let since = week_start(ctx.now) - (MISS_WEEKS - 1) * WEEK_MS;
     let stored = tenant.miss_weeks(since).await?;
     let weeks: Vec<_> = (0..MISS_WEEKS)
         .map(|w| {
-            let start = since + w * 7 * 86_400_000;
+            let start = since + w * WEEK_MS;
             let found = stored.iter().find(|s| s.week_start == start);
             json!({ "week_start": start, "no_answer": found.map_or(0, |f| f.no_answer), "asked_for_person": found.map_or(0, |f| f.asked_for_person),
                     "resolved": found.map_or(0, |f| f.resolved) })
