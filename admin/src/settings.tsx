@@ -3,7 +3,7 @@
 // canned replies, widget appearance (with preview) and the operator's own account. Owners and admins
 // change things; agents see their account and the canned replies.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, setSession, type ApiKey, type BotAction, type BotFlow, type BotNode, type BusinessHours, type FaqEntry, type FaqTry, type IdentitySecret, type IdentitySecretCreated, type Operator, type Settings as TenantSettings } from './api';
 import { humanError, lang, setLang, t, type Lang } from './i18n';
 import { askNotifications, notifyPermission, setSound, soundOn } from './notify';
@@ -15,14 +15,24 @@ const LOCALES = ['en', 'ja', 'ko', 'zh'] as const;
 type Section = (typeof MANAGER_SECTIONS)[number];
 type Locale = (typeof LOCALES)[number];
 
-function useAsync<T>(load: () => Promise<T>, deps: unknown[] = []): [T | null, (v: T) => void, string, () => void] {
+function useAsync<T>(load: () => Promise<T>, deps: unknown[] = []): [T | null, (v: T | ((prev: T) => T)) => void, string, () => void] {
   const [value, setValue] = useState<T | null>(null);
   const [error, setError] = useState('');
   const [n, setN] = useState(0);
+  // An edit made while the load is in flight must not be overwritten by the older answer (a key created
+  // before the list arrived vanished): the load is then asked again.
+  const edits = useRef(0);
   useEffect(() => {
-    load().then(setValue, (e) => setError((e as Error).message));
+    const at = edits.current;
+    let live = true;
+    load().then((v) => { if (live) (edits.current === at ? setValue(v) : setN((x) => x + 1)); }, (e) => live && setError((e as Error).message));
+    return () => { live = false; };
   }, [...deps, n]);
-  return [value, setValue, error, () => setN(n + 1)];
+  const update = (v: T | ((prev: T) => T)) => {
+    edits.current++;
+    setValue((prev) => (typeof v === 'function' ? (prev === null ? prev : (v as (p: T) => T)(prev)) : v));
+  };
+  return [value, update, error, () => setN((x) => x + 1)];
 }
 
 /** Runs an action. A refusal is shown as a human sentence in the console's language (never the raw
@@ -240,7 +250,7 @@ function FaqEditor() {
               <td>{f.question}</td><td>{f.answer}</td><td>{f.keywords.join(', ')}</td>
               <td class="nowrap">
                 <button class="linkish" onClick={() => { setEditing(f); setDraft({ question: f.question, answer: f.answer, keywords: f.keywords.join(', ') }); }}>{t('edit')}</button>{' '}
-                <button class="linkish danger" onClick={() => run(async () => { await call('delete', '/api/admin/faq/{id}', { params: { id: f.id } }); setList({ ...list, results: list.results.filter((x) => x.id !== f.id) }); }, t('deleted'))}>{t('delete')}</button>
+                <button class="linkish danger" onClick={() => run(async () => { await call('delete', '/api/admin/faq/{id}', { params: { id: f.id } }); setList((l) => ({ ...l, results: l.results.filter((x) => x.id !== f.id) })); }, t('deleted'))}>{t('delete')}</button>
               </td>
             </tr>
           ))}
@@ -368,14 +378,14 @@ function Keys() {
   const [copied, setCopied] = useState('');
   const [run, msg, fieldError] = useAction();
   if (error) return <p class="error">{error}</p>;
-  const replace = (k: ApiKey) => list && setList({ ...list, results: list.results.map((x) => (x.id === k.id ? k : x)) });
+  const replace = (k: ApiKey) => setList((l) => ({ ...l, results: l.results.map((x) => (x.id === k.id ? k : x)) }));
   return (
     <div>
       <form class="card" onSubmit={(e) => {
         e.preventDefault();
         void run(async () => {
           const k = await call('post', '/api/admin/api-keys', { body: { label, allowed_origins: splitOrigins(origins) } });
-          if (list) setList({ ...list, results: [k, ...list.results] });
+          setList((l) => ({ ...l, results: [k, ...l.results] }));
           setLabel('');
           setOrigins('');
         }, t('keyCreated'));
@@ -473,7 +483,7 @@ function Operators() {
   const [run, msg] = useAction();
   if (error) return <p class="error">{error}</p>;
   const replace = (o: Operator) => {
-    if (list) setList({ ...list, results: list.results.map((x) => (x.id === o.id ? o : x)) });
+    setList((l) => ({ ...l, results: l.results.map((x) => (x.id === o.id ? o : x)) }));
     void loadDirectory();
   };
   const patch = (o: Operator, body: { role?: Operator['role']; capacity?: number; active?: boolean }) =>

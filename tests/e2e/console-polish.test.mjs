@@ -128,6 +128,37 @@ test('a_new_owner_gets_a_first_run_checklist_and_lands_where_queued_chats_are', 
   }
 });
 
+test('a_key_created_before_the_key_list_arrives_stays_in_the_list', async () => {
+  // Regression: the list's answer, read before the key existed but arriving after it was created,
+  // replaced the list and the new key vanished (CI, a loaded machine).
+  const owner = await signup(api);
+  const c = await consolePage();
+  try {
+    await signIn(c.page, owner.email);
+    let created;
+    const posted = new Promise((resolve) => { created = resolve; });
+    let held = false;
+    await c.page.route('**/api/admin/api-keys', async (route) => {
+      if (route.request().method() !== 'GET' || held) return route.continue();
+      held = true;
+      const stale = await route.fetch(); // read now, before the key exists…
+      await posted; // …answered after it was created
+      await route.fulfill({ response: stale });
+    });
+    c.page.on('response', (r) => r.request().method() === 'POST' && r.url().endsWith('/api/admin/api-keys') && created());
+    await c.page.goto(`${worker.url}/admin/settings/keys`);
+    await c.page.getByLabel('Label').first().fill('Early');
+    await c.page.getByLabel('Allowed origins').first().fill('https://early.example.com');
+    await eventually(async () => held, 'the list request is held');
+    await c.page.getByRole('button', { name: 'Create' }).click();
+    await c.page.locator('.key', { hasText: 'Early' }).waitFor();
+    assert.equal(await c.page.locator('.key').count(), 1);
+    assert.deepEqual(c.problems, []);
+  } finally {
+    await c.context.close();
+  }
+});
+
 test('errors_are_human_sentences_next_to_the_field_and_a_keys_origins_are_edited_and_revoked_in_the_page', async () => {
   const owner = await signup(api);
   const key = await makeKey(api, owner, ['https://shop.example.com']);
