@@ -544,3 +544,5 @@ pub fn group_similar(questions: &[(&str, &str)]) -> Vec<Vec<usize>> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod eval;
