@@ -50,6 +50,7 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
             ["conversations", id, "handoff"] => methods!(method, "POST"; Post => handoff(req, ctx, &site, id)),
             ["conversations", id, "attachments"] => methods!(method, "POST"; Post => attach(req, ctx, &site, id)),
             ["conversations", id, "contact"] => methods!(method, "POST"; Post => contact(req, ctx, &site, id)),
+            ["conversations", id, "quick-reply"] => methods!(method, "POST"; Post => quick_reply(req, ctx, &site, id)),
             ["conversations", id, "messages"] => {
                 methods!(method, "GET, POST"; Get => messages(req, ctx, &site, id), Post => send_message(req, ctx, &site, id))
             }
@@ -152,9 +153,20 @@ fn localized_flow(flow: &Flow, locale: &str, faqs: &[crate::store::bot::FaqRow])
         }
         other => json!(other),
     };
+    // Suggested questions in the visitor's language (else the flow's default one), with their answers.
+    let suggested = |lang: &str| -> Vec<Value> {
+        let entries = flow.suggestions.iter().filter_map(|id| faqs.iter().find(|f| &f.id == id));
+        let shown = entries.filter(|f| f.locale.as_deref().unwrap_or_else(|| crate::domain::faq::script_locale(&f.question)) == lang);
+        shown.map(|f| json!({ "faq_id": f.id, "question": f.question, "answer": f.answer })).collect()
+    };
+    let suggestions = match suggested(locale) {
+        found if !found.is_empty() => found,
+        _ => suggested(d),
+    };
     json!({
         "auto_reply": flow.auto_reply,
         "free_text": flow.free_text,
+        "suggestions": suggestions,
         "welcome": pick(&flow.welcome, locale, d),
         "root": flow.root,
         "nodes": flow.nodes.iter().map(|n| json!({
@@ -480,6 +492,38 @@ async fn contact(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
     ctx.store.tenant(&v.tenant_id).set_visitor_email(&v.id, email.as_str()).await?;
     room.run(RoomCommand::Contact { email: email.as_str().into() }).await?;
     json(200, &json!({ "visitor": { "id": v.id, "name": v.name, "email": email.as_str(), "verified": v.verified == 1 } }))
+}
+
+/// `POST /api/widget/conversations/{id}/quick-reply {faq_id, client_msg_id}`: a quick reply (a
+/// suggested question or a menu choice answering an FAQ entry) chosen while the bot has the
+/// conversation. The visitor's choice and the entry's answer are stored together, in one command;
+/// the answer and the choice's words come from the tenant's flow and FAQ, never from the request.
+async fn quick_reply(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
+    let v = visitor(&req, ctx, site).await?;
+    let room = room(ctx, site, &v, raw_id)?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["faq_id", "client_msg_id"])?;
+    let faq_id = body.str("faq_id")?;
+    let client_msg_id = body.str("client_msg_id")?.to_string();
+    let tenant = ctx.store.tenant(&v.tenant_id);
+    let flow = flow_of(&tenant.bot_settings().await?.ok_or_else(|| ApiError::not_found("tenant"))?);
+    if !flow.faq_refs().iter().any(|(_, id)| *id == faq_id) {
+        return Err(ApiError::invalid("faq_id", "must be a quick reply of the bot's flow"));
+    }
+    let entry = tenant.faq_entries().await?.into_iter().find(|f| f.id == faq_id).ok_or_else(|| ApiError::invalid("faq_id", "must be a quick reply of the bot's flow"))?;
+    let conversation = room.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
+    let locale = conversation.locale.clone().unwrap_or_else(|| flow.default_locale.clone());
+    // The words the visitor chose: the menu choice's label, else the suggested entry's question.
+    let label = flow
+        .nodes
+        .iter()
+        .flat_map(|n| &n.choices)
+        .find(|c| matches!(&c.action, Action::Faq { faq_id: id } if id == faq_id))
+        .map(|c| pick(&c.label, &locale, &flow.default_locale).to_string())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| entry.question.clone());
+    let outcome = room.run(RoomCommand::QuickReply { client_msg_id, faq_id: entry.id.clone(), question: label, answer: entry.answer }).await?;
+    json(200, &json!({ "event": outcome.event, "duplicate": outcome.duplicate }))
 }
 
 /// `POST /api/widget/faq/ask {text}`: best answers with scores; creates nothing.

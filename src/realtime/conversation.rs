@@ -393,6 +393,35 @@ impl Room {
                 self.db.note_visitor(&known, now).map_err(storage_error)?;
                 self.bot_says(&texts.email_thanks.replace("{email}", &email), &json!({ "contact": email }), now, done)
             }
+            RoomCommand::QuickReply { client_msg_id, faq_id, question, answer } => {
+                if !matches!(party, Party::Visitor { .. }) {
+                    return Err(RoomError::new(RoomErrorKind::Forbidden, "only visitors choose quick replies"));
+                }
+                let client_msg_id = ClientMsgId::parse(&client_msg_id)?;
+                if let Some(row) = self.db.event_by_client_msg_id(client_msg_id.as_str()).map_err(storage_error)? {
+                    // A retry: the choice and its answer were stored together the first time.
+                    return Ok(RoomOutcome { event: Some(row.to_json()), duplicate: true, ..Default::default() });
+                }
+                if c.status != Status::Bot.as_str() {
+                    return Err(RoomError::new(RoomErrorKind::InvalidTransition, "quick replies are answered while the bot has the conversation"));
+                }
+                let data = json!({ "quick_reply": faq_id }).to_string();
+                let (kind, id, name) = party.author();
+                let preview = MessageText::parse(&question).ok().map(|t| t.preview());
+                let chosen = NewEvent {
+                    kind: "message",
+                    author: (kind, id, name),
+                    client_msg_id: client_msg_id.as_str(),
+                    text: Some(&question),
+                    data: Some(&data),
+                    content_hash: &content_hash("message", kind, id.unwrap_or(""), &question),
+                    private: false,
+                    preview: preview.as_deref(),
+                };
+                let outcome = self.append(chosen, now, done)?;
+                self.bot_says(&answer, &json!({ "faq_id": faq_id, "quick_reply": true }), now, done)?;
+                Ok(outcome)
+            }
             RoomCommand::QueuePosition { position } => {
                 if !matches!(party, Party::Router) {
                     return Err(RoomError::new(RoomErrorKind::Forbidden, "only the router tells queue positions"));

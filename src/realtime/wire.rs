@@ -176,6 +176,9 @@ pub enum RoomCommand {
     Handoff(Handoff),
     /// The visitor left an email address for a reply.
     Contact { email: String },
+    /// A quick reply chosen while the bot has the conversation: the visitor's choice (`question`) and
+    /// the FAQ entry's answer, stored together; idempotent per `client_msg_id`.
+    QuickReply { client_msg_id: String, faq_id: String, question: String, answer: String },
     Takeover,
     Assign { operator: OperatorRef },
     AutoAssign { operator: OperatorRef },
@@ -226,6 +229,7 @@ impl RoomCommand {
             | RoomCommand::Send(_)
             | RoomCommand::Attach(_)
             | RoomCommand::Contact { .. }
+            | RoomCommand::QuickReply { .. }
             | RoomCommand::QueuePosition { .. }
             | RoomCommand::MarkRead { .. }
             | RoomCommand::History { .. }

@@ -130,6 +130,51 @@ describe('the bot in a conversation', () => {
   });
 });
 
+describe('quick replies', () => {
+  test('suggested_questions_come_in_the_visitors_language_and_a_quick_reply_in_a_conversation_stores_choice_and_answer_once', async () => {
+    const flow = (await api('GET', '/api/admin/bot', { token: owner.token })).body;
+    const put = await api('PUT', '/api/admin/bot', { token: owner.token, body: { ...flow, typing_ms: 0, suggestions: [entries.refund.id, entries.refundJa.id] } });
+    assert.equal(put.status, 200, put.text);
+    const suggested = async (locale) => (await w('GET', `/config?locale=${locale}`)).body.bot.suggestions;
+    assert.deepEqual(await suggested('en'), [{ faq_id: entries.refund.id, question: entries.refund.question, answer: entries.refund.answer }]);
+    assert.deepEqual((await suggested('ja')).map((q) => q.faq_id), [entries.refundJa.id]);
+    assert.deepEqual((await suggested('ko')).map((q) => q.faq_id), [entries.refund.id], 'no Korean entry: the default language');
+
+    const v = await newVisitor(w);
+    const conv = await newConversation(w, v, { locale: 'en', menu_path: ['ask'] });
+    const before = (await w('GET', `/conversations/${conv.id}/messages`, { token: v.token })).body.results.length;
+    const body = { faq_id: entries.refund.id, client_msg_id: 'qr-1' };
+    const r = await w('POST', `/conversations/${conv.id}/quick-reply`, { token: v.token, body });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.duplicate, false);
+    const again = await w('POST', `/conversations/${conv.id}/quick-reply`, { token: v.token, body });
+    assert.equal(again.body.duplicate, true, 'a retry is the same choice');
+    const events = (await w('GET', `/conversations/${conv.id}/messages`, { token: v.token })).body.results.slice(before);
+    assert.deepEqual(events.map((e) => [e.author.type, e.text, e.data]), [
+      ['visitor', entries.refund.question, { quick_reply: entries.refund.id }],
+      ['bot', entries.refund.answer, { faq_id: entries.refund.id, quick_reply: true }],
+    ], 'the choice and its answer, stored once, read back at once');
+
+    for (const [b, status, field] of [
+      [{ faq_id: entries.address.id, client_msg_id: 'qr-2' }, 422, 'faq_id'],
+      [{ faq_id: entries.refund.id }, 422, 'client_msg_id'],
+      [{ faq_id: entries.refund.id, client_msg_id: 'qr-3', answer: 'free money' }, 422, 'answer'],
+    ]) {
+      const bad = await w('POST', `/conversations/${conv.id}/quick-reply`, { token: v.token, body: b });
+      assert.equal(bad.status, status, JSON.stringify(b));
+      assert.ok(bad.body.error.field === field || bad.body.error.message.includes(`\`${field}\``), JSON.stringify(bad.body.error));
+    }
+    const stranger = await newVisitor(w);
+    const theirs = await w('POST', `/conversations/${conv.id}/quick-reply`, { token: stranger.token, body: { ...body, client_msg_id: 'qr-4' } });
+    assert.ok([403, 404].includes(theirs.status), `another visitor: ${theirs.status}`);
+    await w('POST', `/conversations/${conv.id}/handoff`, { token: v.token, body: {} });
+    const late = await w('POST', `/conversations/${conv.id}/quick-reply`, { token: v.token, body: { ...body, client_msg_id: 'qr-5' } });
+    assert.equal(late.status, 409, 'only while the bot has the conversation');
+    const after = (await w('GET', `/conversations/${conv.id}/messages`, { token: v.token })).body.results;
+    assert.equal(after.filter((e) => e.data?.quick_reply).length, 2, 'refusals changed nothing');
+  });
+});
+
 describe('unanswered questions', () => {
   const unanswered = async () => (await api('GET', '/api/admin/faq/unanswered', { token: owner.token })).body;
 

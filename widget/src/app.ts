@@ -214,10 +214,14 @@ export function mount(h: Host) {
   function renderTail() {
     const stick = atBottom();
     tail.replaceChildren();
+    const bot = state.cfg?.bot;
+    // Suggested questions: answered here before a conversation exists (nothing is created), stored
+    // in it while the bot has it.
+    const suggested = (): [string, () => unknown][] => (bot?.suggestions ?? []).map((q: J) => [q.question, () => quick({ label: q.question, action: q })]);
+    form.hidden = bot?.free_text === false && (!state.conv || state.status === 'bot');
     if (!state.conv) {
-      const bot = state.cfg?.bot;
       const node = bot?.nodes?.find((n: J) => n.id === (state.node ?? bot.root));
-      if (node) tail.append(buttons(node.choices.map((c: J) => [c.label, () => choose(c)])));
+      if (node) tail.append(buttons([...node.choices.map((c: J) => [c.label, () => choose(c)] as [string, () => unknown]), ...(node.id === bot.root ? suggested() : [])]));
       return;
     }
     const lastMine = [...state.events].reverse().find((e: J) => e.author?.type === 'visitor' && e.type !== 'read');
@@ -227,7 +231,7 @@ export function mount(h: Host) {
     const last = state.events.filter((e: J) => e.type !== 'read').pop();
     if (state.status === 'bot') {
       const choices = (last?.data?.choices as J[] | undefined) ?? [];
-      tail.append(buttons([...choices.map((c: J) => [c.label, () => handoff()] as [string, () => Promise<unknown>]), [tr('person'), () => handoff()]]));
+      tail.append(buttons([...choices.map((c: J) => [c.label, () => handoff()] as [string, () => unknown]), ...suggested(), [tr('person'), () => handoff()]]));
     }
     const asked = state.events.some((e: J) => e.data?.ask_email);
     if (asked && state.status !== 'closed' && !state.events.some((e: J) => e.data?.contact) && !state.emailSent) tail.append(emailForm());
@@ -294,11 +298,7 @@ export function mount(h: Host) {
       open(a.url, '_blank', 'noopener,noreferrer');
       return renderTail();
     }
-    if (a.type === 'faq') {
-      // A quick reply: answered here, nothing is created.
-      log.append(el('div', 'g me', c.label), el('div', 'g', a.answer));
-      return renderTail();
-    }
+    if (a.type === 'faq') return quick(c);
     state.path = [...state.path, c.id];
     if (a.type === 'node') {
       state.node = a.node;
@@ -309,6 +309,14 @@ export function mount(h: Host) {
       return input.focus();
     }
     await start({ menu_path: state.path });
+  }
+
+  /** A quick reply: in a conversation the room stores the choice and its answer (they come back as
+   *  events); before one, answered here and nothing is created. */
+  async function quick(c: J) {
+    if (state.conv) return api(`/conversations/${state.conv}/quick-reply`, { method: 'POST', body: JSON.stringify({ faq_id: c.action.faq_id, client_msg_id: uid() }) });
+    log.append(el('div', 'g me', c.label), el('div', 'g', c.action.answer));
+    renderTail();
   }
 
   async function start(b: J) {
@@ -420,6 +428,8 @@ export function mount(h: Host) {
     ws.onmessage = (m) => {
       const f = JSON.parse(m.data);
       if (f.type === 'event' || f.type === 'ack') {
+        // Whoever was typing has written.
+        if (f.event.author?.type !== 'visitor') typing.textContent = '';
         if (f.type === 'ack') saveOutbox(outbox().filter((o) => o.client_msg_id !== f.client_msg_id));
         add(f.event);
         renderTail();
