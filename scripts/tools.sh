@@ -35,10 +35,11 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   touch node_modules/.package-lock.json
 fi
 
-if [ "${1:-}" = "browser" ] && ! command -v chromium >/dev/null 2>&1; then
-  say "installing Debian's chromium for browser tests"
+# Chromium, and CJK and emoji fonts so screenshots show Japanese, Korean and Chinese text and icons, not boxes.
+if [ "${1:-}" = "browser" ] && { ! command -v chromium >/dev/null 2>&1 || [ ! -d /usr/share/fonts/opentype/noto ] || [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; }; then
+  say "installing Debian's chromium, CJK and emoji fonts for browser tests"
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium fonts-noto-cjk fonts-noto-color-emoji
 fi
 exit 0

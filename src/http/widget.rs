@@ -513,15 +513,13 @@ async fn quick_reply(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> 
     let entry = tenant.faq_entries().await?.into_iter().find(|f| f.id == faq_id).ok_or_else(|| ApiError::invalid("faq_id", "must be a quick reply of the bot's flow"))?;
     let conversation = room.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
     let locale = conversation.locale.clone().unwrap_or_else(|| flow.default_locale.clone());
-    // The words the visitor chose: the menu choice's label, else the suggested entry's question.
-    let label = flow
-        .nodes
-        .iter()
-        .flat_map(|n| &n.choices)
-        .find(|c| matches!(&c.action, Action::Faq { faq_id: id } if id == faq_id))
-        .map(|c| pick(&c.label, &locale, &flow.default_locale).to_string())
-        .filter(|l| !l.is_empty())
-        .unwrap_or_else(|| entry.question.clone());
+    // The words the visitor chose: a suggested entry's question (the widget offers suggestions in a
+    // conversation), else the label of the menu choice answering it.
+    let choice_label = || {
+        let choice = flow.nodes.iter().flat_map(|n| &n.choices).find(|c| matches!(&c.action, Action::Faq { faq_id: id } if id == faq_id))?;
+        Some(pick(&choice.label, &locale, &flow.default_locale).to_string()).filter(|l| !l.is_empty())
+    };
+    let label = if flow.suggestions.iter().any(|id| id == faq_id) { None } else { choice_label() }.unwrap_or_else(|| entry.question.clone());
     let outcome = room.run(RoomCommand::QuickReply { client_msg_id, faq_id: entry.id.clone(), question: label, answer: entry.answer }).await?;
     json(200, &json!({ "event": outcome.event, "duplicate": outcome.duplicate }))
 }

@@ -65,6 +65,9 @@ pub struct Room {
     inbox_pace: RefCell<Pacer>,
     d1_pace: RefCell<Pacer>,
     files_secret: Option<Vec<u8>>,
+    /// While the bot types its reply: a socket joining then (the visitor's first message starts the
+    /// conversation before their socket exists) is told so after its replay.
+    bot_typing: std::cell::Cell<bool>,
 }
 
 fn json_response(status: u16, body: &Value) -> Result<Response> {
@@ -100,6 +103,7 @@ impl DurableObject for ConversationRoom {
                 inbox_pace: RefCell::new(Pacer::new(INBOX_PACE_MS)),
                 d1_pace: RefCell::new(Pacer::new(D1_PACE_MS)),
                 files_secret,
+                bot_typing: std::cell::Cell::new(false),
             }),
         }
     }
@@ -755,6 +759,7 @@ impl Room {
             self.broadcast_bot_typing(false);
             return;
         }
+        self.bot_typing.set(false);
         let mut done = Committed::default();
         if self.bot_says(&reply.text, &reply.data, now_ms(), &mut done).is_ok() {
             self.publish(done, None);
@@ -775,9 +780,9 @@ impl Room {
 
     /// The bot's typing state, to everyone in the room (a bot message ends it).
     fn broadcast_bot_typing(&self, on: bool) {
-        let frame = json!({ "type": "typing", "author": { "type": "bot", "id": null, "name": "Bot" }, "on": on, "expires_in_ms": TYPING_TTL_MS }).to_string();
+        self.bot_typing.set(on);
         for (ws, _) in self.sockets.all(&self.state).iter().filter(|p| p.1.ready) {
-            let _ = ws.send_with_str(&frame);
+            let _ = ws.send_with_str(bot_typing_frame(on));
         }
     }
 
@@ -812,6 +817,9 @@ impl Room {
         self.sockets.add(&self.state, &server, SocketMeta { sid, caller: caller.clone(), ready: false })?;
         self.hello(&server, &caller, &conversation);
         self.replay(&server, &caller, after_seq);
+        if self.bot_typing.get() {
+            let _ = server.send_with_str(bot_typing_frame(true));
+        }
         if first_of_person && caller.party.participates() {
             self.broadcast_presence(&caller.party, true, Some(&server));
         }
@@ -1036,4 +1044,9 @@ fn command_text(kind: &str, operator: Option<&str>, department: Option<&str>, st
         "released" => "Your operator went offline; waiting for the next one".into(),
         _ => kind.into(),
     }
+}
+
+/// The bot's typing state as a socket frame (a bot message ends it).
+fn bot_typing_frame(on: bool) -> String {
+    json!({ "type": "typing", "author": { "type": "bot", "id": null, "name": "Bot" }, "on": on, "expires_in_ms": TYPING_TTL_MS }).to_string()
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { addOperator, client, signup } from '../helpers/api.mjs';
-import { ARTIFACTS, hostPage, launchBrowser } from '../helpers/browser.mjs';
+import { ARTIFACTS, launchBrowser, visitHost } from '../helpers/browser.mjs';
 import { eventually, makeKey, openSocket } from '../helpers/chat.mjs';
 import { png } from '../helpers/files.mjs';
 import { startWorker } from '../helpers/worker.mjs';
@@ -40,16 +40,7 @@ async function tenant({ agents = 1 } = {}) {
 
 const snippet = (k, extra = '') => `<script src="${worker.url}/widget.js" data-key="${k}" ${extra} async></script>`;
 
-async function visit(html, { viewport = { width: 1280, height: 800 }, context } = {}) {
-  const host = await hostPage(html);
-  const ctx = context ?? (await browser.newContext({ viewport }));
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(host.url);
-  return { page, ctx, host, chat: page.locator('edge-chat'), errors, close: async () => (await ctx.close(), await host.close()) };
-}
+const visit = (html, options) => visitHost(browser, html, options);
 
 const conversationOf = (page, key) => eventually(() => page.evaluate((k) => localStorage.getItem(`ec:${k}:conv`), key.key), 'a conversation');
 const events = async (owner, id) => (await api('GET', `/api/admin/conversations/${id}/messages?limit=500`, { token: owner.token })).body.results;

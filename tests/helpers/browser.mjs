@@ -32,6 +32,21 @@ export async function hostPage(html) {
 }
 
 /**
+ * Opens a host page serving `html` in a new browser context (or `context`): `{page, ctx, host, chat
+ * (the widget's element), errors (console errors, and uncaught ones as "pageerror: …"), close}`.
+ */
+export async function visitHost(browser, html, { viewport = { width: 1280, height: 800 }, locale, context } = {}) {
+  const host = await hostPage(html);
+  const ctx = context ?? (await browser.newContext({ viewport, ...(locale ? { locale } : {}) }));
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  await page.goto(host.url);
+  return { page, ctx, host, chat: page.locator('edge-chat'), errors, close: async () => (await ctx.close(), await host.close()) };
+}
+
+/**
  * A TCP proxy in front of the Worker, so a test can cut the browser's network for real: `cut()` resets
  * every open connection (WebSockets included) and refuses new ones until `restore()`.
  */

@@ -175,6 +175,25 @@ describe('quick replies', () => {
   });
 });
 
+describe('typing before the first answer', () => {
+  test('a_socket_that_joins_while_the_bot_types_is_told_so_after_its_replay', async () => {
+    // Regression: the first message starts the conversation before the visitor's socket exists, so
+    // the typing frame went to nobody and the widget never showed the bot typing.
+    const flow = (await api('GET', '/api/admin/bot', { token: owner.token })).body;
+    assert.equal((await api('PUT', '/api/admin/bot', { token: owner.token, body: { ...flow, typing_ms: 3000 } })).status, 200);
+    const v = await newVisitor(w);
+    const conv = await newConversation(w, v, { locale: 'en', message: { client_msg_id: 'first', text: 'how long do refunds take' } });
+    const s = await openSocket(worker.url, conv.id, v.token, { afterSeq: 0, origin: SITE_ORIGIN });
+    const typing = await s.frame((f) => f.type === 'typing' && f.author.type === 'bot' && f.on, 'bot typing');
+    const answer = await s.frame((f) => f.type === 'event' && f.event.author.type === 'bot', 'bot answer');
+    assert.ok(s.frames.indexOf(typing) < s.frames.indexOf(answer), 'typing, then the answer');
+    assert.ok(s.frames.indexOf(typing) > s.frames.findIndex((f) => f.type === 'event' && f.event.client_msg_id === 'first'), 'after the replay');
+    assert.equal(answer.event.data.faq_id, entries.refund.id);
+    await s.close();
+    assert.equal((await api('PUT', '/api/admin/bot', { token: owner.token, body: { ...flow, typing_ms: 0 } })).status, 200);
+  });
+});
+
 describe('unanswered questions', () => {
   const unanswered = async () => (await api('GET', '/api/admin/faq/unanswered', { token: owner.token })).body;
 
