@@ -9,7 +9,9 @@ import { sizeRows } from '../scripts/sizes.mjs';
 import { startWorker } from '../tests/helpers/worker.mjs';
 import { atDistance, OPS_TOKEN, outage } from './distance.mjs';
 import { baselineRooms, edgechatRooms, fanout } from './fanout.mjs';
+import { faqEvaluation, faqTable } from './faq.mjs';
 import { handoffToAssignment } from './handoff.mjs';
+import { startEmbeddings } from '../tests/helpers/embeddings.mjs';
 import { benchState, CLIENT_CPU, cores, pinServer, removeBenchStates, rssMiB, settle, STATE_KIND } from './lib.mjs';
 import { rest } from './rest.mjs';
 import { connectStorm, manyRooms, prepareRooms } from './rooms.mjs';
@@ -119,6 +121,24 @@ try {
   }
   const o = results.outage;
   log(`    ${o.acked_during_outage} acked during the outage (${o.not_acked} not), ${o.pending_at_return} waiting for D1 at its return; caught up in ${o.caught_up_ms} ms; events in rooms ${o.events_in_rooms}, in D1 ${o.events_in_d1}`);
+
+  // 10. FAQ answers on the independent evaluation set, lexical and fused with the embeddings stub.
+  log(`\n10. FAQ evaluation (tests/data/faq-eval.json) through POST /api/admin/faq/try [${elapsed()}]`);
+  const lexical = await startWorker({ vars: rateVars, state: benchState() });
+  try {
+    results.faq = { lexical: await faqEvaluation(lexical.url) };
+  } finally {
+    await lexical.stop();
+  }
+  const stub = await startEmbeddings();
+  const fused = await startWorker({ vars: { ...rateVars, EMBEDDINGS_URL: stub.url, EMBEDDINGS_MODEL: 'stub-embed', EMBEDDINGS_KEY: 'bench-key' }, state: benchState() });
+  try {
+    results.faq.stub_provider = await faqEvaluation(fused.url);
+  } finally {
+    await fused.stop();
+    await stub.stop();
+  }
+  for (const [label, rows] of Object.entries(results.faq)) log(faqTable(label, rows).map((l) => `    ${l}`).join('\n'));
 } finally {
   await worker.stop();
   await baseline.stop();
@@ -159,6 +179,7 @@ if (results.outage) {
   lines.push(`| 8 | D1 outage ${o.outage_s} s, then back | ${o.rooms} conversations, 1 msg/s each | ${o.acked_during_outage} acked during it (${o.not_acked} not); caught up ${o.caught_up_ms} ms after D1 returned; ${o.events_in_d1}/${o.events_in_rooms} events in D1 | — | — | — | — |`);
 }
 lines.push(`| 9 | Worker start | wrangler dev, fresh state | first answer ${bootMs} ms after launch (includes wrangler's own start) | — | — | — | — |`);
+for (const [label, rows] of Object.entries(results.faq ?? {})) lines.push('', ...faqTable(label === 'lexical' ? 'lexical' : 'embeddings stub: fusion exercised, not a real model', rows));
 lines.push('', `Run took ${results.duration_s} s on ${cores} CPUs (workerd on CPU 0, load generator on CPU ${CLIENT_CPU}).`);
 log(lines.join('\n'));
 results.table = lines.join('\n');

@@ -1,8 +1,9 @@
 // A small local server speaking the OpenAI embeddings protocol (`POST /v1/embeddings {model, input}` →
 // `{object: "list", data: [{object: "embedding", index, embedding}], model, usage}`), with
 // deterministic vectors: texts about the same topic (by a small word list) point the same way, other
-// words add a little hashed noise. `mode` makes it fail on purpose: `error` (500), `slow` (answers
-// after 5 s), `dim` (vectors of the wrong dimension), `ok`.
+// words add a little hashed noise of either sign (so unrelated texts stay near orthogonal, as with a
+// real model). `mode` makes it fail on purpose: `error` (500), `slow` (answers after 5 s), `dim`
+// (vectors of the wrong dimension), `ok`.
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 
@@ -22,7 +23,7 @@ export function vector(text, dim = DIM) {
   });
   for (const word of t.split(/\W+/).filter(Boolean)) {
     const h = createHash('sha256').update(word).digest();
-    v[4 + (h[0] % (dim - 4))] += 0.15;
+    v[4 + (h[0] % (dim - 4))] += h[1] & 1 ? 0.15 : -0.15;
   }
   return v;
 }
