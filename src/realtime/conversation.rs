@@ -423,7 +423,10 @@ impl Room {
                     preview: preview.as_deref(),
                 };
                 let outcome = self.append(chosen, now, done)?;
-                self.bot_says(&answer, &json!({ "faq_id": faq_id, "quick_reply": true }), now, done)?;
+                // Like a typed question's answer: a person asked for right after it records a miss.
+                let seq = outcome.event.as_ref().and_then(|e| e["seq"].as_i64());
+                let data = json!({ "faq_id": faq_id, "quick_reply": true, "question_seq": seq, "asked": question, "locale": c.locale });
+                self.bot_says(&answer, &data, now, done)?;
                 Ok(outcome)
             }
             RoomCommand::QueuePosition { position } => {
