@@ -23,6 +23,12 @@ const BOUNDARY_WEIGHT: f64 = 0.25;
 /// Cosine similarity mapped to confidence: at or below FLOOR nothing, at or above SURE certain.
 const SIM_FLOOR: f64 = 0.55;
 const SIM_SURE: f64 = 0.85;
+/// Weight of a word no entry knows, relative to a known word as rare.
+const UNKNOWN: f64 = 0.5;
+/// Weight of a thesaurus concept relative to a plain word: it is what support questions are about.
+const CONCEPT: f64 = 3.0;
+/// How much the entry side counts: coverage = query share × (FLOOR + (1 − FLOOR) × entry share).
+const ENTRY_FLOOR: f64 = 0.3;
 /// Reciprocal rank fusion constant.
 const RRF_K: f64 = 60.0;
 const STOPWORDS: &[&str] = &[
@@ -86,6 +92,14 @@ const KOREAN_ENDINGS: &[&str] = &[
 /// Chinese function characters: a bigram containing one is a particle, pronoun or question word,
 /// or a word boundary, never what a question is about.
 const ZH_STOP: &str = "的了吗呢吧啊么我你您他她它们是在有和就都也还这那个请把被给让着会能要想怎什哪为嘛呀";
+
+/// Korean words that say nothing about the topic (question words, adverbs, "can", "thing"): dropped
+/// whole, like English stopwords.
+const KO_STOP: &[&str] = &[
+    "어떻게", "어떡해", "어떡하죠", "어디", "어디서", "어디에", "언제", "무엇", "뭐", "뭘", "왜", "지금", "아직", "아직도", "그냥", "너무",
+    "계속", "정말", "진짜", "혹시", "좀", "이제", "다시", "제", "저", "내", "수", "것", "거", "건", "게", "데", "때", "또", "더", "안",
+    "못", "다", "한", "몇", "그", "이", "저희", "여기", "거기", "있", "없", "되", "돼", "해", "하", "할", "합", "주", "보통", "방금",
+];
 
 fn strip_korean(word: &[char]) -> &[char] {
     let mut w = word;
@@ -239,7 +253,13 @@ fn push_bigrams(chars: &[char], run: u32, tokens: &mut Vec<Tok>, keep: impl Fn(&
 /// the run is nothing else); Chinese bigrams skip function characters.
 fn run_tokens(run: &[char], id: u32, tokens: &mut Vec<Tok>, hiragana_only_text: bool) {
     if run.iter().all(|c| is_hangul(*c)) {
-        push_bigrams(strip_korean(run), id, tokens, |_| true);
+        let stem = strip_korean(run);
+        let text: String = stem.iter().collect();
+        // A lone syllable (수, 안, 돼) or a function word is grammar, not the topic.
+        if stem.len() < 2 || KO_STOP.contains(&text.as_str()) || KO_STOP.contains(&run.iter().collect::<String>().as_str()) {
+            return;
+        }
+        push_bigrams(stem, id, tokens, |_| true);
     } else if run.iter().any(|c| is_hiragana(*c) || is_katakana(*c)) {
         if run.iter().all(|c| is_hiragana(*c)) {
             // Hiragana between kanji, katakana or concepts are particles and endings; only a text
@@ -437,7 +457,10 @@ impl FaqIndex {
     /// question's embedding, lexical and vector rankings fused.
     pub fn search_with(&self, query: &str, vector: Option<&[f32]>, limit: usize) -> Vec<Hit> {
         let lang = script_locale(query);
-        let candidates: Vec<usize> = (0..self.entries.len()).filter(|i| same_language(lang, &self.entries[*i].locale)).collect();
+        // Han-only text is Chinese unless the FAQ has no Chinese entries (then kana-less Japanese).
+        let has_zh = lang == "zh" && self.entries.iter().any(|e| e.locale == "zh");
+        let candidates: Vec<usize> =
+            (0..self.entries.len()).filter(|i| if has_zh { self.entries[*i].locale == "zh" } else { same_language(lang, &self.entries[*i].locale) }).collect();
         if candidates.is_empty() {
             return Vec::new();
         }
@@ -449,12 +472,25 @@ impl FaqIndex {
         let weight: Vec<f64> = terms
             .iter()
             .map(|t| {
-                // A word no entry knows weighs like the most specific known word (df = 1): with a
-                // small FAQ, "rarer than rare" would only be noise.
-                let df = (candidates.iter().filter(|i| self.entries[**i].knows(t)).count() as f64).max(1.0);
-                (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+                let df = candidates.iter().filter(|i| self.entries[**i].knows(t)).count() as f64;
+                // A word no entry knows weighs like a specific known word (df = 1) times UNKNOWN: it
+                // says the question may be about something else, but chatty questions carry many.
+                let idf = (1.0 + (n - df.max(1.0) + 0.5) / (df.max(1.0) + 0.5)).ln();
+                let kind = if t.starts_with('~') { CONCEPT } else { 1.0 };
+                idf * kind * if df == 0.0 { UNKNOWN } else { 1.0 }
             })
             .collect();
+        // Weights of the entries' own terms, for the entry side of the coverage.
+        let known = std::cell::RefCell::new(std::collections::HashMap::<String, f64>::new());
+        let term_weight = |t: &str| -> f64 {
+            if let Some(w) = known.borrow().get(t) {
+                return *w;
+            }
+            let df = (candidates.iter().filter(|i| self.entries[**i].knows(t)).count() as f64).max(1.0);
+            let w = (1.0 + (n - df + 0.5) / (df + 0.5)).ln() * if t.starts_with('~') { CONCEPT } else { 1.0 };
+            known.borrow_mut().insert(t.to_string(), w);
+            w
+        };
         let mut hits: Vec<Hit> = Vec::new();
         for &i in &candidates {
             let e = &self.entries[i];
@@ -481,7 +517,26 @@ impl FaqIndex {
                 });
                 total += if boundary { w * BOUNDARY_WEIGHT } else { *w };
             }
-            let coverage = if total > 0.0 { covered / total } else { 0.0 };
+            let query_share = if total > 0.0 { covered / total } else { 0.0 };
+            // The other side: how much of the entry's own question (or its best variant) the visitor's
+            // words hit. "Is there a student discount?" covers itself well with `~discount` but hits
+            // little of "Why isn't my discount code working?".
+            let entry_share = e
+                .views
+                .iter()
+                .map(|view| {
+                    let (mut hit, mut all) = (0.0, 0.0);
+                    for t in view {
+                        let w = term_weight(t);
+                        all += w;
+                        if terms.binary_search(&t.as_str()).is_ok() {
+                            hit += w;
+                        }
+                    }
+                    if all > 0.0 { hit / all } else { 0.0 }
+                })
+                .fold(0.0, f64::max);
+            let coverage = query_share * (ENTRY_FLOOR + (1.0 - ENTRY_FLOOR) * entry_share);
             let similarity = vector.and_then(|q| e.vectors.iter().filter_map(|v| cosine(q, v)).reduce(f64::max));
             if coverage <= 0.0 && similarity.is_none() {
                 continue;
@@ -546,3 +601,4 @@ pub fn group_similar(questions: &[(&str, &str)]) -> Vec<Vec<usize>> {
 mod tests;
 #[cfg(test)]
 mod eval;
+

@@ -190,7 +190,8 @@ fn tokenizer_splits_words_and_bigrams() {
     assert_eq!(tokenize("我的订单"), vec!["订单"], "function characters make no bigrams");
     assert_eq!(tokenize("注文を確認"), vec!["注文", "確認"], "Japanese splits by script and drops particles");
     assert_eq!(tokenize("セールの商品"), vec!["セー", "ール", "商品"]);
-    assert_eq!(tokenize("배송 조회"), vec!["~parcel", "~track"]);
+    assert_eq!(tokenize("배송 조회"), vec!["~track"], "the longest form wins: delivery lookup is tracking");
+    assert_eq!(tokenize("배송비 조회"), vec!["~shipping_cost", "~track"]);
     assert_eq!(tokenize("반품하고 싶은데"), vec!["~return"], "endings alone are dropped");
     assert_eq!(tokenize("单"), vec!["单"]);
     assert_eq!(tokenize("I want my money back"), vec!["~refund"]);
