@@ -3,6 +3,20 @@
 import { signal } from '@preact/signals';
 
 const en = {
+  // answers: FAQ editor, try box, unanswered questions, flow settings
+  sec_unanswered: 'Unanswered questions', variants: 'Also asked as', variantsHelp: 'Other ways visitors ask this, one per line: each is matched like the question.', variant: 'Variant',
+  addVariant: 'Add a variant', viaVariant: 'variant', viaQuestion: 'the question', viaKeywords: 'the keywords', viaAnswer: 'the answer', viaMeaning: 'meaning (embeddings)',
+  matchedThrough: 'Matched through', matchedWords: 'Matched words', wordsCovered: 'Your words covered:', similarity: 'similarity',
+  modeFused: 'words and meaning', modeLexical: 'words only', threshold: 'answers from', yourWords: 'words read', providerFallback: 'Embeddings provider not used',
+  noMatch: 'No entry shares a word with this question.', entryLanguage: 'Language', languageFromQuestion: 'From the question', embedded: 'meaning indexed',
+  weeklyMisses: 'Questions the bot could not answer, per week', notAnswered: 'not answered', askedForPerson: 'asked for a person', resolved: 'resolved',
+  asked: 'Asked', lastAsked: 'last', operatorReplied: 'The operator replied:', allAsked: 'Every way it was asked', createEntry: 'Create an entry',
+  addAsVariant: 'Add as a variant', dismiss: 'Dismiss', dismissed: 'Dismissed.', entryCreated: 'Entry created; the bot answers this now.', variantAdded: 'Variant added.',
+  saveEntry: 'Save the entry', variantOf: 'Variant of', unansweredHelp: 'What visitors asked that the bot could not answer, or answered and they still asked for a person. Grouped by similarity, with what the operator replied.',
+  openQuestions: 'Open', noUnanswered: 'Nothing open: the bot answered everything it was asked, or you handled it.',
+  freeText: 'Visitors can type', freeTextOffHelp: 'Choice-only: visitors pick from the menu and suggested questions; the text box appears once a person is asked for.',
+  typingPause: 'Bot typing pause (ms)', suggestedQuestions: 'Suggested questions', suggestionsHelp: 'Up to 6 entries shown under the welcome, answered at once.',
+  noEntriesYet: 'Add FAQ entries first.', act_faq: 'An FAQ answer', missingEntry: '(entry missing)',
   editOrigins: 'Edit label and origins', revokeKey: 'Revoke key',
   firstRunTitle: 'Get started', firstRunInstall: 'Install the chat on your site', firstRunCreateKey: 'Create a key for your site, then paste its snippet before </body>.',
   firstRunAvailable: 'Go Available so chats reach you', goAvailable: 'Go Available', firstRunTry: 'Try the widget as a visitor would', firstRunOpenWidget: 'Open your widget in a new tab',
@@ -88,6 +102,19 @@ const en = {
 export type Key = keyof typeof en;
 
 const ja: Record<Key, string> = {
+  sec_unanswered: '未回答の質問', variants: '言い換え', variantsHelp: '訪問者の別の聞き方を1行に1つ。質問と同じように照合されます。', variant: '言い換え',
+  addVariant: '言い換えを追加', viaVariant: '言い換え', viaQuestion: '質問', viaKeywords: 'キーワード', viaAnswer: '回答', viaMeaning: '意味（埋め込み）',
+  matchedThrough: '一致した箇所:', matchedWords: '一致した語', wordsCovered: '質問の語の一致率:', similarity: '類似度',
+  modeFused: '語と意味', modeLexical: '語のみ', threshold: '回答の基準', yourWords: '読み取った語', providerFallback: '埋め込みプロバイダーは使われませんでした',
+  noMatch: 'この質問と語を共有する項目はありません。', entryLanguage: '言語', languageFromQuestion: '質問から判定', embedded: '意味で索引済み',
+  weeklyMisses: 'ボットが答えられなかった質問（週ごと）', notAnswered: '未回答', askedForPerson: '担当者を希望', resolved: '対応済み',
+  asked: '質問数', lastAsked: '最終', operatorReplied: 'オペレーターの返答:', allAsked: 'すべての聞き方', createEntry: '項目を作成',
+  addAsVariant: '言い換えとして追加', dismiss: '却下', dismissed: '却下しました。', entryCreated: '項目を作成しました。ボットが回答できるようになりました。', variantAdded: '言い換えを追加しました。',
+  saveEntry: '項目を保存', variantOf: '追加先の項目', unansweredHelp: 'ボットが答えられなかった質問、または回答後に担当者を希望された質問です。似た質問ごとにまとめ、オペレーターの返答を添えています。',
+  openQuestions: '未対応', noUnanswered: '未対応の質問はありません。',
+  freeText: '訪問者が文字を入力できる', freeTextOffHelp: '選択肢のみ: 訪問者はメニューとおすすめの質問から選びます。担当者を希望すると入力欄が表示されます。',
+  typingPause: 'ボットの入力中表示（ミリ秒）', suggestedQuestions: 'おすすめの質問', suggestionsHelp: 'ウェルカムメッセージの下に最大6件表示し、すぐに回答します。',
+  noEntriesYet: '先に FAQ 項目を追加してください。', act_faq: 'FAQ の回答', missingEntry: '（項目がありません）',
   editOrigins: 'ラベルとオリジンを編集', revokeKey: 'キーを無効化',
   firstRunTitle: 'はじめに', firstRunInstall: 'サイトにチャットを設置する', firstRunCreateKey: 'サイト用のキーを作成し、スニペットを </body> の前に貼り付けてください。',
   firstRunAvailable: '対応可能にしてチャットを受け取る', goAvailable: '対応可能にする', firstRunTry: '訪問者としてウィジェットを試す', firstRunOpenWidget: '新しいタブでウィジェットを開く',

@@ -2,65 +2,19 @@
 // business hours, API keys (origins, revoke, snippet), the identity secret, operators, departments,
 // canned replies, widget appearance (with preview) and the operator's own account. Owners and admins
 // change things; agents see their account and the canned replies.
-import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { call, setSession, type ApiKey, type BotAction, type BotFlow, type BotNode, type BusinessHours, type FaqEntry, type FaqTry, type IdentitySecret, type IdentitySecretCreated, type Operator, type Settings as TenantSettings } from './api';
-import { humanError, lang, setLang, t, type Lang } from './i18n';
+import { useEffect, useState } from 'preact/hooks';
+import { FaqEditor, LOCALES, UnansweredQuestions } from './answers';
+import { useAction, useAsync, val } from './hooks';
+import { call, setSession, type ApiKey, type BotAction, type BotFlow, type BotNode, type BusinessHours, type FaqEntry, type IdentitySecret, type IdentitySecretCreated, type Operator, type Settings as TenantSettings } from './api';
+import { lang, setLang, t, type Lang } from './i18n';
 import { askNotifications, notifyPermission, setSound, soundOn } from './notify';
 import { canned, departments, isManager, loadDirectory, me, navigateTo, operators } from './state';
 
-const MANAGER_SECTIONS = ['bot', 'faq', 'hours', 'appearance', 'keys', 'identity', 'operators', 'departments', 'canned', 'account'] as const;
+const MANAGER_SECTIONS = ['bot', 'faq', 'unanswered', 'hours', 'appearance', 'keys', 'identity', 'operators', 'departments', 'canned', 'account'] as const;
 const AGENT_SECTIONS = ['canned', 'account'] as const;
-const LOCALES = ['en', 'ja', 'ko', 'zh'] as const;
 type Section = (typeof MANAGER_SECTIONS)[number];
 type Locale = (typeof LOCALES)[number];
 
-function useAsync<T>(load: () => Promise<T>, deps: unknown[] = []): [T | null, (v: T | ((prev: T) => T)) => void, string, () => void] {
-  const [value, setValue] = useState<T | null>(null);
-  const [error, setError] = useState('');
-  const [n, setN] = useState(0);
-  // An edit made while the load is in flight must not be overwritten by the older answer (a key created
-  // before the list arrived vanished): the load is then asked again.
-  const edits = useRef(0);
-  useEffect(() => {
-    const at = edits.current;
-    let live = true;
-    load().then((v) => { if (live) (edits.current === at ? setValue(v) : setN((x) => x + 1)); }, (e) => live && setError((e as Error).message));
-    return () => { live = false; };
-  }, [...deps, n]);
-  const update = (v: T | ((prev: T) => T)) => {
-    edits.current++;
-    setValue((prev) => (typeof v === 'function' ? (prev === null ? prev : (v as (p: T) => T)(prev)) : v));
-  };
-  return [value, update, error, () => setN((x) => x + 1)];
-}
-
-/** Runs an action. A refusal is shown as a human sentence in the console's language (never the raw
- *  server string), next to the field it names when the form shows one (`fieldError`), else below. */
-function useAction(): [(f: () => Promise<unknown>, done?: string) => Promise<boolean>, ComponentChildren, (field: string) => ComponentChildren] {
-  const [msg, setMsg] = useState<{ ok: boolean; text: string; field?: string; detail?: string } | null>(null);
-  const run = async (f: () => Promise<unknown>, done = t('saved')) => {
-    try {
-      await f();
-      setMsg({ ok: true, text: done });
-      return true;
-    } catch (e) {
-      const err = e as Error & { field?: string; code?: string };
-      setMsg({ ok: false, text: humanError(err.code ?? '', err.field), field: err.field, detail: err.message });
-      return false;
-    }
-  };
-  const placed = new Set<string>();
-  const fieldError = (field: string) => {
-    placed.add(field);
-    return msg && !msg.ok && msg.field === field ? <p class="error field-error" role="alert" title={msg.detail}>{msg.text}</p> : null;
-  };
-  // Evaluated where it stands in the form: after the fields, so it knows which of them show the error.
-  const View = () => (msg && !(msg.field && placed.has(msg.field)) ? <p class={msg.ok ? 'ok-msg' : 'error'} role={msg.ok ? 'status' : 'alert'} title={msg.detail}>{msg.text}</p> : null);
-  return [run, <View />, fieldError];
-}
-
-const val = (e: Event) => (e.target as HTMLInputElement).value;
 
 export function Settings(props: { section: string }) {
   const sections: readonly Section[] = isManager.value ? MANAGER_SECTIONS : AGENT_SECTIONS;
@@ -78,6 +32,7 @@ export function Settings(props: { section: string }) {
         <h1>{t(`sec_${section}`)}</h1>
         {section === 'bot' && <BotEditor />}
         {section === 'faq' && <FaqEditor />}
+        {section === 'unanswered' && <UnansweredQuestions />}
         {section === 'hours' && <HoursEditor />}
         {section === 'appearance' && <Appearance />}
         {section === 'keys' && <Keys />}
@@ -99,7 +54,7 @@ function slug(base: string, taken: string[]): string {
   return `${base}${i}`;
 }
 
-function Preview(props: { flow: BotFlow; locale: Locale }) {
+function Preview(props: { flow: BotFlow; locale: Locale; faqs: FaqEntry[] }) {
   const { flow, locale } = props;
   const [path, setPath] = useState<string[]>([flow.root]);
   const [end, setEnd] = useState('');
@@ -110,6 +65,7 @@ function Preview(props: { flow: BotFlow; locale: Locale }) {
     if (a.type === 'node') { setPath([...path, a.node]); setEnd(''); }
     else if (a.type === 'handoff') setEnd(`${label} → ${t('previewHandoff')}${a.department_id ? ` (${departments.value.find((d) => d.id === a.department_id)?.name ?? ''})` : ''}`);
     else if (a.type === 'url') setEnd(`${label} → ${a.url}`);
+    else if (a.type === 'faq') setEnd(`${label} → ${props.faqs.find((f) => f.id === a.faq_id)?.answer ?? t('missingEntry')}`);
     else setEnd(`${label} → ${t('previewAsk')}`);
   };
   return (
@@ -122,6 +78,11 @@ function Preview(props: { flow: BotFlow; locale: Locale }) {
           {node?.choices.map((c) => <button type="button" onClick={() => choose(c.action, text(c.label))}>{text(c.label) || c.id}</button>)}
         </div>
         {end && <p class="wp-end">{end}</p>}
+        {path.length === 1 && !end && (flow.suggestions ?? []).length > 0 && (
+          <div class="wp-choices wp-suggestions">
+            {(flow.suggestions ?? []).map((id) => props.faqs.find((f) => f.id === id)).filter((f): f is FaqEntry => !!f).map((f) => <button type="button" onClick={() => setEnd(`${f.question} → ${f.answer}`)}>{f.question}</button>)}
+          </div>
+        )}
         {(path.length > 1 || end) && <button type="button" class="linkish" onClick={() => { setPath([flow.root]); setEnd(''); }}>{t('restart')}</button>}
       </div>
     </div>
@@ -130,6 +91,8 @@ function Preview(props: { flow: BotFlow; locale: Locale }) {
 
 function BotEditor() {
   const [flow, setFlow, loadError] = useAsync(() => call('get', '/api/admin/bot'));
+  const [faqList] = useAsync(() => call('get', '/api/admin/faq'));
+  const faqs = faqList?.results ?? [];
   const [locale, setLocale] = useState<Locale>('en');
   const [run, msg] = useAction();
   useEffect(() => { if (flow) setLocale(flow.default_locale); }, [!!flow]);
@@ -142,7 +105,12 @@ function BotEditor() {
   };
   const nodeIds = flow.nodes.map((n) => n.id);
   const setAction = (ni: number, ci: number, type: BotAction['type']) => update((d) => {
-    const a: BotAction = type === 'node' ? { type, node: nodeIds.find((id) => id !== d.nodes[ni].id) ?? d.root } : type === 'url' ? { type, url: 'https://' } : type === 'handoff' ? { type } : { type: 'ask' };
+    const a: BotAction =
+      type === 'node' ? { type, node: nodeIds.find((id) => id !== d.nodes[ni].id) ?? d.root }
+      : type === 'url' ? { type, url: 'https://' }
+      : type === 'handoff' ? { type }
+      : type === 'faq' && faqs[0] ? { type, faq_id: faqs[0].id }
+      : { type: 'ask' };
     d.nodes[ni].choices[ci].action = a;
   });
   return (
@@ -155,6 +123,27 @@ function BotEditor() {
             <select value={flow.default_locale} onChange={(e) => update((d) => { d.default_locale = val(e) as Locale; })}>{LOCALES.map((l) => <option value={l}>{l}</option>)}</select></label>
           <label class="toggle"><input type="checkbox" checked={flow.auto_reply !== false} onChange={(e) => update((d) => { d.auto_reply = (e.target as HTMLInputElement).checked; })} /> {t('autoReply')}</label>
         </div>
+        <div class="row">
+          <label class="toggle"><input type="checkbox" name="free-text" checked={flow.free_text !== false} onChange={(e) => update((d) => { d.free_text = (e.target as HTMLInputElement).checked; })} /> {t('freeText')}</label>
+          <label class="field inline"><span>{t('typingPause')}</span>
+            <input type="number" name="typing-ms" min={0} max={3000} step={100} value={flow.typing_ms ?? 600} onInput={(e) => update((d) => { d.typing_ms = Math.max(0, Math.min(3000, Number(val(e)) || 0)); })} /></label>
+        </div>
+        {flow.free_text === false && <p class="muted small">{t('freeTextOffHelp')}</p>}
+        <fieldset class="flow-suggestions">
+          <legend>{t('suggestedQuestions')}</legend>
+          <p class="muted small">{t('suggestionsHelp')}</p>
+          {faqs.length === 0 && <p class="muted small">{t('noEntriesYet')}</p>}
+          {faqs.map((f) => {
+            const chosen = (flow.suggestions ?? []).includes(f.id);
+            return (
+              <label class="toggle suggestion">
+                <input type="checkbox" name={`suggest-${f.id}`} checked={chosen} disabled={!chosen && (flow.suggestions ?? []).length >= 6}
+                  onChange={(e) => update((d) => { const on = (e.target as HTMLInputElement).checked; d.suggestions = on ? [...(d.suggestions ?? []), f.id] : (d.suggestions ?? []).filter((x) => x !== f.id); })} />
+                {' '}{f.question} <span class="badge">{f.locale}</span>
+              </label>
+            );
+          })}
+        </fieldset>
         <label class="field"><span>{t('welcome')}</span>
           <textarea name="welcome" rows={2} value={flow.welcome[locale] ?? ''} onInput={(e) => update((d) => { d.welcome[locale] = val(e); })} /></label>
         <label class="field inline"><span>{t('firstNode')}</span>
@@ -172,12 +161,14 @@ function BotEditor() {
                     <td><input name={`choice-${n.id}-${c.id}`} value={c.label[locale] ?? ''} placeholder={c.label[flow.default_locale] ?? c.id} onInput={(e) => update((d) => { d.nodes[ni].choices[ci].label[locale] = val(e); })} /></td>
                     <td><select value={c.action.type} onChange={(e) => setAction(ni, ci, val(e) as BotAction['type'])}>
                       <option value="node">{t('act_node')}</option><option value="handoff">{t('act_handoff')}</option><option value="url">{t('act_url')}</option><option value="ask">{t('act_ask')}</option>
+                      {(faqs.length > 0 || c.action.type === 'faq') && <option value="faq">{t('act_faq')}</option>}
                     </select></td>
                     <td>
                       {c.action.type === 'node' && <select value={c.action.node} onChange={(e) => update((d) => { d.nodes[ni].choices[ci].action = { type: 'node', node: val(e) }; })}>{nodeIds.map((id) => <option value={id}>{id}</option>)}</select>}
                       {c.action.type === 'handoff' && <select value={c.action.department_id ?? ''} onChange={(e) => update((d) => { d.nodes[ni].choices[ci].action = val(e) ? { type: 'handoff', department_id: val(e) } : { type: 'handoff' }; })}>
                         <option value="">{t('defaultDepartment')}</option>{departments.value.map((dep) => <option value={dep.id}>{dep.name}</option>)}</select>}
                       {c.action.type === 'url' && <input type="url" value={c.action.url} onInput={(e) => update((d) => { d.nodes[ni].choices[ci].action = { type: 'url', url: val(e) }; })} />}
+                      {c.action.type === 'faq' && <select aria-label={t('act_faq')} value={c.action.faq_id} onChange={(e) => update((d) => { d.nodes[ni].choices[ci].action = { type: 'faq', faq_id: val(e) }; })}>{faqs.map((f) => <option value={f.id}>{f.question}</option>)}</select>}
                     </td>
                     <td><button type="button" class="linkish" onClick={() => update((d) => { d.nodes[ni].choices.splice(ci, 1); })}>{t('remove')}</button></td>
                   </tr>
@@ -196,69 +187,11 @@ function BotEditor() {
         </div>
         {msg}
       </div>
-      <Preview flow={flow} locale={locale} />
+      <Preview flow={flow} locale={locale} faqs={faqs} />
     </div>
   );
 }
 
-// ---------------------------------------------------------------- FAQ
-
-function FaqEditor() {
-  const [list, setList, error, reload] = useAsync(() => call('get', '/api/admin/faq'));
-  const [draft, setDraft] = useState({ question: '', answer: '', keywords: '' });
-  const [editing, setEditing] = useState<FaqEntry | null>(null);
-  const [question, setQuestion] = useState('');
-  const [tried, setTried] = useState<FaqTry | null>(null);
-  const [run, msg] = useAction();
-  const words = (s: string) => s.split(',').map((w) => w.trim()).filter(Boolean);
-  if (error) return <p class="error">{error}</p>;
-  return (
-    <div class="faq">
-      <form class="card try" onSubmit={(e) => { e.preventDefault(); void run(async () => setTried(await call('post', '/api/admin/faq/try', { body: { text: question } })), t('done')); }}>
-        <label class="field"><span>{t('tryQuestion')}</span><input name="try" value={question} onInput={(e) => setQuestion(val(e))} required /></label>
-        <button type="submit" class="secondary">{t('ask')}</button>
-        {tried && (
-          <div class="try-result" role="status">
-            <p><b>{tried.answered ? t('botWouldAnswer') : t('botWouldNotAnswer')}</b></p>
-            <ol>{tried.results.map((r) => <li><b>{r.question}</b> <span class="muted">({t('confidence')} {Math.round(r.confidence * 100)}%)</span><br />{r.answer}</li>)}</ol>
-          </div>
-        )}
-      </form>
-      <form class="card" onSubmit={(e) => {
-        e.preventDefault();
-        void run(async () => {
-          const body = { question: draft.question, answer: draft.answer, keywords: words(draft.keywords) };
-          if (editing) await call('patch', '/api/admin/faq/{id}', { params: { id: editing.id }, body });
-          else await call('post', '/api/admin/faq', { body });
-          setDraft({ question: '', answer: '', keywords: '' });
-          setEditing(null);
-          reload();
-        });
-      }}>
-        <h2>{editing ? t('editEntry') : t('newEntry')}</h2>
-        <label class="field"><span>{t('question')}</span><input name="question" value={draft.question} onInput={(e) => setDraft({ ...draft, question: val(e) })} required /></label>
-        <label class="field"><span>{t('answer')}</span><textarea name="answer" rows={3} value={draft.answer} onInput={(e) => setDraft({ ...draft, answer: val(e) })} required /></label>
-        <label class="field"><span>{t('keywords')}</span><input name="keywords" value={draft.keywords} onInput={(e) => setDraft({ ...draft, keywords: val(e) })} /></label>
-        <div class="row"><button type="submit">{editing ? t('save') : t('add')}</button>{editing && <button type="button" class="secondary" onClick={() => { setEditing(null); setDraft({ question: '', answer: '', keywords: '' }); }}>{t('cancel')}</button>}</div>
-        {msg}
-      </form>
-      <table class="grid">
-        <thead><tr><th>{t('question')}</th><th>{t('answer')}</th><th>{t('keywords')}</th><th /></tr></thead>
-        <tbody>
-          {list?.results.map((f) => (
-            <tr>
-              <td>{f.question}</td><td>{f.answer}</td><td>{f.keywords.join(', ')}</td>
-              <td class="nowrap">
-                <button class="linkish" onClick={() => { setEditing(f); setDraft({ question: f.question, answer: f.answer, keywords: f.keywords.join(', ') }); }}>{t('edit')}</button>{' '}
-                <button class="linkish danger" onClick={() => run(async () => { await call('delete', '/api/admin/faq/{id}', { params: { id: f.id } }); setList((l) => ({ ...l, results: l.results.filter((x) => x.id !== f.id) })); }, t('deleted'))}>{t('delete')}</button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
 
 // ---------------------------------------------------------------- business hours
 

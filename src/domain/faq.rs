@@ -496,18 +496,24 @@ impl FaqIndex {
             let e = &self.entries[i];
             let (mut covered, mut total) = (0.0, 0.0);
             let mut matched = Vec::new();
-            let mut by_view: Vec<(Via, f64)> = Vec::new();
+            // What each view (question, each variant) holds of the question's words, for "via".
+            let mut by_view = vec![0.0; e.views.len()];
+            let (mut in_keywords, mut in_answer) = (0.0, 0.0);
             for (t, w) in terms.iter().zip(&weight) {
                 let (cover, via) = e.cover(t);
                 if cover > 0.0 {
                     covered += w * cover;
                     total += w;
                     matched.push(t.to_string());
-                    if let Some(via) = via {
-                        match by_view.iter_mut().find(|(v, _)| *v == via) {
-                            Some((_, sum)) => *sum += w,
-                            None => by_view.push((via, *w)),
+                    for (v, view) in e.views.iter().enumerate() {
+                        if view.binary_search_by(|x| x.as_str().cmp(t)).is_ok() {
+                            by_view[v] += w;
                         }
+                    }
+                    match via {
+                        Some(Via::Keywords) => in_keywords += w,
+                        Some(Via::Answer) => in_answer += w,
+                        _ => {}
                     }
                     continue;
                 }
@@ -541,7 +547,20 @@ impl FaqIndex {
             if coverage <= 0.0 && similarity.is_none() {
                 continue;
             }
-            let via = by_view.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map(|v| v.0.clone()).unwrap_or(Via::Meaning);
+            // The view holding most of the question's words (the question itself on a tie), else the
+            // keywords, else the answer, else meaning alone.
+            let best_view = by_view.iter().enumerate().fold(None, |best: Option<(usize, f64)>, (v, sum)| match best {
+                Some((_, top)) if top >= *sum => best,
+                _ if *sum > 0.0 => Some((v, *sum)),
+                _ => best,
+            });
+            let via = match best_view {
+                Some((0, _)) => Via::Question,
+                Some((v, _)) => Via::Variant(v - 1),
+                None if in_keywords > 0.0 => Via::Keywords,
+                None if in_answer > 0.0 => Via::Answer,
+                None => Via::Meaning,
+            };
             let semantic = similarity.map(|s| ((s - SIM_FLOOR) / (SIM_SURE - SIM_FLOOR)).clamp(0.0, 1.0)).unwrap_or(0.0);
             let confidence = coverage.max(semantic);
             hits.push(Hit { index: i, score: coverage + covered * 1e-3, confidence, coverage, similarity, matched, via });

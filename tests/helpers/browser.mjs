@@ -47,6 +47,24 @@ export async function visitHost(browser, html, { viewport = { width: 1280, heigh
 }
 
 /**
+ * A console signed in as `email` in a new browser context: `{context, page, problems}` (uncaught
+ * errors and browser dialogs, which the console never uses, are collected as problems).
+ */
+export async function consoleSession(browser, baseUrl, email, password, { viewport = { width: 1440, height: 900 }, locale = 'en-US' } = {}) {
+  const context = await browser.newContext({ viewport, locale });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('dialog', (d) => (problems.push(`dialog: ${d.message()}`), d.dismiss()));
+  await page.goto(`${baseUrl}/admin/`);
+  await page.getByLabel(/Email|メール/).fill(email);
+  await page.getByLabel(/Password|パスワード/).fill(password);
+  await page.locator('form button[type=submit]').click();
+  await page.locator('.top .who').waitFor();
+  return { context, page, problems };
+}
+
+/**
  * A TCP proxy in front of the Worker, so a test can cut the browser's network for real: `cut()` resets
  * every open connection (WebSockets included) and refuses new ones until `restore()`.
  */

@@ -255,6 +255,12 @@ fn a_variant_explains_the_match_and_vectors_fuse_with_words() {
     let idx = FaqIndex::build(&docs);
     let hit = &idx.search("money back", 1)[0];
     assert_eq!((hit.index, hit.via.clone()), (0, Via::Question), "both the question and the variant read as ~refund; the question comes first");
+    // Regression: "via" named the view where each word was found first (the question, for ~refund),
+    // not the one holding most of the visitor's words.
+    let variants = vec!["Can I send a product back?".to_string(), "How do returns work?".to_string()];
+    let returns = [FaqDoc { locale: Some("en"), question: "How do I return an item?", variants: &variants, keywords: &kw, answer: "Print the label.", vectors: &[] }];
+    let hit = &FaqIndex::build(&returns).search("how do returns work for shoes", 1)[0];
+    assert_eq!(hit.via, Via::Variant(1), "the second variant holds ~return and work");
     let hit = &idx.search("I want it back", 1);
     assert!(hit.is_empty() || hit[0].confidence < CONFIDENCE_THRESHOLD);
     // A question with no shared words, close in meaning to entry 1: the vectors carry it.
