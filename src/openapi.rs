@@ -231,6 +231,11 @@ fn operations() -> Vec<Op> {
         ("question", string()), ("answer", string()), ("keywords?", array(string())), ("variants?", array(string())), ("locale?", one_of(&LOCALES)),
         ("department_id?", nullable(string())),
     ]);
+    // A change names only what changes; the rest stays as it is.
+    let faq_change = body(&[
+        ("question?", string()), ("answer?", string()), ("keywords?", array(string())), ("variants?", array(string())), ("locale?", one_of(&LOCALES)),
+        ("department_id?", nullable(string())),
+    ]);
     let mut ops = vec![
         op("get", "/api/health", "meta", "Liveness", None, 200, Some(obj(&[("ok", boolean())]))),
         op("post", "/api/auth/signup", "auth", "Create a tenant and its owner", Some(body(&[("company", string()), ("name", string()), ("email", string()), ("password", string())])), 201, Some(r("Session"))),
@@ -286,7 +291,7 @@ fn operations() -> Vec<Op> {
         op("put", "/api/admin/bot", "bot", "Replace the flow (validated with exact paths)", Some(r("BotFlow")), 200, Some(r("BotFlow"))),
         op("get", "/api/admin/faq", "bot", "List FAQ entries", None, 200, Some(list_of(r("FaqEntry")))),
         op("post", "/api/admin/faq", "bot", "Create an FAQ entry", Some(faq.clone()), 201, Some(r("FaqEntry"))),
-        op("patch", "/api/admin/faq/{id}", "bot", "Change an FAQ entry", Some(faq), 200, Some(r("FaqEntry"))),
+        op("patch", "/api/admin/faq/{id}", "bot", "Change an FAQ entry", Some(faq_change), 200, Some(r("FaqEntry"))),
         op("delete", "/api/admin/faq/{id}", "bot", "Delete an FAQ entry", None, 204, None),
         op("post", "/api/admin/faq/try", "bot", "What the bot would answer, and why", Some(body(&[("text", string()), ("locale?", string())])), 200, Some(r("FaqTry"))),
         op("get", "/api/admin/faq/unanswered", "bot", "Questions the bot could not answer, grouped, with weekly counts", None, 200, Some(r("Unanswered"))),

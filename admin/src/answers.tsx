@@ -251,7 +251,7 @@ function GroupCard(props: { group: Group; entries: FaqEntry[]; done: () => void 
             const entry = props.entries.find((x) => x.id === target);
             if (!entry) return;
             const variants = [...new Set([...entry.variants, ...g.items.map((i) => i.question)])].filter((q) => q !== entry.question).slice(0, MAX_VARIANTS);
-            await call('patch', '/api/admin/faq/{id}', { params: { id: entry.id }, body: { question: entry.question, answer: entry.answer, keywords: entry.keywords, locale: entry.locale, variants } });
+            await call('patch', '/api/admin/faq/{id}', { params: { id: entry.id }, body: { variants } });
             await resolve(entry.id);
             props.done();
           }, t('variantAdded'));
