@@ -25,6 +25,8 @@ const SIM_FLOOR: f64 = 0.55;
 const SIM_SURE: f64 = 0.85;
 /// Weight of a word no entry knows, relative to a known word as rare.
 const UNKNOWN: f64 = 0.5;
+/// Share of that weight for an unknown CJK bigram: overlapping bigrams stand for about half a word each.
+const UNKNOWN_BIGRAM: f64 = 0.5;
 /// Weight of a thesaurus concept relative to a plain word: it is what support questions are about.
 const CONCEPT: f64 = 3.0;
 /// How much the entry side counts: coverage = query share × (FLOOR + (1 − FLOOR) × entry share).
@@ -477,7 +479,9 @@ impl FaqIndex {
                 // says the question may be about something else, but chatty questions carry many.
                 let idf = (1.0 + (n - df.max(1.0) + 0.5) / (df.max(1.0) + 0.5)).ln();
                 let kind = if t.starts_with('~') { CONCEPT } else { 1.0 };
-                idf * kind * if df == 0.0 { UNKNOWN } else { 1.0 }
+                // Unknown CJK bigrams overlap (a four-character word makes three): each counts half.
+                let unknown = if t.chars().any(is_cjk) { UNKNOWN * UNKNOWN_BIGRAM } else { UNKNOWN };
+                idf * kind * if df == 0.0 { unknown } else { 1.0 }
             })
             .collect();
         // Weights of the entries' own terms, for the entry side of the coverage.
