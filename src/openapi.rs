@@ -44,9 +44,6 @@ fn r(name: &str) -> Value {
 fn any_object() -> Value {
     json!({ "type": "object" })
 }
-fn map_of(values: Value) -> Value {
-    json!({ "type": "object", "additionalProperties": values })
-}
 
 /// An object: `name` is required, `name?` optional.
 fn obj(fields: &[(&str, Value)]) -> Value {
@@ -115,7 +112,7 @@ fn schemas() -> Map<String, Value> {
         ("id", int()), ("actor_operator_id", nullable(string())), ("action", string()), ("target_type", string()),
         ("target_id", string()), ("detail", any_object()), ("created_at", int()),
     ]));
-    add("WidgetAppearance", obj(&[("color", string()), ("position", one_of(&["right", "left"])), ("greeting", string()), ("after_close", one_of(&["reopen", "new"]))]));
+    add("WidgetAppearance", obj(&[("color", string()), ("position", one_of(&["right", "left"])), ("greeting", string()), ("after_close", one_of(&["reopen", "new"])), ("csat", boolean())]));
     add("BusinessHours", obj(&[
         ("timezone", string()),
         ("weekly", json!({ "type": "object", "propertyNames": { "enum": crate::domain::hours::DAYS },
@@ -129,9 +126,19 @@ fn schemas() -> Map<String, Value> {
     add("Author", obj(&[("type", one_of(&["visitor", "operator", "bot", "system"])), ("id", nullable(string())), ("name", nullable(string()))]));
     add("Event", obj(&[
         ("seq", int()),
-        ("type", json!({ "type": "string", "description": "message, attachment, note, read, menu, contact, handoff, assigned, transferred, closed, reopened, released, queue" })),
+        ("type", json!({ "type": "string", "description": "message, attachment, note, read, menu, contact, handoff, assigned, transferred, closed, reopened, released, queue, rating" })),
         ("author", r("Author")), ("client_msg_id", nullable(string())), ("created_at", int()), ("text?", string()),
         ("data?", any_object()), ("private?", boolean()),
+    ]));
+    let rating_totals = |extra: &[(&'static str, Value)]| {
+        let mut fields = vec![("count", int()), ("average", nullable(json!({ "type": "number" }))), ("scores", array(int()))];
+        fields.extend(extra.iter().cloned());
+        obj(&fields)
+    };
+    let rating_group = rating_totals(&[("id", nullable(string())), ("name", nullable(string()))]);
+    add("RatingsReport", obj(&[
+        ("from", int()), ("to", int()), ("total", rating_totals(&[])),
+        ("by_operator", array(rating_group.clone())), ("by_department", array(rating_group)),
     ]));
     add("VisitorSummary", obj(&[("id", string()), ("name", nullable(string())), ("email", nullable(string())), ("verified", boolean())]));
     // The inbox summary (`store::inbox` `to_json`); the detail is the same with a fuller visitor and more.
@@ -152,6 +159,8 @@ fn schemas() -> Map<String, Value> {
         ("other_conversations", array(obj(&[("id", string()), ("status", conversation_status()), ("created_at", int()), ("last_message_preview", nullable(string()))]))),
         ("menu_path", nullable(array(obj(&[("node", string()), ("choice", string()), ("label", string())])))),
         ("locale", nullable(string())),
+        ("closed_at", nullable(int())),
+        ("rating", nullable(obj(&[("score", int()), ("comment", nullable(string())), ("rated_at", nullable(int()))]))),
     ]);
     let mut detail = obj(&detail_fields);
     detail["description"] = json!("A conversation with its visitor's details, their other conversations and the bot menu path they took.");
@@ -300,9 +309,10 @@ fn operations() -> Vec<Op> {
         op("get", "/api/admin/settings", "settings", "Tenant settings", None, 200, Some(r("Settings"))),
         op("patch", "/api/admin/settings", "settings", "Change settings",
             Some(body(&[("name?", string()), ("require_verified_visitors?", boolean()),
-                ("widget?", obj(&[("color?", string()), ("position?", one_of(&["right", "left"])), ("greeting?", string()), ("after_close?", one_of(&["reopen", "new"]))])),
+                ("widget?", obj(&[("color?", string()), ("position?", one_of(&["right", "left"])), ("greeting?", string()), ("after_close?", one_of(&["reopen", "new"])), ("csat?", boolean())])),
                 ("business_hours?", nullable(r("BusinessHours"))), ("uploads?", any_object())])), 200, Some(r("Settings"))),
         Op { query: &["cursor"], ..op("get", "/api/admin/audit-log", "settings", "Audit log, newest first", None, 200, Some(list_of(r("AuditEntry")))) },
+        Op { query: &["from", "to"], ..op("get", "/api/admin/reports/ratings", "reports", "Visitors' ratings (CSAT) in a period: overall, per operator, per department", None, 200, Some(r("RatingsReport"))) },
     ];
     ops.sort_by(|a, b| (a.path, a.method).cmp(&(b.path, b.method)));
     ops

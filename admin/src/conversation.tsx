@@ -118,6 +118,12 @@ function size(n: number): string {
   return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(0)} KB` : `${(n / 1048576).toFixed(1)} MB`;
 }
 
+/** A 1–5 rating as stars and a number ("★★★★☆ 4/5"). */
+export function stars(score: number): string {
+  const n = Math.max(0, Math.min(5, Math.round(score) || 0));
+  return `${'★'.repeat(n)}${'☆'.repeat(5 - n)} ${n}/5`;
+}
+
 /** A system event in the console's language, from its type and data (the stored text is English). */
 function systemText(type: string, d: Record<string, any>, stored?: string | null): string {
   const name = String(d.assignee_name ?? d.department_name ?? t('sys_someone'));
@@ -126,7 +132,9 @@ function systemText(type: string, d: Record<string, any>, stored?: string | null
     case 'assigned': return t('sys_assigned').replace('{name}', name);
     case 'transferred': return t('sys_transferred').replace('{name}', name);
     case 'reopened': return t(d.by?.type === 'visitor' ? 'sys_reopened_by_visitor' : 'sys_reopened');
-    case 'closed': case 'released': case 'continued': return tOr(`sys_${type}`, type);
+    case 'closed': return t(d.by?.type === 'visitor' ? 'sys_closed_by_visitor' : 'sys_closed');
+    case 'released': case 'continued': return tOr(`sys_${type}`, type);
+    case 'rating': return `${t('sys_rating')}: ${stars(Number(d.score))}${d.comment ? ` — “${d.comment}”` : ''}`;
     case 'queue': return t('sys_queue').replace('{n}', String(d.position ?? ''));
   }
   return stored || tOr(`ev_${type}`, type);
@@ -217,6 +225,7 @@ function VisitorPanel(props: { d: ConversationDetail | null; online: boolean; on
         <dt>{t('firstSeen')}</dt><dd>{new Date(v.created_at).toLocaleString()}</dd>
         {d.locale && <><dt>{t('language')}</dt><dd>{d.locale}</dd></>}
         {d.department_id && <><dt>{t('department')}</dt><dd>{departmentName(d.department_id)}</dd></>}
+        {d.rating && <><dt>{t('rating')}</dt><dd class="visitor-rating">{stars(d.rating.score)}{d.rating.comment && <><br /><q>{d.rating.comment}</q></>}</dd></>}
       </dl>
       <h4>{t('menuPath')}</h4>
       {d.menu_path?.length ? <ol class="menu-path">{d.menu_path.map((s) => <li>{s.label}</li>)}</ol> : <p class="muted">{t('noMenuPath')}</p>}
@@ -349,6 +358,11 @@ export function ConversationView(props: { id: string }) {
 
   const events = stream.events.value;
   const lastSeq = events.length ? events[events.length - 1].seq : 0;
+  // A rating arriving live shows in the visitor's details too.
+  const rated = events.some((e) => e.type === 'rating');
+  useEffect(() => {
+    if (rated && detail && !detail.rating) call('get', '/api/admin/conversations/{id}', { params: { id: props.id } }).then(setDetail, () => undefined);
+  }, [rated, !!detail]);
 
   // Keep the newest event in view, and mark what is on screen as read (receipt + unread count).
   useEffect(() => {

@@ -153,6 +153,8 @@ pub fn authorize(actor: Actor<'_>, state: &ConversationState, command: &Command)
         (Actor::Visitor, Command::Handoff { .. }) => Ok(()),
         // Writing into a closed conversation reopens it (when the tenant keeps conversations going).
         (Actor::Visitor, Command::Reopen) => Ok(()),
+        // The visitor ends the chat ("End conversation" in the widget).
+        (Actor::Visitor, Command::Close) => Ok(()),
         (Actor::Visitor | Actor::Monitor | Actor::Router, _) => Err(forbidden("only operators do this")),
         (Actor::Manager(_), _) => Ok(()),
         (Actor::Agent(_), Command::Handoff { .. }) => Err(forbidden("only visitors ask for a person")),
@@ -267,7 +269,9 @@ mod tests {
         assert!(!ok(Actor::Agent("a"), &queued, &Command::Assign { operator: "a".into() }));
         assert!(ok(Actor::Manager("m"), &queued, &Command::Assign { operator: "a".into() }));
         assert!(ok(Actor::Visitor, &st(Bot, None), &Command::Handoff { department: "d".into() }));
-        assert!(!ok(Actor::Visitor, &mine, &Command::Close));
+        assert!(ok(Actor::Visitor, &mine, &Command::Close), "the visitor ends the chat");
+        assert!(!ok(Actor::Visitor, &mine, &Command::Transfer { to: Target::Department("d".into()) }));
+        assert!(!ok(Actor::Visitor, &queued, &Command::Assign { operator: "a".into() }));
         assert!(ok(Actor::Visitor, &closed_by_b, &Command::Reopen), "a visitor writing again reopens");
         assert!(!ok(Actor::Monitor, &mine, &Command::Close));
         assert!(ok(Actor::Router, &queued, &Command::AutoAssign { operator: "a".into() }));

@@ -16,6 +16,7 @@ pub mod origin;
 pub mod pace;
 pub mod password;
 pub mod rate;
+pub mod rating;
 pub mod role;
 pub mod routing;
 pub mod target;

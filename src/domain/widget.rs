@@ -16,11 +16,13 @@ pub struct WidgetSettings {
     /// `reopen` (default): a visitor message reopens a closed conversation; `new`: the visitor starts a
     /// new conversation linked to the closed one.
     pub after_close: String,
+    /// After a close the widget asks the visitor for a 1–5 rating (CSAT).
+    pub csat: bool,
 }
 
 impl Default for WidgetSettings {
     fn default() -> Self {
-        WidgetSettings { color: "#2563eb".into(), position: "right".into(), greeting: "Hi! How can we help?".into(), after_close: AFTER_CLOSE_REOPEN.into() }
+        WidgetSettings { color: "#2563eb".into(), position: "right".into(), greeting: "Hi! How can we help?".into(), after_close: AFTER_CLOSE_REOPEN.into(), csat: true }
     }
 }
 
@@ -34,6 +36,7 @@ pub struct WidgetSettingsPatch {
     pub position: Option<String>,
     pub greeting: Option<String>,
     pub after_close: Option<String>,
+    pub csat: Option<bool>,
 }
 
 impl WidgetSettings {
@@ -61,7 +64,8 @@ impl WidgetSettings {
         if after_close != AFTER_CLOSE_REOPEN && after_close != AFTER_CLOSE_NEW {
             return Err(DomainError::invalid("widget.after_close", "must be reopen or new"));
         }
-        Ok(WidgetSettings { color: color.to_ascii_lowercase(), position, greeting: greeting.trim().to_string(), after_close })
+        let csat = patch.csat.unwrap_or(self.csat);
+        Ok(WidgetSettings { color: color.to_ascii_lowercase(), position, greeting: greeting.trim().to_string(), after_close, csat })
     }
 }
 
@@ -70,7 +74,7 @@ mod tests {
     use super::*;
 
     fn patch(color: Option<&str>, position: Option<&str>, greeting: Option<&str>) -> WidgetSettingsPatch {
-        WidgetSettingsPatch { color: color.map(Into::into), position: position.map(Into::into), greeting: greeting.map(Into::into), after_close: None }
+        WidgetSettingsPatch { color: color.map(Into::into), position: position.map(Into::into), greeting: greeting.map(Into::into), after_close: None, csat: None }
     }
 
     #[test]

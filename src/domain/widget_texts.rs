@@ -39,6 +39,15 @@ const EN: Table = &[
     ("retry", "Try again"),
     ("error", "Something went wrong: {n}"),
     ("colleague", "a colleague"),
+    ("end", "End conversation"),
+    ("endAsk", "End this conversation?"),
+    ("cancel", "Cancel"),
+    ("rateAsk", "How did we do?"),
+    ("star", "{n} of 5"),
+    ("comment", "Anything to add? (optional)"),
+    ("rated", "Thanks for your rating!"),
+    ("transcript", "Download transcript"),
+    ("you", "You"),
 ];
 
 const JA: Table = &[
@@ -74,6 +83,15 @@ const JA: Table = &[
     ("retry", "再試行"),
     ("error", "エラーが発生しました：{n}"),
     ("colleague", "別の担当者"),
+    ("end", "会話を終了"),
+    ("endAsk", "この会話を終了しますか？"),
+    ("cancel", "キャンセル"),
+    ("rateAsk", "今回の対応はいかがでしたか？"),
+    ("star", "5段階中 {n}"),
+    ("comment", "ご意見・ご感想（任意）"),
+    ("rated", "評価ありがとうございました！"),
+    ("transcript", "会話履歴をダウンロード"),
+    ("you", "あなた"),
 ];
 
 const KO: Table = &[
@@ -109,6 +127,15 @@ const KO: Table = &[
     ("retry", "다시 시도"),
     ("error", "문제가 발생했습니다: {n}"),
     ("colleague", "다른 상담원"),
+    ("end", "대화 종료"),
+    ("endAsk", "이 대화를 종료할까요?"),
+    ("cancel", "취소"),
+    ("rateAsk", "상담은 어떠셨나요?"),
+    ("star", "5점 만점에 {n}점"),
+    ("comment", "남기실 의견 (선택)"),
+    ("rated", "평가해 주셔서 감사합니다!"),
+    ("transcript", "대화 내용 다운로드"),
+    ("you", "나"),
 ];
 
 const ZH: Table = &[
@@ -144,6 +171,15 @@ const ZH: Table = &[
     ("retry", "重试"),
     ("error", "出错了：{n}"),
     ("colleague", "其他客服"),
+    ("end", "结束对话"),
+    ("endAsk", "要结束本次对话吗？"),
+    ("cancel", "取消"),
+    ("rateAsk", "您对本次服务满意吗？"),
+    ("star", "{n} 分（满分 5 分）"),
+    ("comment", "补充意见（可选）"),
+    ("rated", "感谢您的评价！"),
+    ("transcript", "下载聊天记录"),
+    ("you", "您"),
 ];
 
 /// The widget's texts for a locale (English for any other).

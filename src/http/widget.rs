@@ -51,6 +51,8 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
             ["conversations", id, "attachments"] => methods!(method, "POST"; Post => attach(req, ctx, &site, id)),
             ["conversations", id, "contact"] => methods!(method, "POST"; Post => contact(req, ctx, &site, id)),
             ["conversations", id, "quick-reply"] => methods!(method, "POST"; Post => quick_reply(req, ctx, &site, id)),
+            ["conversations", id, "close"] => methods!(method, "POST"; Post => close(req, ctx, &site, id)),
+            ["conversations", id, "rating"] => methods!(method, "POST"; Post => rate(req, ctx, &site, id)),
             ["conversations", id, "messages"] => {
                 methods!(method, "GET, POST"; Get => messages(req, ctx, &site, id), Post => send_message(req, ctx, &site, id))
             }
@@ -522,6 +524,30 @@ async fn quick_reply(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> 
     let label = if flow.suggestions.iter().any(|id| id == faq_id) { None } else { choice_label() }.unwrap_or_else(|| entry.question.clone());
     let outcome = room.run(RoomCommand::QuickReply { client_msg_id, faq_id: entry.id.clone(), question: label, answer: entry.answer }).await?;
     json(200, &json!({ "event": outcome.event, "duplicate": outcome.duplicate }))
+}
+
+/// `POST /api/widget/conversations/{id}/close`: the visitor ends the chat ("End conversation"). The
+/// operator's console sees the `closed` event live; the seat it held is free again.
+async fn close(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
+    let v = visitor(&req, ctx, site).await?;
+    let outcome = room(ctx, site, &v, raw_id)?.run(RoomCommand::Close).await?;
+    json(200, &json!({ "conversation": outcome.conversation.map(|c| c.to_json()), "event": outcome.event }))
+}
+
+/// `POST /api/widget/conversations/{id}/rating {score, comment?}`: the visitor's rating of a closed
+/// conversation, once (409 `already_rated` after), unless the tenant switched ratings off.
+async fn rate(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
+    let v = visitor(&req, ctx, site).await?;
+    let room = room(ctx, site, &v, raw_id)?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["score", "comment"])?;
+    let rating = crate::domain::rating::Rating::parse(body.i64("score")?, body.opt_str("comment")?)?;
+    let settings = ctx.store.tenant(&v.tenant_id).bot_settings().await?.ok_or_else(|| ApiError::not_found("tenant"))?;
+    if !WidgetSettings::from_stored(settings.widget_settings.as_deref().unwrap_or("")).csat {
+        return Err(ApiError::new(409, "ratings_off", "this site does not ask for ratings"));
+    }
+    let outcome = room.run(RoomCommand::Rate { score: rating.score, comment: rating.comment }).await?;
+    json(200, &json!({ "conversation": outcome.conversation.map(|c| c.to_json()), "event": outcome.event }))
 }
 
 /// `POST /api/widget/faq/ask {text}`: best answers with scores; creates nothing.

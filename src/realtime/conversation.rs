@@ -26,6 +26,7 @@ use crate::domain::bot::bot_texts;
 use crate::domain::conversation::{authorize, transition, Command, ConversationState, Status};
 use crate::domain::message::{content_hash, ClientMsgId, MessageText, SendOutcome};
 use crate::domain::pace::Pacer;
+use crate::domain::rating::Rating;
 use crate::store::events::EventRow;
 use crate::store::Store;
 
@@ -427,6 +428,36 @@ impl Room {
                 let seq = outcome.event.as_ref().and_then(|e| e["seq"].as_i64());
                 let data = json!({ "faq_id": faq_id, "quick_reply": true, "question_seq": seq, "asked": question, "locale": c.locale });
                 self.bot_says(&answer, &data, now, done)?;
+                Ok(outcome)
+            }
+            RoomCommand::Rate { score, comment } => {
+                if !matches!(party, Party::Visitor { .. }) {
+                    return Err(RoomError::new(RoomErrorKind::Forbidden, "only the visitor rates a conversation"));
+                }
+                if c.rating.is_some() {
+                    return Err(RoomError::new(RoomErrorKind::AlreadyRated, "this conversation was rated already"));
+                }
+                if c.status != Status::Closed.as_str() {
+                    return Err(RoomError::new(RoomErrorKind::InvalidTransition, "a conversation is rated once it is closed"));
+                }
+                let rating = Rating::parse(score, comment.as_deref())?;
+                self.db.rate(rating.score, rating.comment.as_deref(), now).map_err(storage_error)?;
+                // Who and what the rating is about, as it was when the conversation closed (reports
+                // count it per operator and department).
+                let data = json!({ "score": rating.score, "comment": rating.comment, "assignee_id": c.assignee_id, "department_id": c.department_id }).to_string();
+                let (kind, id, name) = party.author();
+                let event = NewEvent {
+                    kind: "rating",
+                    author: (kind, id, name),
+                    client_msg_id: "rating",
+                    text: rating.comment.as_deref(),
+                    data: Some(&data),
+                    content_hash: &content_hash("rating", kind, id.unwrap_or(""), &data),
+                    private: false,
+                    preview: None,
+                };
+                let mut outcome = self.append(event, now, done)?;
+                outcome.conversation = snapshot_after(&self.db);
                 Ok(outcome)
             }
             RoomCommand::QueuePosition { position } => {

@@ -48,7 +48,11 @@ CREATE TABLE IF NOT EXISTS conversation (
   -- What a visitor message does once closed: NULL or 'reopen' reopens, 'new' asks for a new conversation.
   after_close TEXT,
   -- While a reopened conversation waits: who had it before it was closed.
-  preferred_id TEXT
+  preferred_id TEXT,
+  -- The visitor's rating of the closed conversation (1-5), its comment, when.
+  rating INTEGER,
+  rating_comment TEXT,
+  rated_at INTEGER
 );
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY,
@@ -107,6 +111,12 @@ pub struct Conversation {
     pub after_close: Option<String>,
     #[serde(default)]
     pub preferred_id: Option<String>,
+    #[serde(default)]
+    pub rating: Option<i64>,
+    #[serde(default)]
+    pub rating_comment: Option<String>,
+    #[serde(default)]
+    pub rated_at: Option<i64>,
 }
 
 impl Conversation {
@@ -127,6 +137,9 @@ impl Conversation {
             updated_at: self.updated_at,
             locale: self.locale.clone(),
             menu_path: self.menu_path.as_deref().and_then(|m| serde_json::from_str::<Value>(m).ok()),
+            rating: self.rating,
+            rating_comment: self.rating_comment.clone(),
+            rated_at: self.rated_at,
         }
     }
 
@@ -217,6 +230,9 @@ impl RoomDb {
         super::create_schema(&sql, SCHEMA, "room");
         super::add_column(&sql, "conversation", "after_close", "TEXT", "room");
         super::add_column(&sql, "conversation", "preferred_id", "TEXT", "room");
+        super::add_column(&sql, "conversation", "rating", "INTEGER", "room");
+        super::add_column(&sql, "conversation", "rating_comment", "TEXT", "room");
+        super::add_column(&sql, "conversation", "rated_at", "INTEGER", "room");
         RoomDb { sql, status: std::cell::RefCell::new(None) }
     }
 
@@ -401,6 +417,16 @@ impl RoomDb {
             vec![s(c.status), opt(c.assignee_id), opt(c.department_id), int(c.keep_place as i64), int(now), opt(c.preferred_id)],
         )?;
         self.note_status(Some(c.status));
+        Ok(())
+    }
+
+    /// Records the visitor's rating on the conversation (the `rating` event is appended beside it).
+    pub fn rate(&self, score: i64, comment: Option<&str>, now: i64) -> DbResult<()> {
+        self.sql.exec(
+            "UPDATE conversation SET rating = ?1, rating_comment = ?2, rated_at = ?3, updated_at = ?3,
+               version = version + 1, dirty_since = COALESCE(dirty_since, ?3)",
+            vec![int(score), opt(comment), int(now)],
+        )?;
         Ok(())
     }
 

@@ -179,6 +179,9 @@ pub enum RoomCommand {
     /// A quick reply chosen while the bot has the conversation: the visitor's choice (`question`) and
     /// the FAQ entry's answer, stored together; idempotent per `client_msg_id`.
     QuickReply { client_msg_id: String, faq_id: String, question: String, answer: String },
+    /// The visitor's rating of a closed conversation (CSAT, 1–5, an optional comment): once per
+    /// conversation, stored as a `rating` event and on the conversation.
+    Rate { score: i64, comment: Option<String> },
     Takeover,
     Assign { operator: OperatorRef },
     AutoAssign { operator: OperatorRef },
@@ -230,6 +233,7 @@ impl RoomCommand {
             | RoomCommand::Attach(_)
             | RoomCommand::Contact { .. }
             | RoomCommand::QuickReply { .. }
+            | RoomCommand::Rate { .. }
             | RoomCommand::QueuePosition { .. }
             | RoomCommand::MarkRead { .. }
             | RoomCommand::History { .. }
@@ -258,6 +262,13 @@ pub struct Snapshot {
     pub updated_at: i64,
     pub locale: Option<String>,
     pub menu_path: Option<Value>,
+    /// The visitor's rating (1–5), its comment and when it was given.
+    #[serde(default)]
+    pub rating: Option<i64>,
+    #[serde(default)]
+    pub rating_comment: Option<String>,
+    #[serde(default)]
+    pub rated_at: Option<i64>,
 }
 
 impl Snapshot {
@@ -267,6 +278,7 @@ impl Snapshot {
             "id": self.id, "status": self.status, "department_id": self.department_id, "assignee_id": self.assignee_id,
             "last_seq": self.last_seq, "last_message_preview": self.last_message_preview, "last_message_at": self.last_message_at,
             "created_at": self.created_at, "updated_at": self.updated_at, "locale": self.locale, "menu_path": self.menu_path,
+            "closed_at": self.closed_at, "rating": self.rating, "rating_comment": self.rating_comment, "rated_at": self.rated_at,
         })
     }
 }
@@ -302,6 +314,8 @@ pub enum RoomErrorKind {
     Unavailable,
     /// The conversation is closed and its tenant has visitors start a new one.
     Closed,
+    /// The conversation was rated already (once per conversation).
+    AlreadyRated,
 }
 
 impl RoomErrorKind {
@@ -310,7 +324,7 @@ impl RoomErrorKind {
             RoomErrorKind::NotFound => 404,
             RoomErrorKind::Invalid => 422,
             RoomErrorKind::Forbidden | RoomErrorKind::ReadOnly => 403,
-            RoomErrorKind::InvalidTransition | RoomErrorKind::ClientMsgIdConflict | RoomErrorKind::Closed => 409,
+            RoomErrorKind::InvalidTransition | RoomErrorKind::ClientMsgIdConflict | RoomErrorKind::Closed | RoomErrorKind::AlreadyRated => 409,
             RoomErrorKind::Unavailable => 503,
         }
     }
@@ -325,6 +339,7 @@ impl RoomErrorKind {
             RoomErrorKind::ReadOnly => "read_only",
             RoomErrorKind::Unavailable => "unavailable",
             RoomErrorKind::Closed => "conversation_closed",
+            RoomErrorKind::AlreadyRated => "already_rated",
         }
     }
 }
@@ -488,6 +503,7 @@ mod tests {
             id: "c".into(), tenant_id: "t".into(), visitor_id: "v".into(), status: "queued".into(), department_id: Some("d".into()),
             assignee_id: None, last_seq: 3, last_message_preview: Some("hi".into()), last_message_at: Some(2), queued_at: Some(2),
             closed_at: None, created_at: 1, updated_at: 2, locale: Some("ja".into()), menu_path: None,
+            rating: Some(4), rating_comment: Some("quick".into()), rated_at: Some(3),
         };
         let report = RoomReport { conversation: snapshot, visitor: VisitorInfo { name: Some("Vi".into()), email: None, verified: false }, version: 4, d1_version: 3, visitor_message_seqs: vec![1, 3], operator_reads: vec![("o".into(), 2)], preferred_id: Some("o".into()) };
         let caller = Caller { tenant_id: "t".into(), conversation_id: "c".into(), party: Party::Operator { id: "o".into(), name: "Ann".into(), manager: false, ver: 0 } };

@@ -22,6 +22,9 @@ pub struct ConversationRow {
     pub closed_at: Option<i64>,
     pub locale: Option<String>,
     pub menu_path: Option<String>,
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<i64>,
 }
 
 impl ConversationRow {
@@ -31,13 +34,14 @@ impl ConversationRow {
             "last_seq": self.last_seq, "last_message_preview": self.last_message_preview, "last_message_at": self.last_message_at,
             "created_at": self.created_at, "updated_at": self.updated_at, "locale": self.locale,
             "menu_path": self.menu_path.as_deref().and_then(|m| serde_json::from_str::<Value>(m).ok()),
+            "closed_at": self.closed_at, "rating": self.rating, "rating_comment": self.rating_comment, "rated_at": self.rated_at,
         })
     }
 }
 
 impl FromRow for ConversationRow {
     fn from_row(r: &Row) -> Self {
-        ConversationRow { id: r.str("id"), tenant_id: r.str("tenant_id"), visitor_id: r.str("visitor_id"), status: r.str("status"), department_id: r.opt_str("department_id"), assignee_id: r.opt_str("assignee_id"), client_request_id: r.opt_str("client_request_id"), last_seq: r.i64("last_seq"), last_message_preview: r.opt_str("last_message_preview"), last_message_at: r.opt_i64("last_message_at"), created_at: r.i64("created_at"), updated_at: r.i64("updated_at"), queued_at: r.opt_i64("queued_at"), closed_at: r.opt_i64("closed_at"), locale: r.opt_str("locale"), menu_path: r.opt_str("menu_path") }
+        ConversationRow { id: r.str("id"), tenant_id: r.str("tenant_id"), visitor_id: r.str("visitor_id"), status: r.str("status"), department_id: r.opt_str("department_id"), assignee_id: r.opt_str("assignee_id"), client_request_id: r.opt_str("client_request_id"), last_seq: r.i64("last_seq"), last_message_preview: r.opt_str("last_message_preview"), last_message_at: r.opt_i64("last_message_at"), created_at: r.i64("created_at"), updated_at: r.i64("updated_at"), queued_at: r.opt_i64("queued_at"), closed_at: r.opt_i64("closed_at"), locale: r.opt_str("locale"), menu_path: r.opt_str("menu_path"), rating: r.opt_i64("rating"), rating_comment: r.opt_str("rating_comment"), rated_at: r.opt_i64("rated_at") }
     }
 }
 

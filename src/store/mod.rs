@@ -17,6 +17,7 @@ pub mod faults;
 pub mod inbox;
 pub mod departments;
 pub mod operators;
+pub mod ratings;
 pub mod sessions;
 pub mod settings;
 pub mod tenants;

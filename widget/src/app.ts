@@ -25,7 +25,7 @@ const CSS = `.p{inset:auto;bottom:90px;right:20px;margin:0;border:0;padding:0;wi
 .g.me{align-self:flex-end;background:var(--c);color:#fff}.g.me a{color:#fff}.g.s{align-self:center;background:none;color:#556;font-size:12px;text-align:center}
 .g.e{align-self:stretch;max-width:none;background:#fdecec;color:#7a1c1c}.g.w{opacity:.6}
 .g img{display:block;max-width:100%;border-radius:8px}.n{font-size:11px;color:#556;align-self:flex-end}
-.c{display:flex;flex-wrap:wrap;gap:6px}.c button{border:1px solid var(--c);color:var(--c);background:#fff;border-radius:16px;padding:8px 12px;min-height:36px}.c button:disabled{opacity:.5;cursor:default}
+.c{display:flex;flex-wrap:wrap;gap:6px}.c .v{border:0;font-size:26px;padding:0;min-width:40px;color:#bbc}.c .v[aria-pressed=true]{color:#f5a524}.c button{border:1px solid var(--c);color:var(--c);background:#fff;border-radius:16px;padding:8px 12px;min-height:36px}.c button:disabled{opacity:.5;cursor:default}
 .f{display:flex;gap:6px;padding:10px;border-top:1px solid #eee;align-items:flex-end}
 textarea,input{flex:1;min-width:0;font:inherit;font-size:16px;border:1px solid #ccd;border-radius:10px;padding:8px;resize:none;max-height:120px}
 .f button{border:0;background:var(--c);color:#fff;border-radius:10px;padding:8px 12px;min-height:40px}.f .k{background:none;color:#556;padding:8px 4px}
@@ -173,6 +173,7 @@ export function mount(h: Host) {
       case 'assigned': return tr('joined', d.assignee_name ?? tr('colleague'));
       case 'transferred': return tr('transferred', d.assignee_name ?? d.department_name ?? tr('colleague'));
       case 'closed': case 'reopened': case 'released': case 'continued': return tr(ev.type);
+      case 'rating': return tr('rated');
     }
     if (d.notice === 'no_operator') return tr('noOperator');
     if (d.notice === 'offline') return d.next_open_at ? tr('away', new Date(d.next_open_at).toLocaleString(lang, { weekday: 'short', hour: 'numeric', minute: '2-digit' })) : tr('awayNoTime');
@@ -235,8 +236,74 @@ export function mount(h: Host) {
     }
     const asked = state.events.some((e: J) => e.data?.ask_email);
     if (asked && state.status !== 'closed' && !state.events.some((e: J) => e.data?.contact) && !state.emailSent) tail.append(emailForm());
-    if (state.status === 'closed') tail.append(buttons([[tr('startNew'), async () => startNew()]]));
+    if (state.status === 'closed') {
+      if (state.cfg?.widget?.csat !== false && !state.events.some((e: J) => e.type === 'rating')) tail.append(rateForm());
+      tail.append(buttons([[tr('transcript'), transcript]]), buttons([[tr('startNew'), async () => startNew()]]));
+    } else if (state.status) {
+      // "End conversation", confirmed in place.
+      if (state.ending) tail.append(el('div', 'g s', tr('endAsk')), buttons([[tr('end'), end], [tr('cancel'), () => ((state.ending = false), renderTail())]]));
+      else tail.append(buttons([[tr('end'), () => ((state.ending = true), renderTail())]]));
+    }
     if (stick) scroll();
+  }
+
+  async function end() {
+    state.ending = false;
+    await api(`/conversations/${state.conv}/close`, { method: 'POST', body: '{}' });
+    // The closed event comes over the socket; without one, from the history.
+    if (state.ws?.readyState !== 1) await show(state.conv);
+  }
+
+  /** 1–5 stars and an optional comment; the draft survives the tail being redrawn. */
+  function rateForm() {
+    const stars = el('div', 'c');
+    stars.style.justifyContent = 'center';
+    const f = el('form', 'f');
+    const i = el('input');
+    i.placeholder = tr('comment');
+    i.setAttribute('aria-label', tr('comment'));
+    i.maxLength = 1000;
+    i.value = state.comment ?? '';
+    i.oninput = () => (state.comment = i.value);
+    const b = el('button', '', tr('send'));
+    b.disabled = !state.score;
+    for (let n = 1; n <= 5; n++) {
+      const star = el('button', 'v', '★');
+      star.type = 'button';
+      star.setAttribute('aria-label', tr('star', n));
+      star.setAttribute('aria-pressed', String(n <= state.score));
+      star.onclick = () => ((state.score = n), renderTail());
+      stars.append(star);
+    }
+    f.append(i, b);
+    f.onsubmit = (e) => {
+      e.preventDefault();
+      b.disabled = true;
+      run(api(`/conversations/${state.conv}/rating`, { method: 'POST', body: JSON.stringify({ score: state.score, comment: i.value }) }).then(
+        () => (state.ws?.readyState === 1 ? undefined : show(state.conv)),
+        (err) => {
+          b.disabled = false;
+          throw err;
+        },
+      ));
+    };
+    const box = el('div');
+    box.append(el('div', 'g s', tr('rateAsk')), stars, f);
+    return box;
+  }
+
+  /** The conversation as a text file, in the visitor's language and time. */
+  function transcript() {
+    const who = (e: J) => (e.author?.type === 'visitor' ? tr('you') : e.author?.name ?? state.cfg?.tenant?.name ?? '');
+    const lines = state.events
+      .filter((e: J) => e.type !== 'read')
+      .map((e: J) => `[${new Date(e.created_at).toLocaleString(lang)}] ${['message', 'attachment', 'menu'].includes(e.type) ? `${who(e)}: ${[e.data?.name, e.text].filter(Boolean).join(' ')}` : say(e)}`);
+    const a = el('a');
+    a.href = URL.createObjectURL(new Blob([`${title.firstChild?.textContent}\n\n${lines.join('\n')}\n`], { type: 'text/plain;charset=utf-8' }));
+    a.download = `chat-${state.conv}.txt`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    renderTail();
   }
 
   /** Buttons that each act once: the row is disabled as soon as one is pressed. */
@@ -386,6 +453,7 @@ export function mount(h: Host) {
     state.agent = null;
     state.readSent = 0;
     state.emailSent = false;
+    state.score = state.comment = null;
     localStorage.removeItem(K('conv'));
     renderHead();
   }
@@ -602,6 +670,8 @@ export function mount(h: Host) {
       h.identity = id;
       state.visitor = null;
     },
+    /** Ends the visitor's open conversation (no confirmation: the site asked). */
+    end: () => (state.conv && state.status !== 'closed' ? end() : Promise.resolve()),
   };
   if (state.conv) run(session().then(() => show(state.conv)).catch((e) => {
     localStorage.removeItem(K('conv'));

@@ -26,6 +26,7 @@ interface App {
   open(): void;
   close(): void;
   identify(id: Record<string, string>): void;
+  end(): Promise<unknown>;
 }
 
 const script = document.currentScript as HTMLScriptElement | null;
@@ -121,6 +122,7 @@ if (!customElements.get('edge-chat')) {
   (window as unknown as { EdgeChat: unknown }).EdgeChat = {
     open: () => void load().then((a) => a.open(), () => undefined),
     close: () => app?.close(),
+    end: () => load().then((a) => a.end()),
     identify: (id: Record<string, string>) => {
       host.identity = id;
       app?.identify(id);

@@ -153,6 +153,11 @@ pub async fn detail(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Respons
     // The bot menu steps the visitor took before writing (`[{node, choice, label}]`), and their language.
     body["menu_path"] = live.menu_path.clone().unwrap_or(Value::Null);
     body["locale"] = json!(live.locale);
+    body["closed_at"] = json!(live.closed_at);
+    body["rating"] = match live.rating {
+        Some(score) => json!({ "score": score, "comment": live.rating_comment, "rated_at": live.rated_at }),
+        None => Value::Null,
+    };
     json(200, &body)
 }
 

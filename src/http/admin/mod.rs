@@ -10,6 +10,7 @@ pub mod departments;
 pub mod identity;
 pub mod me;
 pub mod operators;
+pub mod reports;
 pub mod settings;
 
 use worker::{Method, Request, Response};
@@ -55,6 +56,7 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
         ["faq", id] => methods!(method, "PATCH, DELETE"; Patch => bot::update_faq(req, ctx, &op, id), Delete => bot::delete_faq(ctx, &op, id)),
         ["settings"] => methods!(method, "GET, PATCH"; Get => settings::get(ctx, &op), Patch => settings::update(req, ctx, &op)),
         ["audit-log"] => methods!(method, "GET"; Get => audit::list(req, ctx, &op)),
+        ["reports", "ratings"] => methods!(method, "GET"; Get => reports::ratings(req, ctx, &op)),
         _ => Err(ApiError::not_found("route")),
     }
 }

@@ -1,0 +1,6 @@
+-- The visitor's journey: a closed conversation's rating (CSAT), written by the room's D1 follower
+-- with the rest of the conversation's row; reports read it per operator, department and period.
+ALTER TABLE conversations ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
+ALTER TABLE conversations ADD COLUMN rating_comment TEXT;
+ALTER TABLE conversations ADD COLUMN rated_at INTEGER;
+CREATE INDEX conversations_rated ON conversations (tenant_id, rated_at) WHERE rating IS NOT NULL;

@@ -1,0 +1,132 @@
+// The end of the visitor's journey in real Chromium: "End conversation" with a confirmation (and the
+// site's EdgeChat.end()), the operator's console seeing it live, a 1–5 rating with a comment asked once,
+// the transcript downloaded as text, and a new conversation after — on a desktop in English with the
+// console open beside it, and on a phone in Korean.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { after, before, test } from 'node:test';
+import { client, signup } from '../helpers/api.mjs';
+import { ARTIFACTS, consoleSession, launchBrowser, visitHost } from '../helpers/browser.mjs';
+import { eventually, makeKey, quietBot } from '../helpers/chat.mjs';
+import { startWorker } from '../helpers/worker.mjs';
+
+let worker;
+let browser;
+let api;
+before(async () => {
+  worker = await startWorker();
+  api = client(worker.url);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await worker?.stop();
+});
+
+const snippet = (k, extra = '') => `<script src="${worker.url}/widget.js" data-key="${k}" ${extra} async></script>`;
+const pageErrors = (v) => v.errors.filter((e) => e.startsWith('pageerror') || /Uncaught/.test(e));
+
+async function tenant() {
+  const owner = await signup(api);
+  await quietBot(api, owner);
+  const key = await makeKey(api, owner, ['http://127.0.0.1:*']);
+  return { owner, key };
+}
+const onlyConversation = async (owner) => eventually(async () => (await api('GET', '/api/admin/conversations', { token: owner.token })).body.results[0], 'the conversation');
+const detail = async (owner, id) => (await api('GET', `/api/admin/conversations/${id}`, { token: owner.token })).body;
+
+test('the_visitor_ends_the_chat_after_confirming_rates_it_downloads_the_transcript_and_the_console_sees_it_live', async () => {
+  const t = await tenant();
+  const v = await visitHost(browser, `<!doctype html><html><body><h1>Shop</h1>${snippet(t.key.key)}</body></html>`);
+  const op = await consoleSession(browser, worker.url, t.owner.email, t.owner.password);
+  try {
+    await v.chat.getByRole('button', { name: 'Open chat' }).click();
+    await v.chat.getByRole('textbox', { name: 'Type a message…' }).fill('My parcel is late');
+    await v.page.keyboard.press('Enter');
+    const conv = await onlyConversation(t.owner);
+    const reply = await api('POST', `/api/admin/conversations/${conv.id}/messages`, { token: t.owner.token, body: { client_msg_id: randomUUID(), text: 'It ships today, sorry for the wait.' } });
+    assert.equal(reply.status, 201, reply.text);
+    await v.chat.getByText('It ships today, sorry for the wait.').waitFor();
+    await op.page.goto(`${worker.url}/admin/c/${conv.id}`);
+    await op.page.getByText('It ships today, sorry for the wait.').waitFor();
+
+    // Asked first; "Cancel" changes nothing.
+    await v.chat.getByRole('button', { name: 'End conversation' }).click();
+    await v.chat.getByText('End this conversation?').waitFor();
+    await v.chat.getByRole('button', { name: 'Cancel' }).click();
+    await eventually(async () => (await v.chat.getByText('End this conversation?').count()) === 0, 'the question gone');
+    assert.equal((await detail(t.owner, conv.id)).status, 'active', 'cancelled: still open');
+
+    await v.chat.getByRole('button', { name: 'End conversation' }).click();
+    await v.chat.getByRole('button', { name: 'End conversation' }).click();
+    await v.chat.getByText('The conversation was closed').waitFor();
+    await op.page.getByText('The visitor ended the conversation').waitFor();
+    assert.equal((await detail(t.owner, conv.id)).status, 'closed');
+    assert.equal(await v.chat.getByRole('button', { name: 'End conversation' }).count(), 0, 'nothing left to end');
+
+    // The rating: a star first, then the comment; asked once.
+    await v.chat.getByText('How did we do?').waitFor();
+    const send = v.chat.locator('form:has(input[aria-label="Anything to add? (optional)"]) button');
+    assert.equal(await send.isDisabled(), true, 'nothing to send before a star');
+    await v.chat.getByRole('button', { name: '4 of 5' }).click();
+    assert.deepEqual(await v.chat.locator('.c .v').evaluateAll((stars) => stars.map((s) => s.getAttribute('aria-pressed'))), ['true', 'true', 'true', 'true', 'false']);
+    await v.chat.getByRole('textbox', { name: 'Anything to add? (optional)' }).fill('Friendly and quick');
+    await v.page.screenshot({ path: `${ARTIFACTS}widget-rating-desktop.png` });
+    await send.click();
+    await v.chat.getByText('Thanks for your rating!').waitFor();
+    assert.equal(await v.chat.getByText('How did we do?').count(), 0, 'asked once');
+    await op.page.getByText(/The visitor rated the conversation: ★★★★☆ 4\/5 — “Friendly and quick”/).waitFor();
+    assert.deepEqual((await detail(t.owner, conv.id)).rating.score, 4);
+    await op.page.locator('.visitor-rating', { hasText: '★★★★☆ 4/5' }).waitFor();
+
+    // The transcript, as a text file.
+    const [download] = await Promise.all([v.page.waitForEvent('download'), v.chat.getByRole('button', { name: 'Download transcript' }).click()]);
+    assert.match(download.suggestedFilename(), /^chat-.*\.txt$/);
+    const text = await readFile(await download.path(), 'utf8');
+    assert.match(text, /You: My parcel is late/);
+    assert.match(text, /Owner Person: It ships today, sorry for the wait\./);
+    assert.match(text, /The conversation was closed/);
+    assert.ok(text.indexOf('My parcel is late') < text.indexOf('It ships today'), 'in order');
+    await v.page.screenshot({ path: `${ARTIFACTS}widget-after-close-desktop.png` });
+    await op.page.screenshot({ path: `${ARTIFACTS}console-visitor-ended-and-rated.png` });
+
+    // And a new conversation after it.
+    await v.chat.getByRole('button', { name: 'Start a new conversation' }).click();
+    await eventually(async () => (await v.chat.getByText('Thanks for your rating!').count()) === 0, 'a fresh start');
+    assert.deepEqual(pageErrors(v), []);
+    assert.deepEqual(op.problems, []);
+  } finally {
+    await v.close();
+    await op.context.close();
+  }
+});
+
+test('on_a_phone_in_korean_the_site_ends_the_chat_and_the_visitor_rates_it_with_the_stars', async () => {
+  const t = await tenant();
+  // A hostile host page: a global reset and right-to-left text around the widget.
+  const page = `<!doctype html><html lang="ko" dir="rtl"><head><style>*{all:unset;box-sizing:content-box!important}button{font-size:40px!important}</style></head><body><p>상점</p>${snippet(t.key.key, 'data-locale="ko"')}</body></html>`;
+  const v = await visitHost(browser, page, { viewport: { width: 390, height: 844 }, locale: 'ko-KR' });
+  try {
+    await v.chat.getByRole('button', { name: '채팅 열기' }).click();
+    await v.chat.locator('textarea').fill('배송이 늦어요');
+    await v.page.keyboard.press('Enter');
+    const conv = await onlyConversation(t.owner);
+    await v.chat.getByRole('button', { name: '대화 종료' }).waitFor();
+    await v.page.evaluate(() => window.EdgeChat.end());
+    await v.chat.getByText('상담은 어떠셨나요?').waitFor();
+    assert.equal((await detail(t.owner, conv.id)).status, 'closed', 'EdgeChat.end() closed it without asking');
+    const five = v.chat.getByRole('button', { name: '5점 만점에 5점' });
+    const box = await five.boundingBox();
+    assert.ok(box && box.width >= 40 && box.height >= 36, `a finger-sized star: ${JSON.stringify(box)}`);
+    await five.click();
+    await v.chat.locator('form:has(input[aria-label="남기실 의견 (선택)"])').getByRole('button', { name: '보내기' }).click();
+    await v.chat.getByText('평가해 주셔서 감사합니다!').waitFor();
+    await v.page.screenshot({ path: `${ARTIFACTS}widget-rating-phone-ko.png` });
+    await eventually(async () => (await detail(t.owner, conv.id)).rating?.score === 5, 'the rating stored');
+    await v.chat.getByRole('button', { name: '대화 내용 다운로드' }).waitFor();
+    assert.deepEqual(pageErrors(v), []);
+  } finally {
+    await v.close();
+  }
+});

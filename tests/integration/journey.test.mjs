@@ -1,0 +1,175 @@
+// The visitor's journey after the chat, against the real Worker: the visitor ends the conversation
+// (the operator sees it live), rates it once (CSAT, 1–5 and a comment), the rating is stored on the
+// conversation and as an event, D1 follows, and owners read it per operator and department. Bad input
+// and a tenant that switched ratings off are refused and change nothing.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { addOperator, client, signup } from '../helpers/api.mjs';
+import { eventually, makeKey, newConversation, newVisitor, openSocket, quietBot, SITE_ORIGIN, widgetClient } from '../helpers/chat.mjs';
+import { startWorker } from '../helpers/worker.mjs';
+
+let worker;
+let api;
+let owner;
+let w;
+before(async () => {
+  worker = await startWorker();
+  api = client(worker.url);
+  owner = await signup(api, { company: 'Journey Co' });
+  await quietBot(api, owner);
+  w = widgetClient(worker.url, (await makeKey(api, owner)).key);
+});
+after(() => worker?.stop());
+
+/** A visitor's conversation with a first message, taken over by the owner. */
+async function liveConversation() {
+  const v = await newVisitor(w);
+  const conv = await newConversation(w, v, { client_request_id: randomUUID(), message: { client_msg_id: randomUUID(), text: 'My parcel is late' } });
+  const taken = await api('POST', `/api/admin/conversations/${conv.id}/takeover`, { token: owner.token });
+  assert.equal(taken.status, 200, taken.text);
+  return { v, conv };
+}
+const detail = async (id) => (await api('GET', `/api/admin/conversations/${id}`, { token: owner.token })).body;
+const rate = (v, id, body) => w('POST', `/conversations/${id}/rating`, { token: v.token, body });
+
+describe('ending a conversation', () => {
+  test('the_visitor_ends_the_chat_and_the_operator_sees_it_live', async () => {
+    const { v, conv } = await liveConversation();
+    const op = await openSocket(worker.url, conv.id, owner.token, {});
+    await op.frame((f) => f.type === 'hello', 'hello');
+    const other = await newVisitor(w);
+    assert.equal((await w('POST', `/conversations/${conv.id}/close`, { token: other.token })).status, 404, "another visitor's conversation does not exist for them");
+    assert.equal((await detail(conv.id)).status, 'active', 'unchanged');
+
+    const r = await w('POST', `/conversations/${conv.id}/close`, { token: v.token });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.conversation.status, 'closed');
+    const closed = await op.frame((f) => f.type === 'event' && f.event.type === 'closed', 'closed event at the operator');
+    assert.equal(closed.event.data.by.type, 'visitor', 'the operator sees who ended it');
+    assert.equal(closed.event.data.by.id, v.visitor.id);
+    assert.equal((await detail(conv.id)).status, 'closed');
+
+    const again = await w('POST', `/conversations/${conv.id}/close`, { token: v.token });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, 'invalid_transition');
+    await op.close();
+  });
+
+  test('a_conversation_still_with_the_bot_can_be_ended_too', async () => {
+    const v = await newVisitor(w);
+    const conv = await newConversation(w, v, { client_request_id: randomUUID() });
+    const r = await w('POST', `/conversations/${conv.id}/close`, { token: v.token });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.event.type, 'closed');
+    assert.equal(r.body.event.data.from, 'bot');
+  });
+});
+
+describe('ratings', () => {
+  test('a_closed_conversation_is_rated_once_and_bad_ratings_change_nothing', async () => {
+    const { v, conv } = await liveConversation();
+    const early = await rate(v, conv.id, { score: 5 });
+    assert.equal(early.status, 409, 'rated once it is closed');
+    assert.equal(early.body.error.code, 'invalid_transition');
+    assert.equal((await w('POST', `/conversations/${conv.id}/close`, { token: v.token })).status, 200);
+    const visitorSocket = await openSocket(worker.url, conv.id, v.token, { origin: SITE_ORIGIN });
+    await visitorSocket.frame((f) => f.type === 'hello', 'hello');
+
+    // Out of range: the field named; the wrong shape: the body refused, naming the field.
+    for (const [body, field] of [
+      [{ score: 0 }, 'score'],
+      [{ score: 6 }, 'score'],
+      [{ score: 4, comment: 'x'.repeat(1001) }, 'comment'],
+    ]) {
+      const r = await rate(v, conv.id, body);
+      assert.equal(r.status, 422, `${JSON.stringify(body).slice(0, 60)} → ${r.status} ${r.text}`);
+      assert.equal(r.body.error.field, field);
+    }
+    for (const [body, named] of [
+      [{ score: '5' }, /score/],
+      [{ score: 4.5 }, /score/],
+      [{}, /score/],
+      [{ score: 4, comment: 7 }, /comment/],
+      [{ score: 4, stars: 4 }, /stars/],
+    ]) {
+      const r = await rate(v, conv.id, body);
+      assert.equal(r.status, 422, `${JSON.stringify(body)} → ${r.status} ${r.text}`);
+      assert.equal(r.body.error.code, 'invalid_body');
+      assert.match(r.body.error.message, named);
+    }
+    assert.equal((await detail(conv.id)).rating, null, 'nothing stored');
+    const stranger = await newVisitor(w);
+    assert.equal((await rate(stranger, conv.id, { score: 1 })).status, 404);
+
+    const r = await rate(v, conv.id, { score: 4, comment: '  Quick and kind — ありがとう  ' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.conversation.rating, 4);
+    assert.equal(r.body.event.type, 'rating');
+    assert.deepEqual([r.body.event.data.score, r.body.event.data.comment], [4, 'Quick and kind — ありがとう']);
+    assert.equal(r.body.event.data.assignee_id, owner.operator.id, 'credited to who had the conversation');
+    const live = await visitorSocket.frame((f) => f.type === 'event' && f.event.type === 'rating', 'rating event');
+    assert.equal(live.event.seq, r.body.event.seq);
+
+    const twice = await rate(v, conv.id, { score: 1, comment: 'changed my mind' });
+    assert.equal(twice.status, 409);
+    assert.equal(twice.body.error.code, 'already_rated');
+    const stored = await detail(conv.id);
+    assert.equal(stored.rating.score, 4, 'the first rating stays');
+    assert.equal(stored.rating.comment, 'Quick and kind — ありがとう');
+    const events = (await w('GET', `/conversations/${conv.id}/messages`, { token: v.token })).body.results;
+    assert.equal(events.filter((e) => e.type === 'rating').length, 1, 'one rating event');
+    await visitorSocket.close();
+  });
+
+  test('owners_read_ratings_per_operator_and_department_from_d1', async () => {
+    const agent = await addOperator(api, owner, 'agent');
+    const before = (await api('GET', '/api/admin/reports/ratings', { token: owner.token })).body.total.count;
+    const scores = [5, 3];
+    for (const score of scores) {
+      const { v, conv } = await liveConversation();
+      assert.equal((await w('POST', `/conversations/${conv.id}/close`, { token: v.token })).status, 200);
+      assert.equal((await rate(v, conv.id, { score })).status, 200);
+    }
+    // D1 follows the rooms behind their acks: the report reads D1.
+    const report = await eventually(async () => {
+      const r = await api('GET', '/api/admin/reports/ratings', { token: owner.token });
+      assert.equal(r.status, 200, r.text);
+      return r.body.total.count >= before + scores.length && r.body;
+    }, 'ratings in D1');
+    const mine = report.by_operator.find((o) => o.id === owner.operator.id);
+    assert.ok(mine, JSON.stringify(report.by_operator));
+    assert.ok(mine.count >= 2);
+    assert.equal(mine.scores.reduce((a, b) => a + b, 0), mine.count);
+    assert.ok(mine.scores[4] >= 1 && mine.scores[2] >= 1, JSON.stringify(mine.scores));
+    assert.equal(report.by_department.reduce((n, d) => n + d.count, 0), report.total.count, 'every rating is in one department');
+    assert.ok(report.total.average >= 1 && report.total.average <= 5);
+
+    const empty = await api('GET', `/api/admin/reports/ratings?from=1000&to=2000`, { token: owner.token });
+    assert.equal(empty.body.total.count, 0, 'a period without ratings');
+    assert.equal((await api('GET', '/api/admin/reports/ratings?from=2000&to=1000', { token: owner.token })).status, 422);
+    assert.equal((await api('GET', '/api/admin/reports/ratings?from=soon', { token: owner.token })).status, 422);
+    assert.equal((await api('GET', '/api/admin/reports/ratings', { token: agent.token })).status, 403, 'owners and admins only');
+    const otherTenant = await signup(api, { company: 'Elsewhere' });
+    assert.equal((await api('GET', '/api/admin/reports/ratings', { token: otherTenant.token })).body.total.count, 0, "another tenant's ratings are not counted");
+  });
+
+  test('a_tenant_that_switched_ratings_off_gets_none', async () => {
+    const tenant = await signup(api, { company: 'No Survey Co' });
+    await quietBot(api, tenant);
+    const ww = widgetClient(worker.url, (await makeKey(api, tenant)).key);
+    const set = await api('PATCH', '/api/admin/settings', { token: tenant.token, body: { widget: { csat: false } } });
+    assert.equal(set.status, 200, set.text);
+    assert.equal(set.body.widget.csat, false);
+    assert.equal((await api('PATCH', '/api/admin/settings', { token: tenant.token, body: { widget: { csat: 'no' } } })).status, 422);
+    const config = await ww('GET', '/config');
+    assert.equal(config.body.widget.csat, false, 'the widget is told not to ask');
+    const v = await newVisitor(ww);
+    const conv = await newConversation(ww, v, { client_request_id: randomUUID() });
+    assert.equal((await ww('POST', `/conversations/${conv.id}/close`, { token: v.token })).status, 200);
+    const r = await ww('POST', `/conversations/${conv.id}/rating`, { token: v.token, body: { score: 5 } });
+    assert.equal(r.status, 409);
+    assert.equal(r.body.error.code, 'ratings_off');
+    assert.equal((await api('GET', `/api/admin/conversations/${conv.id}`, { token: tenant.token })).body.rating, null);
+  });
+});
