@@ -112,7 +112,7 @@ fn schemas() -> Map<String, Value> {
         ("id", int()), ("actor_operator_id", nullable(string())), ("action", string()), ("target_type", string()),
         ("target_id", string()), ("detail", any_object()), ("created_at", int()),
     ]));
-    add("WidgetAppearance", obj(&[("color", string()), ("position", one_of(&["right", "left"])), ("greeting", string()), ("after_close", one_of(&["reopen", "new"])), ("csat", boolean())]));
+    add("WidgetAppearance", obj(&[("color", string()), ("position", one_of(&["right", "left"])), ("greeting", string()), ("after_close", one_of(&["reopen", "new"])), ("csat", boolean()), ("page_tracking", boolean())]));
     add("BusinessHours", obj(&[
         ("timezone", string()),
         ("weekly", json!({ "type": "object", "propertyNames": { "enum": crate::domain::hours::DAYS },
@@ -126,7 +126,7 @@ fn schemas() -> Map<String, Value> {
     add("Author", obj(&[("type", one_of(&["visitor", "operator", "bot", "system"])), ("id", nullable(string())), ("name", nullable(string()))]));
     add("Event", obj(&[
         ("seq", int()),
-        ("type", json!({ "type": "string", "description": "message, attachment, note, read, menu, contact, handoff, assigned, transferred, closed, reopened, released, queue, rating" })),
+        ("type", json!({ "type": "string", "description": "message, attachment, note, read, menu, contact, handoff, assigned, transferred, closed, reopened, released, queue, rating, page (operators only)" })),
         ("author", r("Author")), ("client_msg_id", nullable(string())), ("created_at", int()), ("text?", string()),
         ("data?", any_object()), ("private?", boolean()),
     ]));
@@ -309,7 +309,7 @@ fn operations() -> Vec<Op> {
         op("get", "/api/admin/settings", "settings", "Tenant settings", None, 200, Some(r("Settings"))),
         op("patch", "/api/admin/settings", "settings", "Change settings",
             Some(body(&[("name?", string()), ("require_verified_visitors?", boolean()),
-                ("widget?", obj(&[("color?", string()), ("position?", one_of(&["right", "left"])), ("greeting?", string()), ("after_close?", one_of(&["reopen", "new"])), ("csat?", boolean())])),
+                ("widget?", obj(&[("color?", string()), ("position?", one_of(&["right", "left"])), ("greeting?", string()), ("after_close?", one_of(&["reopen", "new"])), ("csat?", boolean()), ("page_tracking?", boolean())])),
                 ("business_hours?", nullable(r("BusinessHours"))), ("uploads?", any_object())])), 200, Some(r("Settings"))),
         Op { query: &["cursor"], ..op("get", "/api/admin/audit-log", "settings", "Audit log, newest first", None, 200, Some(list_of(r("AuditEntry")))) },
         Op { query: &["from", "to"], ..op("get", "/api/admin/reports/ratings", "reports", "Visitors' ratings (CSAT) in a period: overall, per operator, per department", None, 200, Some(r("RatingsReport"))) },

@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { signal } from '@preact/signals';
 import { call, type ConversationDetail, type Event } from './api';
-import { ago, clock, t, tOr } from './i18n';
+import { ago, clock, lang, t, tOr } from './i18n';
 import { canned, conversations, departments, departmentName, me, navigateTo, openConversationId, operatorName, operators, upsertOne } from './state';
 import { LiveSocket, linkTrouble, type Frame } from './socket';
 
@@ -144,7 +144,8 @@ function EventItem(props: { e: Event; mine: boolean; seen: boolean }) {
   const { e } = props;
   const name = e.author.type === 'bot' ? t('bot') : e.author.name || (e.author.type === 'visitor' ? t('visitor') : '');
   const data = (e.data ?? {}) as Record<string, any>;
-  if (e.type === 'read') return null;
+  // Receipts show as "Seen"; page views in the visitor's panel.
+  if (e.type === 'read' || e.type === 'page') return null;
   if (e.type !== 'message' && e.type !== 'note' && e.type !== 'attachment') {
     const previous = e.type === 'continued' ? String(data.previous_conversation_id ?? '') : '';
     return (
@@ -210,8 +211,20 @@ function Actions(props: { c: ConversationDetail | undefined; id: string; onError
   );
 }
 
-function VisitorPanel(props: { d: ConversationDetail | null; online: boolean; onClose: () => void }) {
+/** The visitor's time now in their time zone, or '' for a zone this browser does not know. */
+function localTime(tz: string): string {
+  try {
+    return new Date().toLocaleTimeString(lang.value, { timeZone: tz, hour: '2-digit', minute: '2-digit' });
+  } catch {
+    return '';
+  }
+}
+
+function VisitorPanel(props: { d: ConversationDetail | null; online: boolean; onClose: () => void; pages: Event[] }) {
   const d = props.d;
+  const pages = props.pages;
+  const now = (pages[pages.length - 1]?.data ?? {}) as Record<string, any>;
+  const at = now.tz ? localTime(String(now.tz)) : '';
   if (!d) return <aside class="visitor-pane"><p class="muted">{t('loading')}</p></aside>;
   const v = d.visitor;
   return (
@@ -225,8 +238,17 @@ function VisitorPanel(props: { d: ConversationDetail | null; online: boolean; on
         <dt>{t('firstSeen')}</dt><dd>{new Date(v.created_at).toLocaleString()}</dd>
         {d.locale && <><dt>{t('language')}</dt><dd>{d.locale}</dd></>}
         {d.department_id && <><dt>{t('department')}</dt><dd>{departmentName(d.department_id)}</dd></>}
+        {now.url && <><dt>{t('currentPage')}</dt><dd class="visitor-page"><a href={String(now.url)} target="_blank" rel="noopener noreferrer">{String(now.title || now.url)}</a></dd></>}
+        {at && <><dt>{t('localTime')}</dt><dd class="visitor-time">{at} <span class="muted">({String(now.tz)})</span></dd></>}
+        {(now.browser || now.os) && <><dt>{t('browserDevice')}</dt><dd class="visitor-device">{[now.browser, now.os, now.device && tOr(`device_${now.device}`, String(now.device))].filter(Boolean).join(' · ')}</dd></>}
+        {now.language && <><dt>{t('browserLanguage')}</dt><dd>{String(now.language)}</dd></>}
+        {now.referrer && <><dt>{t('referrer')}</dt><dd class="visitor-referrer">{String(now.referrer)}</dd></>}
         {d.rating && <><dt>{t('rating')}</dt><dd class="visitor-rating">{stars(d.rating.score)}{d.rating.comment && <><br /><q>{d.rating.comment}</q></>}</dd></>}
       </dl>
+      {pages.length > 0 && <>
+        <h4>{t('pagesVisited')}</h4>
+        <ol class="visitor-pages">{pages.map((p) => <li><time>{clock(p.created_at)}</time> <span title={String((p.data as Record<string, any>)?.url ?? '')}>{p.text}</span></li>)}</ol>
+      </>}
       <h4>{t('menuPath')}</h4>
       {d.menu_path?.length ? <ol class="menu-path">{d.menu_path.map((s) => <li>{s.label}</li>)}</ol> : <p class="muted">{t('noMenuPath')}</p>}
       <h4>{t('otherConversations')}</h4>
@@ -411,7 +433,7 @@ export function ConversationView(props: { id: string }) {
         <div class="typing" aria-live="polite">{stream.typing.value ? `${stream.typing.value} ${t('isTyping')}` : ''}</div>
         {canWrite ? <Composer stream={stream} disabled={!c} id={props.id} /> : c && <p class="closed-note muted">{t('closedNote')}</p>}
       </div>
-      <VisitorPanel d={detail} online={stream.visitorOnline.value} onClose={() => setPanel(false)} />
+      <VisitorPanel d={detail} online={stream.visitorOnline.value} onClose={() => setPanel(false)} pages={events.filter((e) => e.type === 'page')} />
     </div>
   );
 }

@@ -284,6 +284,7 @@ function Appearance() {
           </select></label>
         {fieldError('widget.after_close')}
         <label class="toggle"><input type="checkbox" name="csat" checked={w.csat} onChange={(e) => set({ csat: (e.target as HTMLInputElement).checked })} /> {t('csatSetting')}</label>
+        <label class="toggle"><input type="checkbox" name="page_tracking" checked={w.page_tracking} onChange={(e) => set({ page_tracking: (e.target as HTMLInputElement).checked })} /> {t('pageTrackingSetting')}</label>
         <label class="toggle"><input type="checkbox" checked={settings.require_verified_visitors} onChange={(e) => setSettings({ ...settings, require_verified_visitors: (e.target as HTMLInputElement).checked })} /> {t('requireVerified')}</label>
         <div class="row"><button onClick={() => run(async () => setSettings(await call('patch', '/api/admin/settings', { body: { name: settings.name, widget: w, require_verified_visitors: settings.require_verified_visitors } })))}>{t('save')}</button></div>
         {msg}

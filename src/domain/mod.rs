@@ -13,6 +13,7 @@ pub mod ids;
 pub mod keys;
 pub mod message;
 pub mod origin;
+pub mod page;
 pub mod pace;
 pub mod password;
 pub mod rate;

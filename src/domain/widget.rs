@@ -18,11 +18,13 @@ pub struct WidgetSettings {
     pub after_close: String,
     /// After a close the widget asks the visitor for a 1–5 rating (CSAT).
     pub csat: bool,
+    /// The widget reports the page the visitor is on (with the referrer, time zone, language, browser).
+    pub page_tracking: bool,
 }
 
 impl Default for WidgetSettings {
     fn default() -> Self {
-        WidgetSettings { color: "#2563eb".into(), position: "right".into(), greeting: "Hi! How can we help?".into(), after_close: AFTER_CLOSE_REOPEN.into(), csat: true }
+        WidgetSettings { color: "#2563eb".into(), position: "right".into(), greeting: "Hi! How can we help?".into(), after_close: AFTER_CLOSE_REOPEN.into(), csat: true, page_tracking: true }
     }
 }
 
@@ -37,6 +39,7 @@ pub struct WidgetSettingsPatch {
     pub greeting: Option<String>,
     pub after_close: Option<String>,
     pub csat: Option<bool>,
+    pub page_tracking: Option<bool>,
 }
 
 impl WidgetSettings {
@@ -65,7 +68,8 @@ impl WidgetSettings {
             return Err(DomainError::invalid("widget.after_close", "must be reopen or new"));
         }
         let csat = patch.csat.unwrap_or(self.csat);
-        Ok(WidgetSettings { color: color.to_ascii_lowercase(), position, greeting: greeting.trim().to_string(), after_close, csat })
+        let page_tracking = patch.page_tracking.unwrap_or(self.page_tracking);
+        Ok(WidgetSettings { color: color.to_ascii_lowercase(), position, greeting: greeting.trim().to_string(), after_close, csat, page_tracking })
     }
 }
 
@@ -74,7 +78,7 @@ mod tests {
     use super::*;
 
     fn patch(color: Option<&str>, position: Option<&str>, greeting: Option<&str>) -> WidgetSettingsPatch {
-        WidgetSettingsPatch { color: color.map(Into::into), position: position.map(Into::into), greeting: greeting.map(Into::into), after_close: None, csat: None }
+        WidgetSettingsPatch { color: color.map(Into::into), position: position.map(Into::into), greeting: greeting.map(Into::into), after_close: None, csat: None, page_tracking: None }
     }
 
     #[test]

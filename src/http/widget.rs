@@ -53,6 +53,7 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
             ["conversations", id, "quick-reply"] => methods!(method, "POST"; Post => quick_reply(req, ctx, &site, id)),
             ["conversations", id, "close"] => methods!(method, "POST"; Post => close(req, ctx, &site, id)),
             ["conversations", id, "rating"] => methods!(method, "POST"; Post => rate(req, ctx, &site, id)),
+            ["conversations", id, "page"] => methods!(method, "POST"; Post => page(req, ctx, &site, id)),
             ["conversations", id, "messages"] => {
                 methods!(method, "GET, POST"; Get => messages(req, ctx, &site, id), Post => send_message(req, ctx, &site, id))
             }
@@ -548,6 +549,26 @@ async fn rate(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResu
     }
     let outcome = room.run(RoomCommand::Rate { score: rating.score, comment: rating.comment }).await?;
     json(200, &json!({ "conversation": outcome.conversation.map(|c| c.to_json()), "event": outcome.event }))
+}
+
+/// `POST /api/widget/conversations/{id}/page {url, title?, referrer?, tz?, language?}`: the page the
+/// visitor is on, for operators (a private `page` event with the browser, system and device read
+/// from the User-Agent). The same page again stores nothing (200 `duplicate`); refused (409
+/// `page_tracking_off`) when the tenant switched page tracking off.
+async fn page(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
+    let v = visitor(&req, ctx, site).await?;
+    let room = room(ctx, site, &v, raw_id)?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["url", "title", "referrer", "tz", "language"])?;
+    let view = crate::domain::page::PageView::parse(body.str("url")?, body.opt_str("title")?, body.opt_str("referrer")?, body.opt_str("tz")?, body.opt_str("language")?)?;
+    let settings = ctx.store.tenant(&v.tenant_id).bot_settings().await?.ok_or_else(|| ApiError::not_found("tenant"))?;
+    if !WidgetSettings::from_stored(settings.widget_settings.as_deref().unwrap_or("")).page_tracking {
+        return Err(ApiError::new(409, "page_tracking_off", "this site does not track pages"));
+    }
+    let user_agent = req.headers().get("user-agent").ok().flatten().unwrap_or_default();
+    let device = crate::domain::page::describe_user_agent(&user_agent);
+    let outcome = room.run(RoomCommand::Page { view, device }).await?;
+    json(if outcome.duplicate { 200 } else { 201 }, &json!({ "event": outcome.event, "duplicate": outcome.duplicate }))
 }
 
 /// `POST /api/widget/faq/ask {text}`: best answers with scores; creates nothing.

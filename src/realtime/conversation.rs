@@ -460,6 +460,35 @@ impl Room {
                 outcome.conversation = snapshot_after(&self.db);
                 Ok(outcome)
             }
+            RoomCommand::Page { view, device } => {
+                if !matches!(party, Party::Visitor { .. }) {
+                    return Err(RoomError::new(RoomErrorKind::Forbidden, "only the visitor's widget reports pages"));
+                }
+                if let Some(last) = self.db.last_event_of("page").map_err(storage_error)? {
+                    let same = last.data.as_deref().and_then(|d| serde_json::from_str::<Value>(d).ok()).is_some_and(|d| d["url"] == view.url.as_str());
+                    if same {
+                        return Ok(RoomOutcome { event: Some(last.to_json()), duplicate: true, ..Default::default() });
+                    }
+                }
+                let mut data = json!(view);
+                data["browser"] = json!(device.browser);
+                data["os"] = json!(device.os);
+                data["device"] = json!(device.kind);
+                let data = data.to_string();
+                let (kind, id, name) = party.author();
+                let client_msg_id = format!("page:{}", c.last_seq + 1);
+                let event = NewEvent {
+                    kind: "page",
+                    author: (kind, id, name),
+                    client_msg_id: &client_msg_id,
+                    text: Some(view.title.as_deref().unwrap_or(&view.url)),
+                    data: Some(&data),
+                    content_hash: &content_hash("page", kind, id.unwrap_or(""), &data),
+                    private: true,
+                    preview: None,
+                };
+                self.append(event, now, done)
+            }
             RoomCommand::QueuePosition { position } => {
                 if !matches!(party, Party::Router) {
                     return Err(RoomError::new(RoomErrorKind::Forbidden, "only the router tells queue positions"));

@@ -430,6 +430,11 @@ impl RoomDb {
         Ok(())
     }
 
+    /// The latest event of a type.
+    pub fn last_event_of(&self, kind: &str) -> DbResult<Option<EventRow>> {
+        Ok(self.sql.exec(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE type = ? ORDER BY seq DESC LIMIT 1"), vec![s(kind)])?.to_array::<EventRow>()?.into_iter().next())
+    }
+
     /// The latest event visitors see.
     pub fn last_public_event(&self) -> DbResult<Option<EventRow>> {
         Ok(self.sql.exec(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE private = 0 ORDER BY seq DESC LIMIT 1"), vec![])?.to_array::<EventRow>()?.into_iter().next())

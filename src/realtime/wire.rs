@@ -182,6 +182,8 @@ pub enum RoomCommand {
     /// The visitor's rating of a closed conversation (CSAT, 1–5, an optional comment): once per
     /// conversation, stored as a `rating` event and on the conversation.
     Rate { score: i64, comment: Option<String> },
+    /// The page the visitor is on (operators only; the same page again is nothing new).
+    Page { view: crate::domain::page::PageView, device: crate::domain::page::Device },
     Takeover,
     Assign { operator: OperatorRef },
     AutoAssign { operator: OperatorRef },
@@ -234,6 +236,7 @@ impl RoomCommand {
             | RoomCommand::Contact { .. }
             | RoomCommand::QuickReply { .. }
             | RoomCommand::Rate { .. }
+            | RoomCommand::Page { .. }
             | RoomCommand::QueuePosition { .. }
             | RoomCommand::MarkRead { .. }
             | RoomCommand::History { .. }

@@ -1,7 +1,8 @@
-// The end of the visitor's journey in real Chromium: "End conversation" with a confirmation (and the
-// site's EdgeChat.end()), the operator's console seeing it live, a 1–5 rating with a comment asked once,
-// the transcript downloaded as text, and a new conversation after — on a desktop in English with the
-// console open beside it, and on a phone in Korean.
+// The visitor's journey in real Chromium: the page they are on shown to the operator, "End
+// conversation" with a confirmation (and the site's EdgeChat.end()), the operator's console seeing it
+// live, a 1–5 rating with a comment asked once, the transcript downloaded as text, and a new
+// conversation after — on a desktop in English with the console open beside it, and on a phone in
+// Korean.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -38,7 +39,7 @@ const detail = async (owner, id) => (await api('GET', `/api/admin/conversations/
 
 test('the_visitor_ends_the_chat_after_confirming_rates_it_downloads_the_transcript_and_the_console_sees_it_live', async () => {
   const t = await tenant();
-  const v = await visitHost(browser, `<!doctype html><html><body><h1>Shop</h1>${snippet(t.key.key)}</body></html>`);
+  const v = await visitHost(browser, `<!doctype html><html><head><title>Running shoes</title></head><body><h1>Shop</h1>${snippet(t.key.key)}</body></html>`);
   const op = await consoleSession(browser, worker.url, t.owner.email, t.owner.password);
   try {
     await v.chat.getByRole('button', { name: 'Open chat' }).click();
@@ -50,6 +51,11 @@ test('the_visitor_ends_the_chat_after_confirming_rates_it_downloads_the_transcri
     await v.chat.getByText('It ships today, sorry for the wait.').waitFor();
     await op.page.goto(`${worker.url}/admin/c/${conv.id}`);
     await op.page.getByText('It ships today, sorry for the wait.').waitFor();
+    // Where the visitor is, for the operator only.
+    await op.page.locator('.visitor-page', { hasText: 'Running shoes' }).waitFor();
+    assert.match(await op.page.locator('.visitor-device').textContent(), /Chrome \d+ · Linux · desktop/);
+    assert.match(await op.page.locator('.visitor-pages').textContent(), /Running shoes/);
+    assert.equal(await v.chat.getByText('Running shoes').count(), 0, 'the visitor does not see it in the chat');
 
     // Asked first; "Cancel" changes nothing.
     await v.chat.getByRole('button', { name: 'End conversation' }).click();

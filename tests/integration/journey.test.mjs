@@ -1,7 +1,8 @@
-// The visitor's journey after the chat, against the real Worker: the visitor ends the conversation
-// (the operator sees it live), rates it once (CSAT, 1–5 and a comment), the rating is stored on the
-// conversation and as an event, D1 follows, and owners read it per operator and department. Bad input
-// and a tenant that switched ratings off are refused and change nothing.
+// The visitor's journey, against the real Worker: the pages the visitor is on reach operators only
+// (with browser, device, time zone), the visitor ends the conversation (the operator sees it live),
+// rates it once (CSAT, 1–5 and a comment), the rating is stored on the conversation and as an event,
+// D1 follows, and owners read it per operator and department. Bad input and a tenant that switched
+// ratings or page tracking off are refused and change nothing.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -171,5 +172,76 @@ describe('ratings', () => {
     assert.equal(r.status, 409);
     assert.equal(r.body.error.code, 'ratings_off');
     assert.equal((await api('GET', `/api/admin/conversations/${conv.id}`, { token: tenant.token })).body.rating, null);
+  });
+});
+
+describe('visitor context', () => {
+  const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+  const page = (v, id, body, ua = IPHONE) => w('POST', `/conversations/${id}/page`, { token: v.token, body, headers: { 'user-agent': ua } });
+  const operatorEvents = async (id) => (await api('GET', `/api/admin/conversations/${id}/messages?limit=500`, { token: owner.token })).body.results;
+
+  test('the_pages_a_visitor_is_on_reach_operators_only_with_browser_device_and_time_zone', async () => {
+    const { v, conv } = await liveConversation();
+    const visitorSocket = await openSocket(worker.url, conv.id, v.token, { origin: SITE_ORIGIN });
+    await visitorSocket.frame((f) => f.type === 'hello', 'hello');
+    const op = await openSocket(worker.url, conv.id, owner.token, {});
+    await op.frame((f) => f.type === 'hello', 'hello');
+
+    const first = await page(v, conv.id, { url: 'https://shop.example.com/shoes?size=42', title: 'Running shoes', referrer: 'https://search.example/?q=shoes', tz: 'Asia/Seoul', language: 'ko-KR' });
+    assert.equal(first.status, 201, first.text);
+    assert.equal(first.body.event.type, 'page');
+    assert.equal(first.body.event.private, true);
+    const seen = await op.frame((f) => f.type === 'event' && f.event.type === 'page', 'the page at the operator');
+    assert.deepEqual(
+      ['url', 'title', 'referrer', 'tz', 'language', 'browser', 'os', 'device'].map((k) => seen.event.data[k]),
+      ['https://shop.example.com/shoes?size=42', 'Running shoes', 'https://search.example/?q=shoes', 'Asia/Seoul', 'ko-KR', 'Safari 17', 'iOS', 'phone'],
+    );
+    const again = await page(v, conv.id, { url: 'https://shop.example.com/shoes?size=42', title: 'Running shoes' });
+    assert.equal(again.status, 200, 'the same page again is nothing new');
+    assert.equal(again.body.duplicate, true);
+    assert.equal((await page(v, conv.id, { url: 'https://shop.example.com/cart', title: 'Cart' })).status, 201);
+
+    for (const [body, field] of [
+      [{ url: 'javascript:alert(1)' }, 'url'],
+      [{ url: 'https://shop.example.com/', referrer: 'file:///etc/passwd' }, 'referrer'],
+      [{ url: 'https://shop.example.com/', title: 'x'.repeat(301) }, 'title'],
+      [{ url: 'https://shop.example.com/', tz: "Asia/Seoul'; --" }, 'tz'],
+    ]) {
+      const r = await page(v, conv.id, body);
+      assert.equal(r.status, 422, `${JSON.stringify(body)} → ${r.text}`);
+      assert.equal(r.body.error.field, field);
+    }
+    assert.equal((await page(v, conv.id, { url: 'https://shop.example.com/', cookie: 'x' })).body.error.code, 'invalid_body');
+    const stranger = await newVisitor(w);
+    assert.equal((await page(stranger, conv.id, { url: 'https://shop.example.com/' })).status, 404);
+
+    const pages = (await operatorEvents(conv.id)).filter((e) => e.type === 'page');
+    assert.deepEqual(pages.map((e) => e.text), ['Running shoes', 'Cart'], 'two page views, in order; nothing from the refusals');
+    // The visitor never sees them: not in their history, not on their socket.
+    const history = (await w('GET', `/conversations/${conv.id}/messages`, { token: v.token })).body.results;
+    assert.equal(history.filter((e) => e.type === 'page').length, 0);
+    const marker = visitorSocket.sendMessage('still here');
+    await visitorSocket.frame((f) => f.type === 'ack' && f.client_msg_id === marker, 'ack');
+    assert.equal(visitorSocket.events().filter((e) => e.type === 'page').length, 0);
+    const list = (await api('GET', '/api/admin/conversations', { token: owner.token })).body.results.find((c) => c.id === conv.id);
+    assert.equal(list.last_message_preview, 'still here', 'a page view is not a message');
+    await visitorSocket.close();
+    await op.close();
+  });
+
+  test('a_tenant_that_switched_page_tracking_off_stores_no_pages', async () => {
+    const tenant = await signup(api, { company: 'Private Co' });
+    await quietBot(api, tenant);
+    const ww = widgetClient(worker.url, (await makeKey(api, tenant)).key);
+    const set = await api('PATCH', '/api/admin/settings', { token: tenant.token, body: { widget: { page_tracking: false } } });
+    assert.equal(set.status, 200, set.text);
+    assert.equal((await ww('GET', '/config')).body.widget.page_tracking, false, 'the widget is told');
+    const v = await newVisitor(ww);
+    const conv = await newConversation(ww, v, { client_request_id: randomUUID() });
+    const r = await ww('POST', `/conversations/${conv.id}/page`, { token: v.token, body: { url: 'https://shop.example.com/' } });
+    assert.equal(r.status, 409);
+    assert.equal(r.body.error.code, 'page_tracking_off');
+    const events = (await api('GET', `/api/admin/conversations/${conv.id}/messages`, { token: tenant.token })).body.results;
+    assert.equal(events.filter((e) => e.type === 'page').length, 0);
   });
 });

@@ -479,7 +479,20 @@ export function mount(h: Host) {
     renderTail();
     renderHead();
     connect();
+    page();
   }
+
+  /** Tells the operators which page the visitor is on (once per page and conversation; never in a
+   *  frame, where the page is ours; never when the tenant turned it off). Failures stay silent. */
+  function page() {
+    const at = `${state.conv} ${location.href}`;
+    if (h.frame || !state.conv || state.cfg?.widget?.page_tracking === false || state.paged === at) return;
+    state.paged = at;
+    const body = { url: location.href, title: document.title, referrer: document.referrer, tz: Intl.DateTimeFormat().resolvedOptions().timeZone, language: navigator.language };
+    api(`/conversations/${state.conv}/page`, { method: 'POST', body: JSON.stringify(body) }).catch(() => undefined);
+  }
+  addEventListener('popstate', page);
+  addEventListener('hashchange', page);
 
   function connect() {
     if (state.ws || !state.conv) return;
