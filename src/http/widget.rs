@@ -527,6 +527,12 @@ async fn quick_reply(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> 
     json(200, &json!({ "event": outcome.event, "duplicate": outcome.duplicate }))
 }
 
+/// The tenant's widget settings as stored now (what the widget may ask of the visitor).
+async fn widget_settings(ctx: &Ctx, tenant_id: &str) -> ApiResult<WidgetSettings> {
+    let settings = ctx.store.tenant(tenant_id).bot_settings().await?.ok_or_else(|| ApiError::not_found("tenant"))?;
+    Ok(WidgetSettings::from_stored(settings.widget_settings.as_deref().unwrap_or("")))
+}
+
 /// `POST /api/widget/conversations/{id}/close`: the visitor ends the chat ("End conversation"). The
 /// operator's console sees the `closed` event live; the seat it held is free again.
 async fn close(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
@@ -543,8 +549,7 @@ async fn rate(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResu
     let body = read_body(&mut req).await?;
     body.allow(&["score", "comment"])?;
     let rating = crate::domain::rating::Rating::parse(body.i64("score")?, body.opt_str("comment")?)?;
-    let settings = ctx.store.tenant(&v.tenant_id).bot_settings().await?.ok_or_else(|| ApiError::not_found("tenant"))?;
-    if !WidgetSettings::from_stored(settings.widget_settings.as_deref().unwrap_or("")).csat {
+    if !widget_settings(ctx, &v.tenant_id).await?.csat {
         return Err(ApiError::new(409, "ratings_off", "this site does not ask for ratings"));
     }
     let outcome = room.run(RoomCommand::Rate { score: rating.score, comment: rating.comment }).await?;
@@ -561,8 +566,7 @@ async fn page(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResu
     let body = read_body(&mut req).await?;
     body.allow(&["url", "title", "referrer", "tz", "language"])?;
     let view = crate::domain::page::PageView::parse(body.str("url")?, body.opt_str("title")?, body.opt_str("referrer")?, body.opt_str("tz")?, body.opt_str("language")?)?;
-    let settings = ctx.store.tenant(&v.tenant_id).bot_settings().await?.ok_or_else(|| ApiError::not_found("tenant"))?;
-    if !WidgetSettings::from_stored(settings.widget_settings.as_deref().unwrap_or("")).page_tracking {
+    if !widget_settings(ctx, &v.tenant_id).await?.page_tracking {
         return Err(ApiError::new(409, "page_tracking_off", "this site does not track pages"));
     }
     let user_agent = req.headers().get("user-agent").ok().flatten().unwrap_or_default();
