@@ -60,7 +60,7 @@ test('after_a_close_the_widget_offers_a_new_conversation_and_writing_again_reope
     await v.page.screenshot({ path: `${ARTIFACTS}widget-after-close.png` });
 
     // Writing again reopens it, and it goes back to the operator who had it.
-    await v.chat.getByRole('textbox').fill('one more question');
+    await v.chat.getByRole('textbox', { name: 'Type a message…' }).fill('one more question');
     await v.page.keyboard.press('Enter');
     await v.chat.getByText('The conversation was reopened').waitFor();
     await eventually(async () => (await api('GET', `/api/admin/conversations/${first}`, { token: t.owner.token })).body.status === 'active', 'active again');
@@ -70,7 +70,7 @@ test('after_a_close_the_widget_offers_a_new_conversation_and_writing_again_reope
     await api('POST', `/api/admin/conversations/${first}/close`, { token: t.agents[0].token });
     await v.chat.getByRole('button', { name: 'Start a new conversation' }).click();
     await v.chat.getByText('Hi! How can we help you today?').waitFor();
-    await v.chat.getByRole('textbox').fill('a new topic');
+    await v.chat.getByRole('textbox', { name: 'Type a message…' }).fill('a new topic');
     await v.page.keyboard.press('Enter');
     const second = await eventually(async () => {
       const id = await conversationOf(v.page, t.key);
