@@ -372,10 +372,11 @@ export function ConversationView(props: { id: string }) {
     };
   }, [stream]);
 
+  const refreshDetail = () => void call('get', '/api/admin/conversations/{id}', { params: { id: props.id } }).then(setDetail, () => undefined);
   // Refresh the visitor's details when the conversation changes state (transfer, close, reopen …).
   useEffect(() => {
     if (!summary || !detail || (summary.status === detail.status && summary.assignee_id === detail.assignee_id && summary.department_id === detail.department_id)) return;
-    call('get', '/api/admin/conversations/{id}', { params: { id: props.id } }).then(setDetail, () => undefined);
+    refreshDetail();
   }, [summary?.status, summary?.assignee_id, summary?.department_id]);
 
   const events = stream.events.value;
@@ -383,7 +384,7 @@ export function ConversationView(props: { id: string }) {
   // A rating arriving live shows in the visitor's details too.
   const rated = events.some((e) => e.type === 'rating');
   useEffect(() => {
-    if (rated && detail && !detail.rating) call('get', '/api/admin/conversations/{id}', { params: { id: props.id } }).then(setDetail, () => undefined);
+    if (rated && detail && !detail.rating) refreshDetail();
   }, [rated, !!detail]);
 
   // Keep the newest event in view, and mark what is on screen as read (receipt + unread count).

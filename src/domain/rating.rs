@@ -1,10 +1,12 @@
 //! A visitor's rating of a closed conversation (CSAT): a score from 1 to 5 and an optional comment.
 
+use serde::{Deserialize, Serialize};
+
 use super::DomainError;
 
 pub const COMMENT_MAX_CHARS: usize = 1000;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rating {
     pub score: i64,
     /// Trimmed; `None` when empty.

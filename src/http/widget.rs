@@ -552,7 +552,7 @@ async fn rate(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResu
     if !widget_settings(ctx, &v.tenant_id).await?.csat {
         return Err(ApiError::new(409, "ratings_off", "this site does not ask for ratings"));
     }
-    let outcome = room.run(RoomCommand::Rate { score: rating.score, comment: rating.comment }).await?;
+    let outcome = room.run(RoomCommand::Rate(rating)).await?;
     json(200, &json!({ "conversation": outcome.conversation.map(|c| c.to_json()), "event": outcome.event }))
 }
 

@@ -26,7 +26,6 @@ use crate::domain::bot::bot_texts;
 use crate::domain::conversation::{authorize, transition, Command, ConversationState, Status};
 use crate::domain::message::{content_hash, ClientMsgId, MessageText, SendOutcome};
 use crate::domain::pace::Pacer;
-use crate::domain::rating::Rating;
 use crate::store::events::EventRow;
 use crate::store::Store;
 
@@ -430,7 +429,7 @@ impl Room {
                 self.bot_says(&answer, &data, now, done)?;
                 Ok(outcome)
             }
-            RoomCommand::Rate { score, comment } => {
+            RoomCommand::Rate(rating) => {
                 if !matches!(party, Party::Visitor { .. }) {
                     return Err(RoomError::new(RoomErrorKind::Forbidden, "only the visitor rates a conversation"));
                 }
@@ -440,7 +439,6 @@ impl Room {
                 if c.status != Status::Closed.as_str() {
                     return Err(RoomError::new(RoomErrorKind::InvalidTransition, "a conversation is rated once it is closed"));
                 }
-                let rating = Rating::parse(score, comment.as_deref())?;
                 self.db.rate(rating.score, rating.comment.as_deref(), now).map_err(storage_error)?;
                 // Who and what the rating is about, as it was when the conversation closed (reports
                 // count it per operator and department).

@@ -181,7 +181,7 @@ pub enum RoomCommand {
     QuickReply { client_msg_id: String, faq_id: String, question: String, answer: String },
     /// The visitor's rating of a closed conversation (CSAT, 1–5, an optional comment): once per
     /// conversation, stored as a `rating` event and on the conversation.
-    Rate { score: i64, comment: Option<String> },
+    Rate(crate::domain::rating::Rating),
     /// The page the visitor is on (operators only; the same page again is nothing new).
     Page { view: crate::domain::page::PageView, device: crate::domain::page::Device },
     Takeover,
@@ -235,7 +235,7 @@ impl RoomCommand {
             | RoomCommand::Attach(_)
             | RoomCommand::Contact { .. }
             | RoomCommand::QuickReply { .. }
-            | RoomCommand::Rate { .. }
+            | RoomCommand::Rate(_)
             | RoomCommand::Page { .. }
             | RoomCommand::QueuePosition { .. }
             | RoomCommand::MarkRead { .. }
@@ -474,6 +474,11 @@ mod tests {
             RoomCommand::Close,
             RoomCommand::Reopen,
             RoomCommand::Release,
+            RoomCommand::Rate(crate::domain::rating::Rating { score: 4, comment: Some("kind".into()) }),
+            RoomCommand::Page {
+                view: crate::domain::page::PageView { url: "https://a.example/".into(), title: Some("A".into()), referrer: None, tz: Some("Asia/Tokyo".into()), language: None },
+                device: crate::domain::page::describe_user_agent("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Version/17.5 Mobile/15E148 Safari/604.1"),
+            },
             RoomCommand::QueuePosition { position: 3 },
             RoomCommand::MarkRead { seq: 9 },
             RoomCommand::History { after_seq: 0, limit: 100 },

@@ -247,11 +247,13 @@ export function mount(h: Host) {
     if (stick) scroll();
   }
 
+  /** After a REST call that stores an event: it comes over the socket; without one, from the history. */
+  const catchUp = () => (state.ws?.readyState === 1 ? undefined : show(state.conv));
+
   async function end() {
     state.ending = false;
     await api(`/conversations/${state.conv}/close`, { method: 'POST', body: '{}' });
-    // The closed event comes over the socket; without one, from the history.
-    if (state.ws?.readyState !== 1) await show(state.conv);
+    await catchUp();
   }
 
   /** 1–5 stars and an optional comment; the draft survives the tail being redrawn. */
@@ -280,7 +282,7 @@ export function mount(h: Host) {
       e.preventDefault();
       b.disabled = true;
       run(api(`/conversations/${state.conv}/rating`, { method: 'POST', body: JSON.stringify({ score: state.score, comment: i.value }) }).then(
-        () => (state.ws?.readyState === 1 ? undefined : show(state.conv)),
+        catchUp,
         (err) => {
           b.disabled = false;
           throw err;
