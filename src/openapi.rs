@@ -101,7 +101,11 @@ fn schemas() -> Map<String, Value> {
     ]));
     add("Session", obj(&[("access_token", string()), ("token_type", string()), ("expires_in", int()), ("operator", r("Operator")), ("tenant", r("Tenant"))]));
     add("Me", obj(&[("operator", r("Operator")), ("tenant", r("Tenant"))]));
-    add("Department", obj(&[("id", string()), ("name", string()), ("is_default", boolean()), ("member_ids", array(string())), ("created_at", int())]));
+    add("Department", obj(&[
+        ("id", string()), ("name", string()), ("is_default", boolean()), ("member_ids", array(string())), ("created_at", int()),
+        ("widget_visible", boolean()), ("widget_labels", r("Labels")),
+    ]));
+    add("Labels", localized.clone());
     add("ApiKey", obj(&[
         ("id", string()), ("key", string()), ("label", string()), ("allowed_origins", array(string())), ("active", boolean()),
         ("created_at", int()), ("revoked_at", nullable(int())),
@@ -112,7 +116,8 @@ fn schemas() -> Map<String, Value> {
         ("id", int()), ("actor_operator_id", nullable(string())), ("action", string()), ("target_type", string()),
         ("target_id", string()), ("detail", any_object()), ("created_at", int()),
     ]));
-    add("WidgetAppearance", obj(&[("color", string()), ("position", one_of(&["right", "left"])), ("greeting", string()), ("after_close", one_of(&["reopen", "new"])), ("csat", boolean()), ("page_tracking", boolean())]));
+    add("WidgetAppearance", obj(&[("color", string()), ("position", one_of(&["right", "left"])), ("greeting", string()), ("after_close", one_of(&["reopen", "new"])), ("csat", boolean()), ("page_tracking", boolean()), ("prechat", r("Prechat"))]));
+    add("Prechat", obj(&[("fields", one_of(&["off", "name", "name_email"])), ("name_required", boolean()), ("email_required", boolean()), ("when", one_of(&["start", "handoff"]))]));
     add("BusinessHours", obj(&[
         ("timezone", string()),
         ("weekly", json!({ "type": "object", "propertyNames": { "enum": crate::domain::hours::DAYS },
@@ -262,9 +267,9 @@ fn operations() -> Vec<Op> {
             Some(body(&[("name?", string()), ("role?", roles()), ("capacity?", int()), ("active?", boolean())])), 200, Some(r("Operator"))),
         op("post", "/api/admin/operators/{id}/password", "operators", "Reset an operator's password", Some(body(&[("password", string())])), 204, None),
         op("get", "/api/admin/departments", "departments", "List departments", None, 200, Some(list_of(r("Department")))),
-        op("post", "/api/admin/departments", "departments", "Create a department", Some(body(&[("name", string()), ("operator_ids?", id_list())])), 201, Some(r("Department"))),
+        op("post", "/api/admin/departments", "departments", "Create a department", Some(body(&[("name", string()), ("operator_ids?", id_list()), ("widget_visible?", boolean()), ("widget_labels?", r("Labels"))])), 201, Some(r("Department"))),
         op("get", "/api/admin/departments/{id}", "departments", "One department", None, 200, Some(r("Department"))),
-        op("patch", "/api/admin/departments/{id}", "departments", "Rename", Some(body(&[("name", string())])), 200, Some(r("Department"))),
+        op("patch", "/api/admin/departments/{id}", "departments", "Rename, or change how the widget offers it", Some(body(&[("name?", string()), ("widget_visible?", boolean()), ("widget_labels?", r("Labels"))])), 200, Some(r("Department"))),
         op("delete", "/api/admin/departments/{id}", "departments", "Delete (not the default)", None, 204, None),
         op("put", "/api/admin/departments/{id}/members", "departments", "Replace the members", Some(body(&[("operator_ids", id_list())])), 200, Some(r("Department"))),
         op("post", "/api/admin/departments/{id}/members", "departments", "Add a member", Some(body(&[("operator_id", string())])), 200, Some(r("Department"))),
@@ -309,7 +314,8 @@ fn operations() -> Vec<Op> {
         op("get", "/api/admin/settings", "settings", "Tenant settings", None, 200, Some(r("Settings"))),
         op("patch", "/api/admin/settings", "settings", "Change settings",
             Some(body(&[("name?", string()), ("require_verified_visitors?", boolean()),
-                ("widget?", obj(&[("color?", string()), ("position?", one_of(&["right", "left"])), ("greeting?", string()), ("after_close?", one_of(&["reopen", "new"])), ("csat?", boolean()), ("page_tracking?", boolean())])),
+                ("widget?", obj(&[("color?", string()), ("position?", one_of(&["right", "left"])), ("greeting?", string()), ("after_close?", one_of(&["reopen", "new"])), ("csat?", boolean()), ("page_tracking?", boolean()),
+                    ("prechat?", obj(&[("fields?", one_of(&["off", "name", "name_email"])), ("name_required?", boolean()), ("email_required?", boolean()), ("when?", one_of(&["start", "handoff"]))]))])),
                 ("business_hours?", nullable(r("BusinessHours"))), ("uploads?", any_object())])), 200, Some(r("Settings"))),
         Op { query: &["cursor"], ..op("get", "/api/admin/audit-log", "settings", "Audit log, newest first", None, 200, Some(list_of(r("AuditEntry")))) },
         Op { query: &["from", "to"], ..op("get", "/api/admin/reports/ratings", "reports", "Visitors' ratings (CSAT) in a period: overall, per operator, per department", None, 200, Some(r("RatingsReport"))) },

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { FaqEditor, LOCALES, UnansweredQuestions } from './answers';
 import { useAction, useAsync, val } from './hooks';
-import { call, setSession, type ApiKey, type BotAction, type BotFlow, type BotNode, type BusinessHours, type FaqEntry, type IdentitySecret, type IdentitySecretCreated, type Operator, type Settings as TenantSettings } from './api';
+import { call, setSession, type ApiKey, type BotAction, type BotFlow, type BotNode, type BusinessHours, type Department, type FaqEntry, type IdentitySecret, type IdentitySecretCreated, type Operator, type Settings as TenantSettings } from './api';
 import { lang, setLang, t, type Lang } from './i18n';
 import { askNotifications, notifyPermission, setSound, soundOn } from './notify';
 import { canned, departments, isManager, loadDirectory, me, navigateTo, operators } from './state';
@@ -285,6 +285,20 @@ function Appearance() {
         {fieldError('widget.after_close')}
         <label class="toggle"><input type="checkbox" name="csat" checked={w.csat} onChange={(e) => set({ csat: (e.target as HTMLInputElement).checked })} /> {t('csatSetting')}</label>
         <label class="toggle"><input type="checkbox" name="page_tracking" checked={w.page_tracking} onChange={(e) => set({ page_tracking: (e.target as HTMLInputElement).checked })} /> {t('pageTrackingSetting')}</label>
+        <fieldset class="checks prechat"><legend>{t('prechatSetting')}</legend>
+          <label class="field inline"><span>{t('prechatFields')}</span>
+            <select name="prechat_fields" value={w.prechat.fields} onChange={(e) => set({ prechat: { ...w.prechat, fields: val(e) as 'off' | 'name' | 'name_email' } })}>
+              <option value="off">{t('prechatOff')}</option><option value="name">{t('prechatName')}</option><option value="name_email">{t('prechatNameEmail')}</option>
+            </select></label>
+          {w.prechat.fields !== 'off' && <>
+            <label class="toggle"><input type="checkbox" name="prechat_name_required" checked={w.prechat.name_required} onChange={(e) => set({ prechat: { ...w.prechat, name_required: (e.target as HTMLInputElement).checked } })} /> {t('prechatNameRequired')}</label>
+            {w.prechat.fields === 'name_email' && <label class="toggle"><input type="checkbox" name="prechat_email_required" checked={w.prechat.email_required} onChange={(e) => set({ prechat: { ...w.prechat, email_required: (e.target as HTMLInputElement).checked } })} /> {t('prechatEmailRequired')}</label>}
+            <label class="field inline"><span>{t('prechatWhen')}</span>
+              <select name="prechat_when" value={w.prechat.when} onChange={(e) => set({ prechat: { ...w.prechat, when: val(e) as 'start' | 'handoff' } })}>
+                <option value="start">{t('prechatAtStart')}</option><option value="handoff">{t('prechatAtHandoff')}</option>
+              </select></label>
+          </>}
+        </fieldset>
         <label class="toggle"><input type="checkbox" checked={settings.require_verified_visitors} onChange={(e) => setSettings({ ...settings, require_verified_visitors: (e.target as HTMLInputElement).checked })} /> {t('requireVerified')}</label>
         <div class="row"><button onClick={() => run(async () => setSettings(await call('patch', '/api/admin/settings', { body: { name: settings.name, widget: w, require_verified_visitors: settings.require_verified_visitors } })))}>{t('save')}</button></div>
         {msg}
@@ -496,6 +510,7 @@ function Departments() {
             <button class="linkish" onClick={() => { const n = prompt(t('rename'), d.name); if (n) void run(async () => { await call('patch', '/api/admin/departments/{id}', { params: { id: d.id }, body: { name: n } }); await loadDirectory(); }); }}>{t('rename')}</button>
             {!d.is_default && <button class="linkish danger" onClick={() => confirm(t('deleteConfirm')) && run(async () => { await call('delete', '/api/admin/departments/{id}', { params: { id: d.id } }); await loadDirectory(); }, t('deleted'))}>{t('delete')}</button>}
           </div>
+          <WidgetOffer d={d} run={run} />
           <div class="checks">
             {ops.map((o) => (
               <label class="toggle"><input type="checkbox" checked={d.member_ids.includes(o.id)} onChange={(e) => run(async () => {
@@ -507,6 +522,27 @@ function Departments() {
           </div>
         </div>
       ))}
+    </div>
+  );
+}
+
+/** Whether visitors can pick this department in the widget ("Which team?"), and its label per language. */
+function WidgetOffer(props: { d: Department; run: (f: () => Promise<unknown>, done?: string) => Promise<boolean> }) {
+  const { d } = props;
+  const [labels, setLabels] = useState<Record<string, string>>(d.widget_labels ?? {});
+  const save = (body: { widget_visible?: boolean; widget_labels?: Record<string, string> }) =>
+    props.run(async () => { await call('patch', '/api/admin/departments/{id}', { params: { id: d.id }, body }); await loadDirectory(); }, t('saved'));
+  return (
+    <div class="widget-offer">
+      <label class="toggle"><input type="checkbox" name="widget_visible" checked={d.widget_visible} onChange={(e) => save({ widget_visible: (e.target as HTMLInputElement).checked })} /> {t('visibleInWidget')}</label>
+      {d.widget_visible && (
+        <form class="row wrap" onSubmit={(e) => { e.preventDefault(); void save({ widget_labels: labels }); }}>
+          {LOCALES.map((l) => (
+            <label class="field inline"><span>{l}</span><input name={`label_${l}`} value={labels[l] ?? ''} placeholder={d.name} onInput={(e) => setLabels({ ...labels, [l]: val(e) })} /></label>
+          ))}
+          <button type="submit" class="secondary small">{t('saveLabels')}</button>
+        </form>
+      )}
     </div>
   );
 }

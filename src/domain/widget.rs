@@ -20,11 +20,70 @@ pub struct WidgetSettings {
     pub csat: bool,
     /// The widget reports the page the visitor is on (with the referrer, time zone, language, browser).
     pub page_tracking: bool,
+    /// The pre-chat form: which details the visitor is asked for, and when.
+    pub prechat: Prechat,
+}
+
+/// What the pre-chat form asks (`fields`: `off`, `name` or `name_email`), which of it is required,
+/// and when it is shown (`start`: before the first message; `handoff`: before a person is asked for).
+/// Required details are also enforced by the API; verified visitors are not asked what their site
+/// already told us.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prechat {
+    pub fields: String,
+    pub name_required: bool,
+    pub email_required: bool,
+    pub when: String,
+}
+
+impl Default for Prechat {
+    fn default() -> Self {
+        Prechat { fields: "off".into(), name_required: false, email_required: false, when: PRECHAT_AT_START.into() }
+    }
+}
+
+pub const PRECHAT_AT_START: &str = "start";
+pub const PRECHAT_AT_HANDOFF: &str = "handoff";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrechatPatch {
+    pub fields: Option<String>,
+    pub name_required: Option<bool>,
+    pub email_required: Option<bool>,
+    pub when: Option<String>,
+}
+
+impl Prechat {
+    fn apply(self, patch: PrechatPatch) -> Result<Prechat, DomainError> {
+        let fields = patch.fields.unwrap_or(self.fields);
+        if !["off", "name", "name_email"].contains(&fields.as_str()) {
+            return Err(DomainError::invalid("widget.prechat.fields", "must be off, name or name_email"));
+        }
+        let when = patch.when.unwrap_or(self.when);
+        if when != PRECHAT_AT_START && when != PRECHAT_AT_HANDOFF {
+            return Err(DomainError::invalid("widget.prechat.when", "must be start or handoff"));
+        }
+        Ok(Prechat { fields, name_required: patch.name_required.unwrap_or(self.name_required), email_required: patch.email_required.unwrap_or(self.email_required), when })
+    }
+
+    /// The first detail the form requires `at` this moment (`start` or `handoff`) that the visitor has
+    /// not given, if any.
+    pub fn missing(&self, at: &str, name: Option<&str>, email: Option<&str>) -> Option<&'static str> {
+        let given = |v: Option<&str>| v.is_some_and(|v| !v.trim().is_empty());
+        if self.fields == "off" || self.when != at {
+            return None;
+        }
+        if self.name_required && !given(name) {
+            return Some("name");
+        }
+        (self.fields == "name_email" && self.email_required && !given(email)).then_some("email")
+    }
 }
 
 impl Default for WidgetSettings {
     fn default() -> Self {
-        WidgetSettings { color: "#2563eb".into(), position: "right".into(), greeting: "Hi! How can we help?".into(), after_close: AFTER_CLOSE_REOPEN.into(), csat: true, page_tracking: true }
+        WidgetSettings { color: "#2563eb".into(), position: "right".into(), greeting: "Hi! How can we help?".into(), after_close: AFTER_CLOSE_REOPEN.into(), csat: true, page_tracking: true, prechat: Prechat::default() }
     }
 }
 
@@ -40,6 +99,7 @@ pub struct WidgetSettingsPatch {
     pub after_close: Option<String>,
     pub csat: Option<bool>,
     pub page_tracking: Option<bool>,
+    pub prechat: Option<PrechatPatch>,
 }
 
 impl WidgetSettings {
@@ -69,7 +129,11 @@ impl WidgetSettings {
         }
         let csat = patch.csat.unwrap_or(self.csat);
         let page_tracking = patch.page_tracking.unwrap_or(self.page_tracking);
-        Ok(WidgetSettings { color: color.to_ascii_lowercase(), position, greeting: greeting.trim().to_string(), after_close, csat, page_tracking })
+        let prechat = match patch.prechat {
+            Some(p) => self.prechat.apply(p)?,
+            None => self.prechat,
+        };
+        Ok(WidgetSettings { color: color.to_ascii_lowercase(), position, greeting: greeting.trim().to_string(), after_close, csat, page_tracking, prechat })
     }
 }
 
@@ -78,7 +142,7 @@ mod tests {
     use super::*;
 
     fn patch(color: Option<&str>, position: Option<&str>, greeting: Option<&str>) -> WidgetSettingsPatch {
-        WidgetSettingsPatch { color: color.map(Into::into), position: position.map(Into::into), greeting: greeting.map(Into::into), after_close: None, csat: None, page_tracking: None }
+        WidgetSettingsPatch { color: color.map(Into::into), position: position.map(Into::into), greeting: greeting.map(Into::into), after_close: None, csat: None, page_tracking: None, prechat: None }
     }
 
     #[test]
@@ -98,5 +162,28 @@ mod tests {
         let new = WidgetSettingsPatch { after_close: Some("new".into()), ..Default::default() };
         assert_eq!(base.clone().apply(new).unwrap().after_close, "new");
         assert!(base.apply(WidgetSettingsPatch { after_close: Some("delete".into()), ..Default::default() }).is_err());
+    }
+
+    #[test]
+    fn the_prechat_form_requires_what_the_tenant_chose_at_the_moment_it_chose() {
+        let base = WidgetSettings::default();
+        assert_eq!(base.prechat.missing(PRECHAT_AT_START, None, None), None, "off by default");
+        let form = |fields: &str, when: &str| {
+            let patch = PrechatPatch { fields: Some(fields.into()), name_required: Some(true), email_required: Some(true), when: Some(when.into()) };
+            base.clone().apply(WidgetSettingsPatch { prechat: Some(patch), ..Default::default() }).map(|w| w.prechat)
+        };
+        let start = form("name_email", "start").expect("valid");
+        assert_eq!(start.missing("start", None, None), Some("name"));
+        assert_eq!(start.missing("start", Some("  "), Some("a@b.c")), Some("name"), "blank is not given");
+        assert_eq!(start.missing("start", Some("Kai"), None), Some("email"));
+        assert_eq!(start.missing("start", Some("Kai"), Some("kai@x.y")), None);
+        assert_eq!(start.missing("handoff", None, None), None, "asked at the start only");
+        let name_only = form("name", "handoff").expect("valid");
+        assert_eq!(name_only.missing("handoff", Some("Kai"), None), None, "email is not asked");
+        assert_eq!(name_only.missing("handoff", None, None), Some("name"));
+        assert!(form("phone", "start").is_err());
+        assert!(form("name", "later").is_err());
+        let stored = serde_json::to_string(&base.clone().apply(WidgetSettingsPatch { prechat: Some(PrechatPatch { fields: Some("name".into()), ..Default::default() }), ..Default::default() }).expect("valid")).expect("json");
+        assert_eq!(WidgetSettings::from_stored(&stored).prechat.fields, "name", "stored settings read back");
     }
 }

@@ -48,6 +48,11 @@ const EN: Table = &[
     ("rated", "Thanks for your rating!"),
     ("transcript", "Download transcript"),
     ("you", "You"),
+    ("prechat", "Before we start, how can we reach you?"),
+    ("name", "Your name"),
+    ("optional", "{n} (optional)"),
+    ("next", "Continue"),
+    ("whichTeam", "Which team would you like to talk to?"),
 ];
 
 const JA: Table = &[
@@ -92,6 +97,11 @@ const JA: Table = &[
     ("rated", "評価ありがとうございました！"),
     ("transcript", "会話履歴をダウンロード"),
     ("you", "あなた"),
+    ("prechat", "はじめに、お名前と連絡先を教えてください。"),
+    ("name", "お名前"),
+    ("optional", "{n}（任意）"),
+    ("next", "次へ"),
+    ("whichTeam", "どの窓口におつなぎしますか？"),
 ];
 
 const KO: Table = &[
@@ -136,6 +146,11 @@ const KO: Table = &[
     ("rated", "평가해 주셔서 감사합니다!"),
     ("transcript", "대화 내용 다운로드"),
     ("you", "나"),
+    ("prechat", "시작하기 전에 연락처를 알려 주세요."),
+    ("name", "이름"),
+    ("optional", "{n} (선택)"),
+    ("next", "계속"),
+    ("whichTeam", "어느 팀과 상담하시겠어요?"),
 ];
 
 const ZH: Table = &[
@@ -180,6 +195,11 @@ const ZH: Table = &[
     ("rated", "感谢您的评价！"),
     ("transcript", "下载聊天记录"),
     ("you", "您"),
+    ("prechat", "开始之前，请留下您的联系方式。"),
+    ("name", "您的姓名"),
+    ("optional", "{n}（可选）"),
+    ("next", "继续"),
+    ("whichTeam", "您想咨询哪个团队？"),
 ];
 
 /// The widget's texts for a locale (English for any other).

@@ -17,7 +17,7 @@ use crate::domain::origin::origin_allowed;
 use crate::domain::text::{Name, NAME_MAX};
 use crate::domain::token::{issue_visitor_token, verify_visitor_token, VisitorClaims, VISITOR_TTL_SECS};
 use crate::domain::bot::{locale_for, pick, Action, Flow};
-use crate::domain::widget::WidgetSettings;
+use crate::domain::widget::{WidgetSettings, PRECHAT_AT_HANDOFF, PRECHAT_AT_START};
 use crate::service::bot::{flow_of, hours_of};
 use crate::service::handoff::handoff_plan;
 use crate::realtime::client::RoomClient;
@@ -46,6 +46,7 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
             ["config"] => methods!(method, "GET"; Get => config(&req, ctx, &site)),
             ["faq", "ask"] => methods!(method, "POST"; Post => faq_ask(req, ctx, &site)),
             ["session"] => methods!(method, "POST"; Post => session(req, ctx, &site)),
+            ["visitor"] => methods!(method, "PATCH"; Patch => visitor_details(req, ctx, &site)),
             ["conversations"] => methods!(method, "GET, POST"; Get => list_conversations(req, ctx, &site), Post => create_conversation(req, ctx, &site)),
             ["conversations", id, "handoff"] => methods!(method, "POST"; Post => handoff(req, ctx, &site, id)),
             ["conversations", id, "attachments"] => methods!(method, "POST"; Post => attach(req, ctx, &site, id)),
@@ -73,7 +74,7 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
 fn preflight() -> ApiResult<Response> {
     let mut r = Response::empty()?.with_status(204);
     let h = r.headers_mut();
-    h.set("access-control-allow-methods", "GET, POST")?;
+    h.set("access-control-allow-methods", "GET, POST, PATCH")?;
     h.set("access-control-allow-headers", "authorization, content-type")?;
     h.set("access-control-max-age", "600")?;
     Ok(r)
@@ -263,7 +264,7 @@ async fn config(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
 }
 
 async fn config_body(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Value> {
-    let (tenant, operators_online) = ctx.store.tenant(&site.key.tenant_id).widget_config_context().await?;
+    let (tenant, operators_online, departments) = ctx.store.tenant(&site.key.tenant_id).widget_config_context().await?;
     let tenant = tenant.ok_or_else(|| ApiError::not_found("tenant"))?;
     let settings = crate::store::bot::BotSettingsRow { name: tenant.name.clone(), bot_flow: tenant.bot_flow.clone(), business_hours: tenant.business_hours.clone(), widget_settings: Some(tenant.widget_settings.clone()) };
     let flow = flow_of(&settings);
@@ -290,6 +291,8 @@ async fn config_body(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Value> 
         "next_open_at": next_open_at,
         "expected_reply": if online { "minutes" } else if next_open_at.is_some() { "when_open" } else { "by_email" },
         "operators_online": operators_online,
+        // The "Which team?" choice before a handoff (the widget asks only when there are two or more).
+        "departments": departments.iter().map(|d| json!({ "id": d.id, "label": d.label(&locale) })).collect::<Vec<_>>(),
         "require_verified_visitors": tenant.require_verified == 1,
         "limits": { "text_chars": TEXT_MAX_CHARS, "frame_bytes": MAX_FRAME_BYTES },
         "websocket": { "path": "/ws/conversations/{id}", "subprotocol": SUBPROTOCOL },
@@ -417,7 +420,12 @@ async fn create_conversation(mut req: Request, ctx: &Ctx, site: &Site) -> ApiRes
         let known = RoomClient::new(&ctx.env, &v.tenant_id, previous.as_str(), visitor_party(&v, &site.key.id)).run(RoomCommand::Get).await;
         known.map_err(|e| if e.kind == RoomErrorKind::NotFound { ApiError::invalid("previous_conversation_id", "is not one of your conversations") } else { e.into() })?;
     }
-    let after_close = WidgetSettings::from_stored(settings.widget_settings.as_deref().unwrap_or("{}")).after_close;
+    let widget = WidgetSettings::from_stored(settings.widget_settings.as_deref().unwrap_or("{}"));
+    prechat_given(&widget, PRECHAT_AT_START, &v)?;
+    if handoff.is_some() {
+        prechat_given(&widget, PRECHAT_AT_HANDOFF, &v)?;
+    }
+    let after_close = widget.after_close;
     let start = Start {
         locale,
         menu,
@@ -474,6 +482,12 @@ async fn handoff(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
     let context = ctx.store.tenant(&claims.tid).widget_context_by_visitor_id(&claims.sub).await?;
     let v = admitted(&site.key, context.visitor.clone().ok_or_else(|| ApiError::unauthorized("unknown visitor"))?)?;
     let room = room(ctx, site, &v, raw_id)?;
+    let settings = context.settings.as_ref().and_then(|s| s.widget_settings.as_deref()).unwrap_or("{}");
+    prechat_given(&WidgetSettings::from_stored(settings), PRECHAT_AT_HANDOFF, &v)?;
+    // A visitor picks among the departments the widget offers ("Which team?"), never another.
+    if asked.as_ref().is_some_and(|d| !context.departments.iter().any(|x| x.id == *d && x.widget_visible == 1)) {
+        return Err(ApiError::invalid("department_id", "is not a department offered to visitors"));
+    }
     let department = match asked {
         Some(d) => Some(d),
         None => room.run(RoomCommand::Get).await?.conversation.and_then(|c| c.department_id),
@@ -531,6 +545,34 @@ async fn quick_reply(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> 
 async fn widget_settings(ctx: &Ctx, tenant_id: &str) -> ApiResult<WidgetSettings> {
     let settings = ctx.store.tenant(tenant_id).bot_settings().await?.ok_or_else(|| ApiError::not_found("tenant"))?;
     Ok(WidgetSettings::from_stored(settings.widget_settings.as_deref().unwrap_or("")))
+}
+
+/// Refuses (422 `details_required`, naming the field) what the tenant's pre-chat form requires `at`
+/// this moment and the visitor has not given yet.
+fn prechat_given(widget: &WidgetSettings, at: &str, v: &VisitorRow) -> ApiResult<()> {
+    match widget.prechat.missing(at, v.name.as_deref(), v.email.as_deref()) {
+        Some(field) => Err(ApiError { field: Some(field.to_string()), ..ApiError::new(422, "details_required", format!("this site asks for your {field} first")) }),
+        None => Ok(()),
+    }
+}
+
+/// `PATCH /api/widget/visitor {name?, email?}`: the details the visitor gives in the pre-chat form.
+/// What a verified visitor's site already told us is not changed here (409 `set_by_site`).
+async fn visitor_details(mut req: Request, ctx: &Ctx, site: &Site) -> ApiResult<Response> {
+    let v = visitor(&req, ctx, site).await?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["name", "email"])?;
+    let name = body.opt_str("name")?.map(str::trim).filter(|n| !n.is_empty()).map(|n| Name::parse(n, "name", NAME_MAX)).transpose()?;
+    let email = body.opt_str("email")?.map(str::trim).filter(|e| !e.is_empty()).map(Email::parse).transpose()?;
+    let by_site = |given: bool, known: &Option<String>| v.verified == 1 && given && known.is_some();
+    if by_site(name.is_some(), &v.name) || by_site(email.is_some(), &v.email) {
+        return Err(ApiError::new(409, "set_by_site", "your site already told us this; change it there"));
+    }
+    let (name, email) = (name.as_ref().map(Name::as_str), email.as_ref().map(Email::as_str));
+    ctx.store.tenant(&v.tenant_id).set_visitor_details(&v.id, name, email).await?;
+    let name = name.map(str::to_string).or(v.name);
+    let email = email.map(str::to_string).or(v.email);
+    json(200, &json!({ "visitor": { "id": v.id, "name": name, "email": email, "verified": v.verified == 1 } }))
 }
 
 /// `POST /api/widget/conversations/{id}/close`: the visitor ends the chat ("End conversation"). The

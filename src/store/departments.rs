@@ -11,11 +11,26 @@ pub struct DepartmentRow {
     pub name: String,
     pub is_default: i64,
     pub created_at: i64,
+    /// Offered to visitors in the widget's "Which team?" choice.
+    pub widget_visible: i64,
+    /// JSON object: the label per language (`{"ja": "営業"}`).
+    pub widget_labels: String,
+}
+
+impl DepartmentRow {
+    pub fn labels(&self) -> std::collections::BTreeMap<String, String> {
+        serde_json::from_str(&self.widget_labels).unwrap_or_default()
+    }
+
+    /// What the widget calls it in `locale`: its label there, else its name.
+    pub fn label(&self, locale: &str) -> String {
+        self.labels().remove(locale).unwrap_or_else(|| self.name.clone())
+    }
 }
 
 impl FromRow for DepartmentRow {
     fn from_row(r: &Row) -> Self {
-        DepartmentRow { id: r.str("id"), tenant_id: r.str("tenant_id"), name: r.str("name"), is_default: r.i64("is_default"), created_at: r.i64("created_at") }
+        DepartmentRow { id: r.str("id"), tenant_id: r.str("tenant_id"), name: r.str("name"), is_default: r.i64("is_default"), created_at: r.i64("created_at"), widget_visible: r.opt_i64("widget_visible").unwrap_or(0), widget_labels: r.opt_str("widget_labels").unwrap_or_else(|| "{}".into()) }
     }
 }
 
@@ -39,8 +54,12 @@ impl TenantStore<'_> {
         self.store.first("SELECT * FROM departments WHERE tenant_id = ?1 AND is_default = 1", &[text(self.tenant_id)]).await
     }
 
-    pub fn rename_department_statement(&self, id: &str, name: &str) -> StoreResult<D1PreparedStatement> {
-        self.store.stmt("UPDATE departments SET name = ?3 WHERE tenant_id = ?1 AND id = ?2", &[text(self.tenant_id), text(id), text(name)])
+    /// Its name and how the widget offers it.
+    pub fn update_department_statement(&self, id: &str, name: &str, widget_visible: bool, widget_labels: &str) -> StoreResult<D1PreparedStatement> {
+        self.store.stmt(
+            "UPDATE departments SET name = ?3, widget_visible = ?4, widget_labels = ?5 WHERE tenant_id = ?1 AND id = ?2",
+            &[text(self.tenant_id), text(id), text(name), int(widget_visible as i64), text(widget_labels)],
+        )
     }
 
     pub fn delete_department_members_statement(&self, department_id: &str) -> StoreResult<D1PreparedStatement> {

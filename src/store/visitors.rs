@@ -25,6 +25,16 @@ impl FromRow for VisitorRow {
 }
 
 impl TenantStore<'_> {
+    /// The details a visitor gave (the pre-chat form); what is `None` stays as it was.
+    pub async fn set_visitor_details(&self, id: &str, name: Option<&str>, email: Option<&str>) -> StoreResult<usize> {
+        self.store
+            .run(
+                "UPDATE visitors SET name = COALESCE(?3, name), email = COALESCE(?4, email) WHERE tenant_id = ?1 AND id = ?2",
+                &[text(self.tenant_id), text(id), opt_text(name), opt_text(email)],
+            )
+            .await
+    }
+
     pub async fn touch_visitor(&self, id: &str, now: i64) -> StoreResult<usize> {
         self.store.run("UPDATE visitors SET last_seen_at = ?2 WHERE id = ?1 AND tenant_id = ?3", &[text(id), int(now), text(self.tenant_id)]).await
     }

@@ -44,17 +44,20 @@ impl WidgetContext {
 
 impl TenantStore<'_> {
     /// The tenant and whether any operator is available, in one round trip (widget config).
-    pub async fn widget_config_context(&self) -> StoreResult<(Option<TenantRow>, bool)> {
+    /// The tenant, whether anyone is available, and the departments offered in the widget.
+    pub async fn widget_config_context(&self) -> StoreResult<(Option<TenantRow>, bool, Vec<DepartmentRow>)> {
         let t = text(self.tenant_id);
         let results = self
             .store.read_batch(vec![
                 self.store.stmt("SELECT * FROM tenants WHERE id = ?1", &[t.clone()])?,
-                self.store.stmt("SELECT COUNT(*) AS n FROM operators WHERE tenant_id = ?1 AND active = 1 AND status = 'available'", &[t])?,
+                self.store.stmt("SELECT COUNT(*) AS n FROM operators WHERE tenant_id = ?1 AND active = 1 AND status = 'available'", &[t.clone()])?,
+                self.store.stmt("SELECT * FROM departments WHERE tenant_id = ?1 AND widget_visible = 1 ORDER BY is_default DESC, name", &[t])?,
             ])
             .await?;
         let tenant = results.first().and_then(|r| r.rows::<TenantRow>().into_iter().next());
         let available = results.get(1).and_then(|r| r.rows::<super::Count>().into_iter().next()).is_some_and(|c| c.n > 0);
-        Ok((tenant, available))
+        let departments = results.get(2).map(|r| r.rows::<DepartmentRow>()).unwrap_or_default();
+        Ok((tenant, available, departments))
     }
 
     pub async fn widget_context_by_visitor_id(&self, visitor_id: &str) -> StoreResult<WidgetContext> {

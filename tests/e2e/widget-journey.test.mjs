@@ -136,3 +136,91 @@ test('on_a_phone_in_korean_the_site_ends_the_chat_and_the_visitor_rates_it_with_
     await v.close();
   }
 });
+
+test('a_pre_chat_form_in_japanese_asks_for_the_required_name_before_the_first_message_goes', async () => {
+  const t = await tenant();
+  const set = await api('PATCH', '/api/admin/settings', { token: t.owner.token, body: { widget: { prechat: { fields: 'name_email', name_required: true, email_required: false, when: 'start' } } } });
+  assert.equal(set.status, 200, set.text);
+  const v = await visitHost(browser, `<!doctype html><html lang="ja"><body>${snippet(t.key.key, 'data-locale="ja"')}</body></html>`, { locale: 'ja-JP' });
+  try {
+    await v.chat.getByRole('button', { name: 'チャットを開く' }).click();
+    await v.chat.getByRole('textbox', { name: 'メッセージを入力…' }).fill('返品したいです');
+    await v.page.keyboard.press('Enter');
+    await v.chat.getByText('はじめに、お名前と連絡先を教えてください。').waitFor();
+    await v.chat.locator('.g.me.w', { hasText: '返品したいです' }).waitFor();
+    const name = v.chat.getByRole('textbox', { name: 'お名前' });
+    const email = v.chat.getByRole('textbox', { name: 'メールアドレス（任意）' });
+    await email.waitFor();
+    assert.equal(await name.evaluate((i) => i.required), true);
+    assert.equal(await email.evaluate((i) => i.required), false);
+    await v.chat.getByRole('button', { name: '次へ' }).click();
+    assert.equal(await name.evaluate((i) => i.validity.valueMissing), true, 'the browser holds an empty required name');
+    assert.deepEqual((await api('GET', '/api/admin/conversations', { token: t.owner.token })).body.results, [], 'nothing started yet');
+    await name.fill('田中 花子');
+    await v.page.screenshot({ path: `${ARTIFACTS}widget-prechat-ja.png` });
+    await v.chat.getByRole('button', { name: '次へ' }).click();
+    await v.chat.locator('.g.me', { hasText: '返品したいです' }).waitFor();
+    const conv = await onlyConversation(t.owner);
+    assert.equal((await detail(t.owner, conv.id)).visitor.name, '田中 花子', 'the operator sees the name');
+    assert.equal(await v.chat.getByText('はじめに、お名前と連絡先を教えてください。').count(), 0, 'asked once');
+    assert.deepEqual(pageErrors(v), []);
+  } finally {
+    await v.close();
+  }
+});
+
+test('on_a_phone_in_chinese_the_visitor_picks_a_team_before_talking_to_a_person', async () => {
+  const t = await tenant();
+  const team = async (name, label) => (await api('POST', '/api/admin/departments', { token: t.owner.token, body: { name, widget_visible: true, widget_labels: { zh: label } } })).body;
+  const sales = await team('Sales', '售前咨询');
+  await team('Support', '售后服务');
+  const v = await visitHost(browser, `<!doctype html><html lang="zh"><body>${snippet(t.key.key, 'data-locale="zh"')}</body></html>`, { viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  try {
+    await v.chat.getByRole('button', { name: '打开聊天' }).click();
+    await v.chat.getByRole('textbox', { name: '输入消息…' }).fill('我想买一台');
+    await v.page.keyboard.press('Enter');
+    const conv = await onlyConversation(t.owner);
+    await v.chat.getByRole('button', { name: '联系人工客服' }).click();
+    await v.chat.getByText('您想咨询哪个团队？').waitFor();
+    await v.page.screenshot({ path: `${ARTIFACTS}widget-teams-phone-zh.png` });
+    await v.chat.getByRole('button', { name: '售前咨询' }).click();
+    await eventually(async () => (await detail(t.owner, conv.id)).department_id === sales.id, 'queued in the chosen team');
+    assert.equal(await v.chat.getByText('您想咨询哪个团队？').count(), 0, 'the question is gone once answered');
+    assert.deepEqual(pageErrors(v), []);
+  } finally {
+    await v.close();
+  }
+});
+
+test('an_owner_sets_up_ratings_page_tracking_the_pre_chat_form_and_the_teams_in_the_console', async () => {
+  const t = await tenant();
+  const extra = (await api('POST', '/api/admin/departments', { token: t.owner.token, body: { name: 'Returns' } })).body;
+  const c = await consoleSession(browser, worker.url, t.owner.email, t.owner.password);
+  try {
+    await c.page.goto(`${worker.url}/admin/settings/appearance`);
+    await c.page.locator('input[name=csat]').uncheck();
+    await c.page.locator('input[name=page_tracking]').uncheck();
+    await c.page.locator('select[name=prechat_fields]').selectOption('name_email');
+    await c.page.locator('input[name=prechat_email_required]').check();
+    await c.page.locator('select[name=prechat_when]').selectOption('handoff');
+    await c.page.getByRole('button', { name: 'Save' }).click();
+    await c.page.getByText('Saved').first().waitFor();
+    const w = (await api('GET', '/api/admin/settings', { token: t.owner.token })).body.widget;
+    assert.deepEqual([w.csat, w.page_tracking, w.prechat], [false, false, { fields: 'name_email', name_required: false, email_required: true, when: 'handoff' }]);
+    await c.page.screenshot({ path: `${ARTIFACTS}console-widget-journey-settings.png`, fullPage: true });
+
+    await c.page.goto(`${worker.url}/admin/settings/departments`);
+    const card = c.page.locator(`[data-department="Returns"]`);
+    await card.locator('input[name=widget_visible]').check();
+    await card.locator('input[name=label_ja]').fill('返品の窓口');
+    await card.getByRole('button', { name: 'Save labels' }).click();
+    await eventually(async () => {
+      const d = (await api('GET', `/api/admin/departments/${extra.id}`, { token: t.owner.token })).body;
+      return d.widget_visible && d.widget_labels.ja === '返品の窓口';
+    }, 'the team offered with its Japanese label');
+    await c.page.screenshot({ path: `${ARTIFACTS}console-departments-widget.png`, fullPage: true });
+    assert.deepEqual(c.problems, []);
+  } finally {
+    await c.context.close();
+  }
+});

@@ -245,3 +245,102 @@ describe('visitor context', () => {
     assert.equal(events.filter((e) => e.type === 'page').length, 0);
   });
 });
+
+describe('pre-chat form and department choice', () => {
+  async function site(prechat) {
+    const tenant = await signup(api, { company: `Prechat ${randomUUID().slice(0, 6)}` });
+    await quietBot(api, tenant);
+    const key = await makeKey(api, tenant);
+    const set = await api('PATCH', '/api/admin/settings', { token: tenant.token, body: { widget: { prechat } } });
+    assert.equal(set.status, 200, set.text);
+    return { tenant, key, ww: widgetClient(worker.url, key.key) };
+  }
+  const start = (ww, v, body = {}) => ww('POST', '/conversations', { token: v.token, body: { client_request_id: randomUUID(), ...body } });
+
+  test('required_details_are_asked_before_the_first_message_and_bad_ones_change_nothing', async () => {
+    const { tenant, ww } = await site({ fields: 'name_email', name_required: true, email_required: false, when: 'start' });
+    const config = (await ww('GET', '/config')).body;
+    assert.deepEqual(config.widget.prechat, { fields: 'name_email', name_required: true, email_required: false, when: 'start' });
+    const v = await newVisitor(ww);
+    const refused = await start(ww, v, { message: { client_msg_id: randomUUID(), text: 'hello' } });
+    assert.equal(refused.status, 422);
+    assert.equal(refused.body.error.code, 'details_required');
+    assert.equal(refused.body.error.field, 'name');
+    assert.deepEqual((await api('GET', '/api/admin/conversations', { token: tenant.token })).body.results, [], 'nothing started');
+
+    for (const [body, status] of [[{ email: 'not an email' }, 422], [{ name: 'x'.repeat(101) }, 422], [{ name: 'Kai', phone: '1' }, 422]]) {
+      assert.equal((await ww('PATCH', '/visitor', { token: v.token, body })).status, status, JSON.stringify(body));
+    }
+    assert.equal((await ww('PATCH', '/visitor', { body: { name: 'Kai' } })).status, 401, 'a visitor token is needed');
+    const given = await ww('PATCH', '/visitor', { token: v.token, body: { name: '  Kai Tanaka ', email: '' } });
+    assert.equal(given.status, 200, given.text);
+    assert.deepEqual([given.body.visitor.name, given.body.visitor.email], ['Kai Tanaka', null], 'trimmed; an empty optional field stays unset');
+    const started = await start(ww, v, { message: { client_msg_id: randomUUID(), text: 'hello' } });
+    assert.equal(started.status, 201, started.text);
+    const detail = (await api('GET', `/api/admin/conversations/${started.body.conversation.id}`, { token: tenant.token })).body;
+    assert.equal(detail.visitor.name, 'Kai Tanaka', 'the operator sees the name');
+    const preflight = await client(worker.url)('OPTIONS', `/api/widget/visitor?key=${(await makeKey(api, tenant)).key}`, { headers: { origin: SITE_ORIGIN, 'access-control-request-method': 'PATCH' } });
+    assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /PATCH/, 'browsers may send the form');
+  });
+
+  test('details_asked_at_the_handoff_do_not_hold_the_bot_and_a_verified_visitor_keeps_what_the_site_said', async () => {
+    const { tenant, ww } = await site({ fields: 'name_email', name_required: true, email_required: true, when: 'handoff' });
+    const v = await newVisitor(ww);
+    const conv = (await start(ww, v, { message: { client_msg_id: randomUUID(), text: 'hi bot' } })).body.conversation;
+    assert.equal(conv.status, 'bot', 'the bot needs no details');
+    const early = await ww('POST', `/conversations/${conv.id}/handoff`, { token: v.token, body: {} });
+    assert.equal(early.status, 422);
+    assert.equal(early.body.error.field, 'name');
+    assert.equal((await ww('PATCH', '/visitor', { token: v.token, body: { name: 'Mina' } })).status, 200);
+    assert.equal((await ww('POST', `/conversations/${conv.id}/handoff`, { token: v.token, body: {} })).body.error.field, 'email');
+    assert.equal((await ww('PATCH', '/visitor', { token: v.token, body: { email: 'mina@example.com' } })).status, 200);
+    const handed = await ww('POST', `/conversations/${conv.id}/handoff`, { token: v.token, body: {} });
+    assert.equal(handed.status, 200, handed.text);
+    assert.equal(handed.body.conversation.status, 'queued');
+
+    // A verified visitor: what their site told us is kept.
+    const secret = (await api('POST', '/api/admin/identity-secret', { token: tenant.token })).body.secret;
+    const { createHmac } = await import('node:crypto');
+    const hash = createHmac('sha256', secret).update('user-7').digest('hex');
+    const verified = await newVisitor(ww, { external_id: 'user-7', hash, name: 'Site Name' });
+    const overwrite = await ww('PATCH', '/visitor', { token: verified.token, body: { name: 'Someone Else' } });
+    assert.equal(overwrite.status, 409);
+    assert.equal(overwrite.body.error.code, 'set_by_site');
+    const filled = await ww('PATCH', '/visitor', { token: verified.token, body: { email: 'seven@example.com' } });
+    assert.equal(filled.status, 200, 'what the site did not say can be given');
+    assert.deepEqual([filled.body.visitor.name, filled.body.visitor.email], ['Site Name', 'seven@example.com']);
+  });
+
+  test('visitors_choose_among_the_departments_the_widget_offers_labelled_in_their_language', async () => {
+    const { tenant, ww } = await site({ fields: 'off' });
+    const made = async (body) => {
+      const r = await api('POST', '/api/admin/departments', { token: tenant.token, body });
+      assert.equal(r.status, 201, r.text);
+      return r.body;
+    };
+    const sales = await made({ name: 'Sales', widget_visible: true, widget_labels: { ja: '購入前のご相談', ko: '' } });
+    assert.deepEqual(sales.widget_labels, { ja: '購入前のご相談' }, 'an empty label is no label');
+    const billing = await made({ name: 'Billing' });
+    const hidden = await made({ name: 'Internal' });
+    assert.equal((await api('POST', '/api/admin/departments', { token: tenant.token, body: { name: 'Bad', widget_labels: { de: 'Verkauf' } } })).status, 422);
+    const patched = await api('PATCH', `/api/admin/departments/${billing.id}`, { token: tenant.token, body: { widget_visible: true, widget_labels: { ja: 'お支払い' } } });
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(patched.body.name, 'Billing', 'the name stays');
+
+    const ja = (await ww('GET', '/config?locale=ja')).body.departments;
+    assert.deepEqual(ja.map((d) => d.label).sort(), ['お支払い', '購入前のご相談']);
+    const en = (await ww('GET', '/config?locale=en')).body.departments;
+    assert.deepEqual(en.map((d) => d.label).sort(), ['Billing', 'Sales'], 'the name where a language has no label');
+
+    const v = await newVisitor(ww);
+    const conv = (await start(ww, v)).body.conversation;
+    const wrong = await ww('POST', `/conversations/${conv.id}/handoff`, { token: v.token, body: { department_id: hidden.id } });
+    assert.equal(wrong.status, 422, 'a department the widget does not offer');
+    assert.equal(wrong.body.error.field, 'department_id');
+    const chosen = await ww('POST', `/conversations/${conv.id}/handoff`, { token: v.token, body: { department_id: billing.id } });
+    assert.equal(chosen.status, 200, chosen.text);
+    assert.equal(chosen.body.conversation.department_id, billing.id);
+    const audit = (await api('GET', '/api/admin/audit-log', { token: tenant.token })).body.results;
+    assert.ok(audit.some((e) => e.action === 'department.widget_changed' && e.target_id === billing.id));
+  });
+});

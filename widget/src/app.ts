@@ -28,7 +28,7 @@ const CSS = `.p{inset:auto;bottom:90px;right:20px;margin:0;border:0;padding:0;wi
 .c{display:flex;flex-wrap:wrap;gap:6px}.c .v{border:0;font-size:26px;padding:0;min-width:40px;color:#bbc}.c .v[aria-pressed=true]{color:#f5a524}.c button{border:1px solid var(--c);color:var(--c);background:#fff;border-radius:16px;padding:8px 12px;min-height:36px}.c button:disabled{opacity:.5;cursor:default}
 .f{display:flex;gap:6px;padding:10px;border-top:1px solid #eee;align-items:flex-end}
 textarea,input{flex:1;min-width:0;font:inherit;font-size:16px;border:1px solid #ccd;border-radius:10px;padding:8px;resize:none;max-height:120px}
-.f button{border:0;background:var(--c);color:#fff;border-radius:10px;padding:8px 12px;min-height:40px}.f .k{background:none;color:#556;padding:8px 4px}
+.q{flex-direction:column;align-items:stretch}.f button{border:0;background:var(--c);color:#fff;border-radius:10px;padding:8px 12px;min-height:40px}.f .k{background:none;color:#556;padding:8px 4px}
 .r{background:#fff4d6;color:#664;font-size:12px;padding:4px 12px}.y{font-size:12px;color:#556;padding:0 12px 4px;min-height:18px}
 :focus-visible{outline:2px solid var(--c);outline-offset:2px}
 @media (prefers-reduced-motion:no-preference){.p{animation:u .18s ease-out}@keyframes u{from{opacity:0;transform:translateY(8px)}}}`;
@@ -215,6 +215,14 @@ export function mount(h: Host) {
   function renderTail() {
     const stick = atBottom();
     tail.replaceChildren();
+    // The pre-chat form or the "Which team?" choice, until answered.
+    if (state.form || state.teams) {
+      // The message waiting for the form stays in view.
+      if (state.form) tail.append(...(state.form.text ? [el('div', 'g me w', state.form.text)] : []), detailsForm());
+      else tail.append(el('div', 'g s', tr('whichTeam')), buttons((state.cfg?.departments ?? []).map((d: J) => [d.label, () => handoff(d.id)])));
+      if (stick) scroll();
+      return;
+    }
     const bot = state.cfg?.bot;
     // Suggested questions: answered here before a conversation exists (nothing is created), stored
     // in it while the bot has it.
@@ -249,6 +257,61 @@ export function mount(h: Host) {
 
   /** After a REST call that stores an event: it comes over the socket; without one, from the history. */
   const catchUp = () => (state.ws?.readyState === 1 ? undefined : show(state.conv));
+
+  /** The details the pre-chat form still asks `at` this moment (`start` or `handoff`); verified
+   *  visitors' sites may have told us already. Asked once per page. */
+  function asks(at: string): string[] {
+    const p = state.cfg?.widget?.prechat;
+    if (!p || p.fields === 'off' || p.when !== at || state.asked) return [];
+    return (p.fields === 'name' ? ['name'] : ['name', 'email']).filter((f) => !state.visitor?.[f]);
+  }
+
+  /** Holds `then` (sending `text`, if any) behind the pre-chat form when it has something to ask. */
+  function held(fields: string[], then: () => Promise<unknown>, text?: string) {
+    if (!fields.length) return false;
+    state.form = { fields, then, text };
+    renderTail();
+    return true;
+  }
+
+  function detailsForm() {
+    const p = state.cfg.widget.prechat;
+    const f = el('form', 'f q');
+    const inputs = state.form.fields.map((k: string) => {
+      const i = el('input');
+      i.name = k;
+      i.type = k === 'email' ? 'email' : 'text';
+      i.autocomplete = k as AutoFill;
+      i.required = p[`${k}_required`];
+      i.maxLength = k === 'email' ? 254 : 100;
+      i.placeholder = i.required ? tr(k) : tr('optional', tr(k));
+      i.setAttribute('aria-label', i.placeholder);
+      return i;
+    });
+    const b = el('button', '', tr('next'));
+    f.append(el('div', 'g s', tr('prechat')), ...inputs, b);
+    f.onsubmit = (e) => {
+      e.preventDefault();
+      b.disabled = true;
+      const body = Object.fromEntries(inputs.map((i: HTMLInputElement) => [i.name, i.value]));
+      run(api('/visitor', { method: 'PATCH', body: JSON.stringify(body) }).then(
+        (r) => {
+          const then = state.form.then;
+          state.visitor = r.visitor;
+          state.asked = true;
+          state.form = null;
+          renderTail();
+          return then();
+        },
+        (err) => {
+          b.disabled = false;
+          throw err;
+        },
+      ));
+    };
+    setTimeout(() => inputs[0]?.focus());
+    return f;
+  }
 
   async function end() {
     state.ending = false;
@@ -377,7 +440,7 @@ export function mount(h: Host) {
       renderTail();
       return input.focus();
     }
-    await start({ menu_path: state.path });
+    await start({ menu_path: state.path }, true);
   }
 
   /** A quick reply: in a conversation the room stores the choice and its answer (they come back as
@@ -388,8 +451,10 @@ export function mount(h: Host) {
     renderTail();
   }
 
-  async function start(b: J) {
+  /** Starts a conversation (`handoff`: its menu path hands over), after the pre-chat form if it asks. */
+  async function start(b: J, handoff = false): Promise<unknown> {
     await session();
+    if (held([...new Set([...asks('start'), ...(handoff ? asks('handoff') : [])])], () => start(b, handoff), b.message?.text)) return;
     const previous = state.previous ? { previous_conversation_id: state.previous } : {};
     const r = await api('/conversations', { method: 'POST', body: JSON.stringify({ client_request_id: uid(), locale: lang, ...previous, ...b }) });
     state.path = [];
@@ -406,8 +471,14 @@ export function mount(h: Host) {
     showMenu();
   }
 
-  async function handoff() {
-    await api(`/conversations/${state.conv}/handoff`, { method: 'POST', body: '{}' });
+  /** "Talk to a person": after the pre-chat form if it asks, and the team the visitor picks when the
+   *  site offers more than one. */
+  async function handoff(department_id?: string): Promise<unknown> {
+    await session();
+    if (held(asks('handoff'), () => handoff(department_id))) return;
+    state.teams = !department_id && (state.cfg?.departments?.length ?? 0) > 1;
+    if (state.teams) return renderTail();
+    await api(`/conversations/${state.conv}/handoff`, { method: 'POST', body: JSON.stringify({ department_id }) });
   }
 
   // The outbox: sends not yet acknowledged, kept per conversation so a reload or another tab retries.
@@ -455,7 +526,8 @@ export function mount(h: Host) {
     state.agent = null;
     state.readSent = 0;
     state.emailSent = false;
-    state.score = state.comment = null;
+    state.score = state.comment = state.form = null;
+    state.teams = false;
     localStorage.removeItem(K('conv'));
     renderHead();
   }

@@ -17,7 +17,28 @@ use crate::store::StoreError;
 pub const MAX_MEMBERS_PER_CALL: usize = 500;
 
 fn view(row: &DepartmentRow, members: Vec<String>) -> Value {
-    json!({ "id": row.id, "name": row.name, "is_default": row.is_default == 1, "member_ids": members, "created_at": row.created_at })
+    json!({
+        "id": row.id, "name": row.name, "is_default": row.is_default == 1, "member_ids": members, "created_at": row.created_at,
+        "widget_visible": row.widget_visible == 1, "widget_labels": row.labels(),
+    })
+}
+
+/// `widget_labels`: `{locale: label}` for the widget's languages, each 1 to NAME_MAX characters (an
+/// empty one removes that language's label). `None` when absent.
+fn widget_labels(body: &crate::http::Body) -> ApiResult<Option<String>> {
+    let Some(raw) = body.opt_object::<std::collections::BTreeMap<String, String>>("widget_labels")? else { return Ok(None) };
+    let mut labels = std::collections::BTreeMap::new();
+    for (locale, label) in raw {
+        if !crate::domain::bot::LOCALES.contains(&locale.as_str()) {
+            return Err(ApiError::invalid(&format!("widget_labels.{locale}"), format!("must be one of {}", crate::domain::bot::LOCALES.join(", "))));
+        }
+        if label.trim().is_empty() {
+            continue;
+        }
+        let label = Name::parse(&label, &format!("widget_labels.{locale}"), NAME_MAX)?;
+        labels.insert(locale, label.as_str().to_string());
+    }
+    Ok(Some(serde_json::to_string(&labels).map_err(ApiError::internal)?))
 }
 
 async fn members_of(ctx: &Ctx, tenant_id: &str, department_id: &str) -> ApiResult<Vec<String>> {
@@ -81,17 +102,24 @@ pub async fn get(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> 
 pub async fn create(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
     op.role.require_manager()?;
     let body = read_body(&mut req).await?;
-    body.allow(&["name", "operator_ids"])?;
+    body.allow(&["name", "operator_ids", "widget_visible", "widget_labels"])?;
     let name = Name::parse(body.str("name")?, "name", NAME_MAX)?;
     let members = resolve_operators(ctx, op.tenant_id(), &body.opt_strings("operator_ids")?.unwrap_or_default()).await?;
+    let visible = body.opt_bool("widget_visible")?.unwrap_or(false);
+    let labels = widget_labels(&body)?.unwrap_or_else(|| "{}".into());
     let id = new_id()?;
     let s = &ctx.store;
-    let mut statements = vec![s.tenant(op.tenant_id()).insert_department_statement(id.as_str(), name.as_str(), false, ctx.now)?];
+    let mut statements = vec![
+        s.tenant(op.tenant_id()).insert_department_statement(id.as_str(), name.as_str(), false, ctx.now)?,
+        s.tenant(op.tenant_id()).update_department_statement(id.as_str(), name.as_str(), visible, &labels)?,
+    ];
     for m in &members {
         statements.push(s.tenant(op.tenant_id()).add_member_statement(id.as_str(), m)?);
     }
     statements.push(audit_entry(ctx, op, "department.created", "department", id.as_str(), json!({ "name": name.as_str() }))?);
     s.batch(statements).await.map_err(name_taken)?;
+    // The widget's "Which team?" choice comes with its configuration.
+    crate::http::widget::purge_config(&req, ctx, op.tenant_id()).await;
     let row = load(ctx, op, id.as_str()).await?;
     json(201, &view(&row, members))
 }
@@ -100,19 +128,27 @@ pub async fn update(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) ->
     op.role.require_manager()?;
     let row = load(ctx, op, raw_id).await?;
     let body = read_body(&mut req).await?;
-    body.allow(&["name"])?;
-    let name = Name::parse(body.str("name")?, "name", NAME_MAX)?;
+    body.allow(&["name", "widget_visible", "widget_labels"])?;
+    let name = match body.opt_str("name")? {
+        Some(n) => Name::parse(n, "name", NAME_MAX)?.as_str().to_string(),
+        None => row.name.clone(),
+    };
+    let visible = body.opt_bool("widget_visible")?.unwrap_or(row.widget_visible == 1);
+    let labels = widget_labels(&body)?.unwrap_or_else(|| row.widget_labels.clone());
     let s = &ctx.store;
-    s.batch(vec![
-        s.tenant(op.tenant_id()).rename_department_statement(&row.id, name.as_str())?,
-        audit_entry(ctx, op, "department.renamed", "department", &row.id, json!({ "from": row.name, "to": name.as_str() }))?,
-    ])
-    .await
-    .map_err(name_taken)?;
+    let mut statements = vec![s.tenant(op.tenant_id()).update_department_statement(&row.id, &name, visible, &labels)?];
+    if name != row.name {
+        statements.push(audit_entry(ctx, op, "department.renamed", "department", &row.id, json!({ "from": row.name, "to": name }))?);
+    }
+    if visible != (row.widget_visible == 1) || labels != row.widget_labels {
+        statements.push(audit_entry(ctx, op, "department.widget_changed", "department", &row.id, json!({ "widget_visible": visible, "widget_labels": serde_json::from_str::<Value>(&labels).unwrap_or_default() }))?);
+    }
+    s.batch(statements).await.map_err(name_taken)?;
+    crate::http::widget::purge_config(&req, ctx, op.tenant_id()).await;
     get(ctx, op, &row.id).await
 }
 
-pub async fn delete(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
+pub async fn delete(req: &Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     op.role.require_manager()?;
     let row = load(ctx, op, raw_id).await?;
     if row.is_default == 1 {
@@ -125,6 +161,7 @@ pub async fn delete(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Respons
         audit_entry(ctx, op, "department.deleted", "department", &row.id, json!({ "name": row.name }))?,
     ])
     .await?;
+    crate::http::widget::purge_config(req, ctx, op.tenant_id()).await;
     no_content()
 }
 

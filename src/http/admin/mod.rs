@@ -27,7 +27,7 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
         ["operators", id, "password"] => methods!(method, "POST"; Post => operators::reset_password(req, ctx, &op, id)),
         ["departments"] => methods!(method, "GET, POST"; Get => departments::list(ctx, &op), Post => departments::create(req, ctx, &op)),
         ["departments", id] => methods!(method, "GET, PATCH, DELETE";
-            Get => departments::get(ctx, &op, id), Patch => departments::update(req, ctx, &op, id), Delete => departments::delete(ctx, &op, id)),
+            Get => departments::get(ctx, &op, id), Patch => departments::update(req, ctx, &op, id), Delete => departments::delete(&req, ctx, &op, id)),
         ["departments", id, "members"] => methods!(method, "PUT, POST";
             Put => departments::set_members(req, ctx, &op, id), Post => departments::add_member(req, ctx, &op, id)),
         ["departments", id, "members", operator_id] => methods!(method, "DELETE"; Delete => departments::remove_member(ctx, &op, id, operator_id)),
