@@ -141,6 +141,17 @@ fn schemas() -> Map<String, Value> {
         obj(&fields)
     };
     let rating_group = rating_totals(&[("id", nullable(string())), ("name", nullable(string()))]);
+    add("ConversationExport", obj(&[
+        ("id", string()), ("status", conversation_status()), ("created_at", int()), ("closed_at", nullable(int())), ("locale", nullable(string())),
+        ("department", nullable(string())), ("assignee", nullable(string())),
+        ("visitor", obj(&[("id", string()), ("name", nullable(string())), ("email", nullable(string())), ("external_id", nullable(string()))])),
+        ("rating", nullable(int())), ("rating_comment", nullable(string())), ("events", int()),
+    ]));
+    add("EventExport", obj(&[
+        ("conversation_id", string()), ("seq", int()), ("created_at", int()), ("type", string()),
+        ("author", obj(&[("type", string()), ("name", nullable(string()))])), ("private", boolean()), ("text", nullable(string())),
+        ("data", nullable(any_object())),
+    ]));
     add("RatingsReport", obj(&[
         ("from", int()), ("to", int()), ("total", rating_totals(&[])),
         ("by_operator", array(rating_group.clone())), ("by_department", array(rating_group)),
@@ -318,6 +329,10 @@ fn operations() -> Vec<Op> {
                     ("prechat?", obj(&[("fields?", one_of(&["off", "name", "name_email"])), ("name_required?", boolean()), ("email_required?", boolean()), ("when?", one_of(&["start", "handoff"]))]))])),
                 ("business_hours?", nullable(r("BusinessHours"))), ("uploads?", any_object())])), 200, Some(r("Settings"))),
         Op { query: &["cursor"], ..op("get", "/api/admin/audit-log", "settings", "Audit log, newest first", None, 200, Some(list_of(r("AuditEntry")))) },
+        Op { query: &["format", "conversation", "status", "department", "assignee", "from", "to"], ..op("get", "/api/admin/exports/conversations", "reports",
+            "Export conversations, streamed: JSON (this array) or CSV with format=csv", None, 200, Some(array(r("ConversationExport")))) },
+        Op { query: &["format", "conversation", "status", "department", "assignee", "from", "to"], ..op("get", "/api/admin/exports/events", "reports",
+            "Export the events of conversations (notes included, no receipts or page views), streamed: JSON or CSV", None, 200, Some(array(r("EventExport")))) },
         Op { query: &["from", "to"], ..op("get", "/api/admin/reports/ratings", "reports", "Visitors' ratings (CSAT) in a period: overall, per operator, per department", None, 200, Some(r("RatingsReport"))) },
     ];
     ops.sort_by(|a, b| (a.path, a.method).cmp(&(b.path, b.method)));

@@ -60,21 +60,44 @@ function fill(path: string, params?: Record<string, string>): string {
   return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params?.[name] ?? ''));
 }
 
-export async function call<M extends Method, P extends PathWith<M>>(method: M, path: P, options: Options<OpOf<P, M>> = {} as Options<OpOf<P, M>>): Promise<Field<OpOf<P, M>, 'answer'>> {
-  const o = options as { params?: Record<string, string>; body?: unknown; query?: Record<string, string | number | undefined>; raw?: Blob };
-  let url = fill(path, o.params);
-  const q = Object.entries(o.query ?? {}).filter(([, v]) => v !== undefined && v !== '');
-  if (q.length) url += `?${q.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&')}`;
-  const send = async (): Promise<Response> => {
+/** A request with the session's token; an expired one is refreshed once and the request sent again. */
+async function authorized(path: string, url: string, method: string, body: BodyInit | undefined, json: boolean): Promise<Response> {
+  const send = (): Promise<Response> => {
     const headers: Record<string, string> = {};
-    if (o.body !== undefined) headers['content-type'] = 'application/json';
+    if (json) headers['content-type'] = 'application/json';
     if (session) headers.authorization = `Bearer ${session.access_token}`;
-    return fetch(url, { method: method.toUpperCase(), headers, credentials: 'same-origin', body: o.raw ?? (o.body !== undefined ? JSON.stringify(o.body) : undefined) });
+    return fetch(url, { method, headers, credentials: 'same-origin', body });
   };
   let res = await send();
   if (res.status === 401 && session && !path.startsWith('/api/auth/')) {
     if (await refresh()) res = await send();
   }
+  return res;
+}
+
+/** Saves an export (`/api/admin/exports/…`) as a file: the request carries the session's token, so a
+ *  plain link cannot. */
+export async function download(path: '/api/admin/exports/conversations' | '/api/admin/exports/events', query: Record<string, string | undefined>): Promise<void> {
+  const q = Object.entries(query).filter(([, v]) => v);
+  const res = await authorized(path, `${path}?${q.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&')}`, 'GET', undefined, false);
+  if (!res.ok) {
+    const e = await res.json().then((b) => b?.error, () => undefined);
+    throw new ApiError(res.status, e?.code ?? 'http_error', e?.message ?? `The server answered ${res.status}.`, e?.field);
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'edgechat-export';
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(await res.blob());
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+export async function call<M extends Method, P extends PathWith<M>>(method: M, path: P, options: Options<OpOf<P, M>> = {} as Options<OpOf<P, M>>): Promise<Field<OpOf<P, M>, 'answer'>> {
+  const o = options as { params?: Record<string, string>; body?: unknown; query?: Record<string, string | number | undefined>; raw?: Blob };
+  let url = fill(path, o.params);
+  const q = Object.entries(o.query ?? {}).filter(([, v]) => v !== undefined && v !== '');
+  if (q.length) url += `?${q.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&')}`;
+  const res = await authorized(path, url, method.toUpperCase(), o.raw ?? (o.body !== undefined ? JSON.stringify(o.body) : undefined), o.body !== undefined);
   if (res.status === 204) return undefined as Field<OpOf<P, M>, 'answer'>;
   const text = await res.text();
   let data: any = undefined;

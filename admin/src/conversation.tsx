@@ -5,7 +5,7 @@
 // reconnect resumes from the last seq held, and sends wait in an outbox until they are acknowledged.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { signal } from '@preact/signals';
-import { call, type ConversationDetail, type Event } from './api';
+import { call, download, type ConversationDetail, type Event } from './api';
 import { ago, clock, lang, t, tOr } from './i18n';
 import { canned, conversations, departments, departmentName, me, navigateTo, openConversationId, operatorName, operators, upsertOne } from './state';
 import { LiveSocket, linkTrouble, type Frame } from './socket';
@@ -207,6 +207,10 @@ function Actions(props: { c: ConversationDetail | undefined; id: string; onError
       )}
       {c.status !== 'closed' && <button class="small danger" data-action="close" onClick={() => run(() => call('post', '/api/admin/conversations/{id}/close', { params: { id } }))}>{t('close')}</button>}
       {c.status === 'closed' && <button class="small" data-action="reopen" onClick={() => run(() => call('post', '/api/admin/conversations/{id}/reopen', { params: { id } }))}>{t('reopen')}</button>}
+      {(['csv', 'json'] as const).map((format) => (
+        <button class="small secondary" data-action={`export-${format}`} title={t('exportConversation')}
+          onClick={() => download('/api/admin/exports/events', { format, conversation: id }).then(() => props.onError(''), (e) => props.onError((e as Error).message))}>⤓ {format.toUpperCase()}</button>
+      ))}
     </div>
   );
 }

@@ -2,7 +2,7 @@
 // live updates from the feed, unread badges and the queue length; the selected conversation beside it.
 // Alt+↓ / Alt+↑ move to the next / previous conversation, Alt+C focuses the composer.
 import { useEffect, useState } from 'preact/hooks';
-import { call, type ApiKey, type Conversation } from './api';
+import { call, download, type ApiKey, type Conversation } from './api';
 import { t, ago, humanError } from './i18n';
 import { conversations, departments, departmentName, isManager, loadClosed, me, navigateTo, operatorName, operators, search, setMyStatus } from './state';
 import { ConversationView } from './conversation';
@@ -94,6 +94,13 @@ export function Inbox(props: { conversationId: string | null }) {
             <option value="none">{t('unassigned')}</option>
             {operators.value.map((o) => <option value={o.id}>{o.name}</option>)}
           </select>
+          {isManager.value && (
+            // The list as it is filtered here (tab, department, operator), as a CSV file.
+            <button class="small secondary" data-action="export" onClick={() => download('/api/admin/exports/conversations', {
+              format: 'csv', status: tab === 'mine' ? 'active' : tab, department,
+              assignee: tab === 'mine' ? myId : assignee === 'none' ? undefined : assignee,
+            }).catch((e) => setError((e as Error).message))}>{t('exportList')}</button>
+          )}
         </div>
         {error && <p class="error" role="alert">{error}</p>}
         <ul class="conv-list" aria-live="polite">

@@ -3,6 +3,7 @@
 
 pub mod bot;
 pub mod conversation;
+pub mod csv;
 pub mod email;
 pub mod encoding;
 pub mod faq;

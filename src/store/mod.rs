@@ -13,6 +13,7 @@ pub mod bot;
 pub mod canned;
 pub mod conversations;
 pub mod events;
+pub mod exports;
 pub mod faults;
 pub mod inbox;
 pub mod departments;

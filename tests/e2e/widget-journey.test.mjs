@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { client, signup } from '../helpers/api.mjs';
 import { ARTIFACTS, consoleSession, launchBrowser, visitHost } from '../helpers/browser.mjs';
-import { eventually, makeKey, quietBot } from '../helpers/chat.mjs';
+import { eventually, makeKey, newConversation, newVisitor, quietBot, widgetClient } from '../helpers/chat.mjs';
 import { startWorker } from '../helpers/worker.mjs';
 
 let worker;
@@ -180,6 +180,8 @@ test('on_a_phone_in_chinese_the_visitor_picks_a_team_before_talking_to_a_person'
     await v.chat.getByRole('textbox', { name: '输入消息…' }).fill('我想买一台');
     await v.page.keyboard.press('Enter');
     const conv = await onlyConversation(t.owner);
+    // The conversation is on screen (the menu's own "talk to a person" is gone with the menu).
+    await v.chat.locator('.g.me', { hasText: '我想买一台' }).waitFor();
     await v.chat.getByRole('button', { name: '联系人工客服' }).click();
     await v.chat.getByText('您想咨询哪个团队？').waitFor();
     await v.page.screenshot({ path: `${ARTIFACTS}widget-teams-phone-zh.png` });
@@ -219,6 +221,32 @@ test('an_owner_sets_up_ratings_page_tracking_the_pre_chat_form_and_the_teams_in_
       return d.widget_visible && d.widget_labels.ja === '返品の窓口';
     }, 'the team offered with its Japanese label');
     await c.page.screenshot({ path: `${ARTIFACTS}console-departments-widget.png`, fullPage: true });
+    assert.deepEqual(c.problems, []);
+  } finally {
+    await c.context.close();
+  }
+});
+
+test('operators_download_a_conversation_and_owners_the_filtered_list_from_the_console', async () => {
+  const t = await tenant();
+  const w = widgetClient(worker.url, (await makeKey(api, t.owner)).key);
+  const v = await newVisitor(w, { name: 'Dana' });
+  const conv = await newConversation(w, v, { client_request_id: randomUUID(), message: { client_msg_id: randomUUID(), text: 'Where is order 1234, please?' } });
+  await eventually(async () => (await api('GET', '/api/admin/exports/conversations', { token: t.owner.token })).body.length === 1, 'the conversation in D1');
+  const c = await consoleSession(browser, worker.url, t.owner.email, t.owner.password);
+  try {
+    await c.page.goto(`${worker.url}/admin/c/${conv.id}`);
+    await c.page.locator('.timeline .text', { hasText: 'Where is order 1234, please?' }).waitFor();
+    const [one] = await Promise.all([c.page.waitForEvent('download'), c.page.locator('[data-action=export-csv]').click()]);
+    assert.equal(one.suggestedFilename(), 'edgechat-events.csv');
+    const text = await readFile(await one.path(), 'utf8');
+    assert.match(text, /^conversation_id,seq,created_at,type,/);
+    assert.match(text, /"Where is order 1234, please\?"/);
+    const [list] = await Promise.all([c.page.waitForEvent('download'), c.page.locator('[data-action=export]').click()]);
+    assert.equal(list.suggestedFilename(), 'edgechat-conversations.csv');
+    const rows = (await readFile(await list.path(), 'utf8')).trimEnd().split('\r\n');
+    assert.equal(rows.length, 2, 'the header and the one open conversation');
+    assert.match(rows[1], /Dana/);
     assert.deepEqual(c.problems, []);
   } finally {
     await c.context.close();

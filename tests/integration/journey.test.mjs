@@ -223,8 +223,12 @@ describe('visitor context', () => {
     const marker = visitorSocket.sendMessage('still here');
     await visitorSocket.frame((f) => f.type === 'ack' && f.client_msg_id === marker, 'ack');
     assert.equal(visitorSocket.events().filter((e) => e.type === 'page').length, 0);
-    const list = (await api('GET', '/api/admin/conversations', { token: owner.token })).body.results.find((c) => c.id === conv.id);
-    assert.equal(list.last_message_preview, 'still here', 'a page view is not a message');
+    // Lists read D1, which follows the room: once it has the message, the page views did not replace it.
+    const row = async () => (await api('GET', '/api/admin/conversations', { token: owner.token })).body.results.find((c) => c.id === conv.id);
+    const before = await eventually(async () => { const r = await row(); return r.last_message_preview === 'still here' && r; }, 'the message in the list');
+    assert.equal((await page(v, conv.id, { url: 'https://shop.example.com/checkout', title: 'Checkout' })).status, 201);
+    const after = await eventually(async () => { const r = await row(); return r.updated_at > before.updated_at && r; }, 'the page view in D1');
+    assert.equal(after.last_message_preview, 'still here', 'a page view is not a message');
     await visitorSocket.close();
     await op.close();
   });
@@ -342,5 +346,60 @@ describe('pre-chat form and department choice', () => {
     assert.equal(chosen.body.conversation.department_id, billing.id);
     const audit = (await api('GET', '/api/admin/audit-log', { token: tenant.token })).body.results;
     assert.ok(audit.some((e) => e.action === 'department.widget_changed' && e.target_id === billing.id));
+  });
+});
+
+describe('exports', () => {
+  test('conversations_and_events_stream_as_json_and_csv_past_a_page_with_formulas_defused', async () => {
+    const tenant = await signup(api, { company: 'Export Co' });
+    await quietBot(api, tenant);
+    const ww = widgetClient(worker.url, (await makeKey(api, tenant)).key);
+    const agent = await addOperator(api, tenant, 'agent');
+    const COUNT = 505; // past one page of 500
+    const made = [];
+    for (let i = 0; i < COUNT; i += 25) {
+      made.push(...(await Promise.all(Array.from({ length: Math.min(25, COUNT - i) }, async (_, k) => {
+        const v = await newVisitor(ww, i + k === 0 ? { name: "=cmd|' /C calc'!A0" } : {});
+        return { v, conv: await newConversation(ww, v, { client_request_id: randomUUID(), message: { client_msg_id: randomUUID(), text: `hello ${i + k}` } }) };
+      }))));
+    }
+    const first = made[0];
+    await api('POST', `/api/admin/conversations/${first.conv.id}/messages`, { token: tenant.token, body: { client_msg_id: randomUUID(), text: 'internal, "quoted"\nsecond line', private: true } });
+    const get = (path, token = tenant.token) => client(worker.url)('GET', path, { token });
+    // Exports read D1, which follows the rooms.
+    const all = await eventually(async () => {
+      const r = await get('/api/admin/exports/conversations');
+      assert.equal(r.status, 200, r.text);
+      return r.body.length === COUNT && r.body;
+    }, 'every conversation in D1', 60_000);
+    assert.match((await get('/api/admin/exports/conversations')).headers.get('content-disposition'), /attachment; filename="edgechat-conversations\.json"/);
+    assert.equal(new Set(all.map((c) => c.id)).size, COUNT, 'no row twice across the page boundary');
+    assert.deepEqual(new Set(all.map((c) => c.id)), new Set(made.map((m) => m.conv.id)), 'and none missing');
+    assert.ok(all.every((c, i) => i === 0 || all[i - 1].created_at <= c.created_at), 'oldest first');
+
+    const csv = await get('/api/admin/exports/conversations?format=csv');
+    assert.match(csv.headers.get('content-type'), /text\/csv/);
+    const lines = csv.text.trimEnd().split('\r\n');
+    assert.equal(lines.length, COUNT + 1, 'a header and a row per conversation');
+    assert.match(lines[0], /^id,status,created_at,closed_at,/);
+    const risky = lines.find((l) => l.includes('cmd|'));
+    assert.ok(risky.includes(`"'=cmd|' /C calc'!A0"`) || risky.includes(`'=cmd|' /C calc'!A0`), `a formula is never a formula: ${risky}`);
+
+    await eventually(async () => (await get(`/api/admin/exports/events?conversation=${first.conv.id}`)).body.some?.((e) => e.type === 'note'), 'the note in D1');
+    const events = (await get(`/api/admin/exports/events?conversation=${first.conv.id}`)).body;
+    assert.deepEqual(events.map((e) => e.type).filter((t) => t === 'message' || t === 'note'), ['message', 'note']);
+    assert.ok(events.every((e) => e.conversation_id === first.conv.id && e.type !== 'read' && e.type !== 'page'));
+    const eventsCsv = (await get(`/api/admin/exports/events?conversation=${first.conv.id}&format=csv`, agent.token));
+    assert.equal(eventsCsv.status, 200, 'any operator exports one conversation');
+    assert.ok(eventsCsv.text.includes('"internal, ""quoted""\nsecond line"'), 'commas, quotes and line breaks quoted');
+    const everyEvent = await get('/api/admin/exports/events?format=csv');
+    assert.ok(everyEvent.text.trimEnd().split('\r\n').length >= COUNT + 2, 'all events of all conversations, past a page');
+
+    assert.equal((await get('/api/admin/exports/conversations', agent.token)).status, 403, 'sets are for owners and admins');
+    assert.equal((await get('/api/admin/exports/conversations?format=xml')).status, 422);
+    assert.equal((await get('/api/admin/exports/conversations?status=lost')).status, 422);
+    assert.deepEqual((await get(`/api/admin/exports/conversations?conversation=${first.conv.id}`, owner.token)).body, [], "another tenant's conversation is not there");
+    const audit = (await get('/api/admin/audit-log')).body.results;
+    assert.ok(audit.some((e) => e.action === 'export' && e.detail.what === 'conversations' && e.detail.format === 'csv'), 'exports are audited');
   });
 });

@@ -7,6 +7,7 @@ pub mod bot;
 pub mod canned;
 pub mod conversations;
 pub mod departments;
+pub mod exports;
 pub mod identity;
 pub mod me;
 pub mod operators;
@@ -57,6 +58,8 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
         ["settings"] => methods!(method, "GET, PATCH"; Get => settings::get(ctx, &op), Patch => settings::update(req, ctx, &op)),
         ["audit-log"] => methods!(method, "GET"; Get => audit::list(req, ctx, &op)),
         ["reports", "ratings"] => methods!(method, "GET"; Get => reports::ratings(req, ctx, &op)),
+        ["exports", "conversations"] => methods!(method, "GET"; Get => exports::export(req, ctx, &op, exports::Kind::Conversations)),
+        ["exports", "events"] => methods!(method, "GET"; Get => exports::export(req, ctx, &op, exports::Kind::Events)),
         _ => Err(ApiError::not_found("route")),
     }
 }
