@@ -230,6 +230,26 @@ fn schemas() -> Map<String, Value> {
         ("auto_reply?", boolean()), ("free_text?", boolean()), ("typing_ms?", int()), ("suggestions?", array(string())), ("default_locale", one_of(&LOCALES)), ("welcome", localized), ("root", string()), ("nodes", array(r("BotNode"))),
     ]));
     add("Attachment", obj(&[("event", r("Event")), ("duplicate?", boolean())]));
+    // The widget API (`/api/widget/*`).
+    add("WidgetVisitor", obj(&[("id", string()), ("name", nullable(string())), ("email", nullable(string())), ("verified", boolean())]));
+    add("VisitorSession", obj(&[("visitor", r("WidgetVisitor")), ("token", string()), ("expires_in", int()), ("resumed", boolean())]));
+    add("WidgetConversation", obj(&[
+        ("id", string()), ("status", conversation_status()), ("department_id", nullable(string())), ("assignee_id", nullable(string())),
+        ("last_seq", int()), ("last_message_preview", nullable(string())), ("last_message_at", nullable(int())), ("created_at", int()),
+        ("updated_at", int()), ("locale", nullable(string())), ("menu_path", nullable(array(any_object()))), ("closed_at", nullable(int())),
+        ("rating", nullable(int())), ("rating_comment", nullable(string())), ("rated_at", nullable(int())),
+    ]));
+    add("WidgetConfig", obj(&[
+        ("tenant", obj(&[("name", string())])), ("widget", r("WidgetAppearance")), ("locale", one_of(&LOCALES)),
+        ("texts", json!({ "type": "object", "additionalProperties": string() })), ("bot", any_object()), ("online", boolean()),
+        ("open_now", boolean()), ("next_open_at", nullable(int())), ("expected_reply", one_of(&["minutes", "when_open", "by_email"])),
+        ("operators_online", boolean()), ("departments", array(obj(&[("id", string()), ("label", string())]))),
+        ("require_verified_visitors", boolean()), ("limits", obj(&[("text_chars", int()), ("frame_bytes", int())])),
+        ("websocket", obj(&[("path", string()), ("subprotocol", string())])),
+    ]));
+    add("WidgetStarted", obj(&[("conversation", r("WidgetConversation")), ("created", boolean()), ("event?", r("Event"))]));
+    add("WidgetChange", obj(&[("conversation", r("WidgetConversation")), ("event", nullable(r("Event")))]));
+    add("WidgetEvent", obj(&[("event", r("Event")), ("duplicate", boolean())]));
     s
 }
 
@@ -329,6 +349,33 @@ fn operations() -> Vec<Op> {
                     ("prechat?", obj(&[("fields?", one_of(&["off", "name", "name_email"])), ("name_required?", boolean()), ("email_required?", boolean()), ("when?", one_of(&["start", "handoff"]))]))])),
                 ("business_hours?", nullable(r("BusinessHours"))), ("uploads?", any_object())])), 200, Some(r("Settings"))),
         Op { query: &["cursor"], ..op("get", "/api/admin/audit-log", "settings", "Audit log, newest first", None, 200, Some(list_of(r("AuditEntry")))) },
+        // The widget API: every call carries the publishable key (`?key=`) from an allowed origin; all
+        // but config, session and faq/ask also the visitor's token.
+        Op { query: &["locale"], ..op("get", "/api/widget/config", "widget", "The widget's configuration in the visitor's language (edge-cached, ETag)", None, 200, Some(r("WidgetConfig"))) },
+        op("post", "/api/widget/faq/ask", "widget", "Best FAQ answers for a question; creates nothing", Some(body(&[("text", string()), ("locale?", string())])), 200, Some(r("FaqTry"))),
+        op("post", "/api/widget/session", "widget", "Start or resume a visitor session (anonymous, by token, or verified)",
+            Some(body(&[("token?", string()), ("external_id?", string()), ("hash?", string()), ("name?", string()), ("email?", string())])), 201, Some(r("VisitorSession"))),
+        op("patch", "/api/widget/visitor", "widget", "The visitor's details (the pre-chat form)", Some(body(&[("name?", string()), ("email?", string())])), 200,
+            Some(obj(&[("visitor", r("WidgetVisitor"))]))),
+        op("get", "/api/widget/conversations", "widget", "The visitor's conversations, newest first", None, 200, Some(list_of(r("WidgetConversation")))),
+        op("post", "/api/widget/conversations", "widget", "Start a conversation (idempotent per client_request_id)",
+            Some(body(&[
+                ("client_request_id?", string()), ("message?", obj(&[("client_msg_id", string()), ("text", string())])), ("menu_path?", array(string())),
+                ("locale?", one_of(&LOCALES)), ("previous_conversation_id?", string()),
+            ])), 201, Some(r("WidgetStarted"))),
+        Op { query: &["after_seq", "limit"], ..op("get", "/api/widget/conversations/{id}/messages", "widget", "Events after after_seq, in order (no private ones)", None, 200, Some(list_of(r("Event")))) },
+        op("post", "/api/widget/conversations/{id}/messages", "widget", "Send a message (the REST twin of the socket send)", Some(body(&[("client_msg_id", string()), ("text", string()), ("private?", boolean())])), 201, Some(r("WidgetEvent"))),
+        Op { query: &["name", "client_msg_id", "caption"], ..op("post", "/api/widget/conversations/{id}/attachments", "widget", "Upload a file (raw bytes)", None, 201, Some(r("Attachment"))) },
+        op("post", "/api/widget/conversations/{id}/contact", "widget", "Leave an email address for a reply", Some(body(&[("email", string())])), 200,
+            Some(obj(&[("visitor", r("WidgetVisitor"))]))),
+        op("post", "/api/widget/conversations/{id}/quick-reply", "widget", "A quick reply while the bot has the conversation",
+            Some(body(&[("faq_id", string()), ("client_msg_id", string())])), 200, Some(r("WidgetEvent"))),
+        op("post", "/api/widget/conversations/{id}/handoff", "widget", "Talk to a person", Some(body(&[("department_id?", string())])), 200, Some(r("WidgetChange"))),
+        op("post", "/api/widget/conversations/{id}/close", "widget", "The visitor ends the conversation", None, 200, Some(r("WidgetChange"))),
+        op("post", "/api/widget/conversations/{id}/rating", "widget", "Rate the closed conversation (1–5, once)",
+            Some(body(&[("score", int()), ("comment?", string())])), 200, Some(r("WidgetChange"))),
+        op("post", "/api/widget/conversations/{id}/page", "widget", "The page the visitor is on (operators only)",
+            Some(body(&[("url", string()), ("title?", string()), ("referrer?", string()), ("tz?", string()), ("language?", string())])), 201, Some(r("WidgetEvent"))),
         Op { query: &["format", "conversation", "status", "department", "assignee", "from", "to"], ..op("get", "/api/admin/exports/conversations", "reports",
             "Export conversations, streamed: JSON (this array) or CSV with format=csv", None, 200, Some(array(r("ConversationExport")))) },
         Op { query: &["format", "conversation", "status", "department", "assignee", "from", "to"], ..op("get", "/api/admin/exports/events", "reports",
@@ -371,7 +418,10 @@ pub fn document() -> Value {
             operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": b } } });
         }
         let public = o.path == "/api/health" || (o.path.starts_with("/api/auth/") && o.path != "/api/auth/me" && o.path != "/api/auth/password");
-        if !public {
+        if o.path.starts_with("/api/widget/") {
+            let keyed = ["/api/widget/config", "/api/widget/session", "/api/widget/faq/ask"].contains(&o.path);
+            operation["security"] = if keyed { json!([{ "publishableKey": [] }]) } else { json!([{ "publishableKey": [], "visitor": [] }]) };
+        } else if !public {
             operation["security"] = json!([{ "bearer": [] }]);
         }
         let entry = paths.entry(o.path.to_string()).or_insert_with(|| json!({}));
@@ -382,13 +432,17 @@ pub fn document() -> Value {
         "info": {
             "title": "EdgeChat API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The operator console's management API. Widget endpoints and the realtime protocol are described in docs/api.md and docs/protocol.md.",
+            "description": "The operator console's management API (bearer: an operator's access token) and the widget API (publishableKey: the site's pk_… as ?key=, from an origin the key allows; visitor: the token from POST /api/widget/session). The realtime protocol is described in docs/protocol.md.",
         },
         "servers": [{ "url": "/" }],
         "paths": paths,
         "components": {
             "schemas": schemas(),
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" },
+                "publishableKey": { "type": "apiKey", "in": "query", "name": "key" },
+                "visitor": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" },
+            },
         },
     })
 }

@@ -17,6 +17,8 @@ let owner;
 let agent;
 let ids;
 let doc;
+let w;
+let visitor;
 
 /** A small JSON Schema validator for the subset the document uses; returns the list of problems. */
 function validate(schema, value, path = '$') {
@@ -53,6 +55,13 @@ function fill(path) {
   return path.replace('{operator_id}', ids.agent).replace('{id}', ids[kind] ?? 'missing');
 }
 
+/** Calls an operation as its users do: the widget API with the site's key, origin and the visitor's
+ *  token; the rest as the owner. */
+function call(method, path, opts = {}) {
+  if (path.startsWith('/api/widget/')) return w(method, path.slice('/api/widget'.length), { token: visitor.token, ...opts });
+  return api(method, path, { token: owner.token, ...opts });
+}
+
 function answerSchema(op) {
   const [status, response] = Object.entries(op.responses).find(([s]) => s.startsWith('2'));
   return { status: Number(status), schema: response.content?.['application/json']?.schema };
@@ -67,8 +76,8 @@ before(async () => {
   const key = await makeKey(api, owner);
   const canned = await api('POST', '/api/admin/canned-replies', { token: owner.token, body: { shortcut: 'hi', text: 'Hello!' } });
   const faq = await api('POST', '/api/admin/faq', { token: owner.token, body: { question: 'Do you ship abroad?', answer: 'Yes, worldwide.' } });
-  const w = widgetClient(worker.url, key.key);
-  const visitor = await newVisitor(w, { name: 'Vera' });
+  w = widgetClient(worker.url, key.key);
+  visitor = await newVisitor(w, { name: 'Vera' });
   const conversation = await newConversation(w, visitor, { message: { client_msg_id: randomUUID(), text: 'Hello there' } });
   ids = { operators: agent.operator.id, agent: agent.operator.id, departments: dep.body.id, 'api-keys': key.id, 'canned-replies': canned.body.id, faq: faq.body.id, conversations: conversation.id };
   doc = (await api('GET', '/api/openapi.json')).body;
@@ -89,7 +98,7 @@ test('every_operation_is_routed_by_the_worker', async () => {
   for (const { path, method } of operations()) {
     // An id that cannot exist: the route answers "<thing> not found", an unknown route "route not found".
     const url = path.replace(/\{[a-z_]+\}/g, '00000000-0000-4000-8000-000000000000');
-    const res = await api(method.toUpperCase(), url, { token: owner.token, ...(method === 'get' || method === 'delete' ? {} : { body: {} }) });
+    const res = await call(method.toUpperCase(), url, method === 'get' || method === 'delete' ? {} : { body: {} });
     if (res.status === 405 || res.body?.error?.message === 'route not found') unrouted.push(`${method} ${path} → ${res.status}`);
   }
   assert.deepEqual(unrouted, []);
@@ -100,7 +109,7 @@ test('request_schemas_list_exactly_the_fields_each_handler_accepts', async () =>
   for (const { path, method, op } of operations()) {
     const schema = op.requestBody?.content['application/json'].schema;
     if (!schema?.properties) continue;
-    const res = await api(method.toUpperCase(), fill(path), { token: owner.token, body: { __unknown__: 1 } });
+    const res = await call(method.toUpperCase(), fill(path), { body: { __unknown__: 1 } });
     assert.equal(res.status, 422, `${method} ${path}: ${res.text}`);
     const listed = /expected one of (.*)$/.exec(res.body.error.message)?.[1]?.split(', ').sort();
     assert.deepEqual(listed, Object.keys(schema.properties).sort(), `${method} ${path}`);
@@ -120,7 +129,7 @@ test('real_answers_match_the_response_schemas', async () => {
   // Every GET of the management API, with real ids.
   for (const { path, method, op } of operations()) {
     if (method !== 'get' || path === '/api/openapi.json') continue;
-    check(`GET ${path}`, op, await api('GET', fill(path), { token: owner.token }));
+    check(`GET ${path}`, op, await call('GET', fill(path)));
   }
   const op = (method, path) => doc.paths[path][method];
   // Writes, each on real data.
@@ -142,9 +151,22 @@ test('real_answers_match_the_response_schemas', async () => {
   check('close', op('post', '/api/admin/conversations/{id}/close'), await api('POST', `/api/admin/conversations/${ids.conversations}/close`, { token: owner.token }));
   check('reopen', op('post', '/api/admin/conversations/{id}/reopen'), await api('POST', `/api/admin/conversations/${ids.conversations}/reopen`, { token: owner.token }));
   check('detail after moves', op('get', '/api/admin/conversations/{id}'), await api('GET', `/api/admin/conversations/${ids.conversations}`, { token: owner.token }));
+  // The widget's writes, in the order a visitor makes them, on a conversation of their own.
+  check('widget session', op('post', '/api/widget/session'), await w('POST', '/session', { body: {} }));
+  check('widget faq ask', op('post', '/api/widget/faq/ask'), await call('POST', '/api/widget/faq/ask', { body: { text: 'do you ship abroad' } }));
+  check('widget visitor', op('patch', '/api/widget/visitor'), await call('PATCH', '/api/widget/visitor', { body: { name: 'Vera V', email: 'vera@example.com' } }));
+  const started = await call('POST', '/api/widget/conversations', { body: { client_request_id: randomUUID(), locale: 'en' } });
+  check('widget start', op('post', '/api/widget/conversations'), started);
+  const mine = `/api/widget/conversations/${started.body.conversation.id}`;
+  check('widget send', op('post', '/api/widget/conversations/{id}/messages'), await call('POST', `${mine}/messages`, { body: { client_msg_id: randomUUID(), text: 'Hi' } }));
+  check('widget page', op('post', '/api/widget/conversations/{id}/page'), await call('POST', `${mine}/page`, { body: { url: 'https://shop.example.com/', title: 'Shop' } }));
+  check('widget contact', op('post', '/api/widget/conversations/{id}/contact'), await call('POST', `${mine}/contact`, { body: { email: 'vera@example.com' } }));
+  check('widget handoff', op('post', '/api/widget/conversations/{id}/handoff'), await call('POST', `${mine}/handoff`, { body: {} }));
+  check('widget close', op('post', '/api/widget/conversations/{id}/close'), await call('POST', `${mine}/close`));
+  check('widget rating', op('post', '/api/widget/conversations/{id}/rating'), await call('POST', `${mine}/rating`, { body: { score: 5, comment: 'Great' } }));
   check('revoke key', op('post', '/api/admin/api-keys/{id}/revoke'), await api('POST', `/api/admin/api-keys/${ids['api-keys']}/revoke`, { token: owner.token }));
   check('bot put', op('put', '/api/admin/bot'), await api('PUT', '/api/admin/bot', { token: owner.token, body: (await api('GET', '/api/admin/bot', { token: owner.token })).body }));
-  assert.ok(validated.length >= 35, `validated ${validated.length} answers`);
+  assert.ok(validated.length >= 45, `validated ${validated.length} answers`);
   // The validator itself rejects a wrong shape (so a pass above means something).
   assert.notDeepEqual(validate({ $ref: '#/components/schemas/Operator' }, { id: 1 }), []);
 });
