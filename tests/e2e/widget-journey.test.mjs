@@ -252,3 +252,23 @@ test('operators_download_a_conversation_and_owners_the_filtered_list_from_the_co
     await c.context.close();
   }
 });
+
+test('a_file_attached_before_the_first_message_waits_for_the_pre_chat_form_then_goes', async () => {
+  const t = await tenant();
+  await api('PATCH', '/api/admin/settings', { token: t.owner.token, body: { widget: { prechat: { fields: 'name', name_required: true, when: 'start' } } } });
+  const v = await visitHost(browser, `<!doctype html><html><body>${snippet(t.key.key)}</body></html>`);
+  try {
+    await v.chat.getByRole('button', { name: 'Open chat' }).click();
+    await v.chat.locator('input[type=file]').setInputFiles({ name: 'receipt.txt', mimeType: 'text/plain', buffer: Buffer.from('order 1234, paid') });
+    await v.chat.getByRole('textbox', { name: 'Your name' }).fill('Noa');
+    await v.chat.getByRole('button', { name: 'Continue' }).click();
+    await v.chat.getByText('📄 receipt.txt').waitFor();
+    const conv = await onlyConversation(t.owner);
+    const events = (await api('GET', `/api/admin/conversations/${conv.id}/messages`, { token: t.owner.token })).body.results;
+    assert.deepEqual(events.filter((e) => e.type === 'attachment').map((e) => e.data.name), ['receipt.txt']);
+    assert.equal((await detail(t.owner, conv.id)).visitor.name, 'Noa');
+    assert.deepEqual(pageErrors(v), []);
+  } finally {
+    await v.close();
+  }
+});

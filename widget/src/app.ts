@@ -451,15 +451,17 @@ export function mount(h: Host) {
     renderTail();
   }
 
-  /** Starts a conversation (`handoff`: its menu path hands over), after the pre-chat form if it asks. */
-  async function start(b: J, handoff = false): Promise<unknown> {
+  /** Starts a conversation (`handoff`: its menu path hands over), after the pre-chat form if it asks;
+   *  `next` runs once it is on screen (an upload waiting for it). */
+  async function start(b: J, handoff = false, next?: () => unknown): Promise<unknown> {
     await session();
-    if (held([...new Set([...asks('start'), ...(handoff ? asks('handoff') : [])])], () => start(b, handoff), b.message?.text)) return;
+    if (held([...new Set([...asks('start'), ...(handoff ? asks('handoff') : [])])], () => start(b, handoff, next), b.message?.text)) return;
     const previous = state.previous ? { previous_conversation_id: state.previous } : {};
     const r = await api('/conversations', { method: 'POST', body: JSON.stringify({ client_request_id: uid(), locale: lang, ...previous, ...b }) });
     state.path = [];
     state.previous = null;
     await show(r.conversation.id);
+    return next?.();
   }
 
   /** After a close: back to the menu; the next conversation links the closed one. */
@@ -654,7 +656,7 @@ export function mount(h: Host) {
     file.value = '';
     if (!f) return;
     // A file before the first message starts the conversation first.
-    run((state.conv ? Promise.resolve() : start({ menu_path: state.path.length ? state.path : undefined })).then(() => upload(f)));
+    run(state.conv ? upload(f) : start({ menu_path: state.path.length ? state.path : undefined }, false, () => upload(f)));
   };
   function upload(f: File) {
     const note = el('div', 'g s', tr('uploading', 0));
