@@ -83,7 +83,7 @@ async fn signup(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     s.batch(vec![
         s.insert_tenant_statement(tenant_id.as_str(), company.as_str(), ctx.now)?,
         s.insert_operator_statement(&operator)?,
-        s.tenant(tenant_id.as_str()).insert_department_statement(department_id.as_str(), DEFAULT_DEPARTMENT, true, ctx.now)?,
+        s.tenant(tenant_id.as_str()).insert_department_statement(department_id.as_str(), DEFAULT_DEPARTMENT, true, false, "{}", ctx.now)?,
         s.tenant(tenant_id.as_str()).add_member_statement(department_id.as_str(), operator_id.as_str())?,
         s.audit_statement(&audit)?,
     ])

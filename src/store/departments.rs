@@ -35,10 +35,11 @@ impl FromRow for DepartmentRow {
 }
 
 impl TenantStore<'_> {
-    pub fn insert_department_statement(&self, id: &str, name: &str, is_default: bool, now: i64) -> StoreResult<D1PreparedStatement> {
+    /// A new department; `widget_visible` and `widget_labels` (JSON) as in `update_department_statement`.
+    pub fn insert_department_statement(&self, id: &str, name: &str, is_default: bool, widget_visible: bool, widget_labels: &str, now: i64) -> StoreResult<D1PreparedStatement> {
         self.store.stmt(
-            "INSERT INTO departments (id, tenant_id, name, is_default, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            &[text(id), text(self.tenant_id), text(name), int(is_default as i64), int(now)],
+            "INSERT INTO departments (id, tenant_id, name, is_default, widget_visible, widget_labels, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[text(id), text(self.tenant_id), text(name), int(is_default as i64), int(widget_visible as i64), text(widget_labels), int(now)],
         )
     }
 

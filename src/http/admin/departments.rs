@@ -109,10 +109,7 @@ pub async fn create(mut req: Request, ctx: &Ctx, op: &Operator) -> ApiResult<Res
     let labels = widget_labels(&body)?.unwrap_or_else(|| "{}".into());
     let id = new_id()?;
     let s = &ctx.store;
-    let mut statements = vec![
-        s.tenant(op.tenant_id()).insert_department_statement(id.as_str(), name.as_str(), false, ctx.now)?,
-        s.tenant(op.tenant_id()).update_department_statement(id.as_str(), name.as_str(), visible, &labels)?,
-    ];
+    let mut statements = vec![s.tenant(op.tenant_id()).insert_department_statement(id.as_str(), name.as_str(), false, visible, &labels, ctx.now)?];
     for m in &members {
         statements.push(s.tenant(op.tenant_id()).add_member_statement(id.as_str(), m)?);
     }
