@@ -21,6 +21,15 @@ echo "[dev] applying migrations to $STATE"
 echo "[dev] seeding the demo tenant"
 node scripts/seed-demo.mjs "$STATE"
 
+# Mail: wrangler simulates the send_email binding and writes each mail into its temporary folder
+# (under $TMPDIR, removed when it stops); scripts/mailbox.mjs keeps a copy of each in $STATE/mail.
+STATE_ABS="$(mkdir -p "$STATE" && cd "$STATE" && pwd)"
+export TMPDIR="$STATE_ABS/mail-spool"
+mkdir -p "$TMPDIR" "$STATE_ABS/mail"
+node scripts/mailbox.mjs "$TMPDIR" "$STATE_ABS/mail" &
+MAILBOX_PID=$!
+trap 'kill "$MAILBOX_PID" 2>/dev/null || true' EXIT
+
 cat <<INFO
 
   EdgeChat is starting on http://localhost:$PORT
@@ -29,6 +38,7 @@ cat <<INFO
   Demo host page    http://localhost:$PORT/demo/
   Demo login        owner@demo.example / demo-owner-password   (agent: agent@demo.example / demo-agent-password)
   Widget key        pk_demolocal0000000000000000
+  Sent mail         $STATE_ABS/mail/   (transcripts, messages left for the team; .eml files)
 
 INFO
-exec "$WRANGLER" dev --port "$PORT" --ip 127.0.0.1 --persist-to "$STATE" --show-interactive-dev-session=false
+"$WRANGLER" dev --port "$PORT" --ip 127.0.0.1 --persist-to "$STATE" --show-interactive-dev-session=false --var MAIL_FROM:chat@edgechat.localhost

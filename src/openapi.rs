@@ -116,7 +116,8 @@ fn schemas() -> Map<String, Value> {
         ("id", int()), ("actor_operator_id", nullable(string())), ("action", string()), ("target_type", string()),
         ("target_id", string()), ("detail", any_object()), ("created_at", int()),
     ]));
-    add("WidgetAppearance", obj(&[("color", string()), ("position", one_of(&["right", "left"])), ("greeting", string()), ("after_close", one_of(&["reopen", "new"])), ("csat", boolean()), ("page_tracking", boolean()), ("prechat", r("Prechat"))]));
+    add("WidgetAppearance", obj(&[("color", string()), ("position", one_of(&["right", "left"])), ("greeting", string()), ("after_close", one_of(&["reopen", "new"])), ("csat", boolean()), ("page_tracking", boolean()), ("prechat", r("Prechat")),
+        ("transcript_email", boolean()), ("offline_emails?", array(string()))]));
     add("Prechat", obj(&[("fields", one_of(&["off", "name", "name_email"])), ("name_required", boolean()), ("email_required", boolean()), ("when", one_of(&["start", "handoff"]))]));
     add("BusinessHours", obj(&[
         ("timezone", string()),
@@ -125,13 +126,13 @@ fn schemas() -> Map<String, Value> {
         ("holidays?", array(string())),
     ]));
     add("Settings", obj(&[
-        ("name", string()), ("require_verified_visitors", boolean()), ("widget", r("WidgetAppearance")),
+        ("email_available", boolean()), ("name", string()), ("require_verified_visitors", boolean()), ("widget", r("WidgetAppearance")),
         ("business_hours", nullable(r("BusinessHours"))),
     ]));
     add("Author", obj(&[("type", one_of(&["visitor", "operator", "bot", "system"])), ("id", nullable(string())), ("name", nullable(string()))]));
     add("Event", obj(&[
         ("seq", int()),
-        ("type", json!({ "type": "string", "description": "message, attachment, note, read, menu, contact, handoff, assigned, transferred, closed, reopened, released, queue, rating, page (operators only)" })),
+        ("type", json!({ "type": "string", "description": "message, attachment, note, read, menu, contact, handoff, assigned, transferred, closed, reopened, released, queue, rating, page and mail (operators only)" })),
         ("author", r("Author")), ("client_msg_id", nullable(string())), ("created_at", int()), ("text?", string()),
         ("data?", any_object()), ("private?", boolean()),
     ]));
@@ -346,6 +347,7 @@ fn operations() -> Vec<Op> {
         op("patch", "/api/admin/settings", "settings", "Change settings",
             Some(body(&[("name?", string()), ("require_verified_visitors?", boolean()),
                 ("widget?", obj(&[("color?", string()), ("position?", one_of(&["right", "left"])), ("greeting?", string()), ("after_close?", one_of(&["reopen", "new"])), ("csat?", boolean()), ("page_tracking?", boolean()),
+                    ("transcript_email?", boolean()), ("offline_emails?", array(string())),
                     ("prechat?", obj(&[("fields?", one_of(&["off", "name", "name_email"])), ("name_required?", boolean()), ("email_required?", boolean()), ("when?", one_of(&["start", "handoff"]))]))])),
                 ("business_hours?", nullable(r("BusinessHours"))), ("uploads?", any_object())])), 200, Some(r("Settings"))),
         Op { query: &["cursor"], ..op("get", "/api/admin/audit-log", "settings", "Audit log, newest first", None, 200, Some(list_of(r("AuditEntry")))) },
@@ -374,6 +376,10 @@ fn operations() -> Vec<Op> {
         op("post", "/api/widget/conversations/{id}/close", "widget", "The visitor ends the conversation", None, 200, Some(r("WidgetChange"))),
         op("post", "/api/widget/conversations/{id}/rating", "widget", "Rate the closed conversation (1–5, once)",
             Some(body(&[("score", int()), ("comment?", string())])), 200, Some(r("WidgetChange"))),
+        Op { query: &["format", "tz"], ..op("get", "/api/widget/conversations/{id}/transcript", "widget",
+            "The conversation as a text file (format=text, text/plain) or a printable page (format=html, text/html), times in the zone tz", None, 200, None) },
+        op("post", "/api/widget/conversations/{id}/transcript/email", "widget", "Email the transcript (when the deployment sends email; at most 3 times)",
+            Some(body(&[("email", string()), ("tz?", string())])), 200, Some(obj(&[("sent_to", string())]))),
         op("post", "/api/widget/conversations/{id}/page", "widget", "The page the visitor is on (operators only)",
             Some(body(&[("url", string()), ("title?", string()), ("referrer?", string()), ("tz?", string()), ("language?", string())])), 201, Some(r("WidgetEvent"))),
         Op { query: &["format", "conversation", "status", "department", "assignee", "from", "to"], ..op("get", "/api/admin/exports/conversations", "reports",

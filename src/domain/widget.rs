@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::email::Email;
 use super::DomainError;
 
 pub const GREETING_MAX: usize = 200;
@@ -22,7 +23,14 @@ pub struct WidgetSettings {
     pub page_tracking: bool,
     /// The pre-chat form: which details the visitor is asked for, and when.
     pub prechat: Prechat,
+    /// Visitors may have the transcript emailed to them (when the deployment sends email).
+    pub transcript_email: bool,
+    /// Where messages left while nobody was available are emailed (none: the tenant's owners). Never
+    /// shown to visitors.
+    pub offline_emails: Vec<String>,
 }
+
+pub const OFFLINE_EMAILS_MAX: usize = 5;
 
 /// What the pre-chat form asks (`fields`: `off`, `name` or `name_email`), which of it is required,
 /// and when it is shown (`start`: before the first message; `handoff`: before a person is asked for).
@@ -83,7 +91,7 @@ impl Prechat {
 
 impl Default for WidgetSettings {
     fn default() -> Self {
-        WidgetSettings { color: "#2563eb".into(), position: "right".into(), greeting: "Hi! How can we help?".into(), after_close: AFTER_CLOSE_REOPEN.into(), csat: true, page_tracking: true, prechat: Prechat::default() }
+        WidgetSettings { color: "#2563eb".into(), position: "right".into(), greeting: "Hi! How can we help?".into(), after_close: AFTER_CLOSE_REOPEN.into(), csat: true, page_tracking: true, prechat: Prechat::default(), transcript_email: true, offline_emails: Vec::new() }
     }
 }
 
@@ -100,6 +108,8 @@ pub struct WidgetSettingsPatch {
     pub csat: Option<bool>,
     pub page_tracking: Option<bool>,
     pub prechat: Option<PrechatPatch>,
+    pub transcript_email: Option<bool>,
+    pub offline_emails: Option<Vec<String>>,
 }
 
 impl WidgetSettings {
@@ -133,7 +143,24 @@ impl WidgetSettings {
             Some(p) => self.prechat.apply(p)?,
             None => self.prechat,
         };
-        Ok(WidgetSettings { color: color.to_ascii_lowercase(), position, greeting: greeting.trim().to_string(), after_close, csat, page_tracking, prechat })
+        let offline_emails = match patch.offline_emails {
+            Some(list) => {
+                let mut parsed: Vec<String> = Vec::new();
+                for raw in &list {
+                    let email = Email::parse(raw).map_err(|e| e.at("widget.offline_emails"))?;
+                    if !parsed.iter().any(|p| p == email.as_str()) {
+                        parsed.push(email.as_str().to_string());
+                    }
+                }
+                if parsed.len() > OFFLINE_EMAILS_MAX {
+                    return Err(DomainError::invalid("widget.offline_emails", format!("must be at most {OFFLINE_EMAILS_MAX} addresses")));
+                }
+                parsed
+            }
+            None => self.offline_emails,
+        };
+        let transcript_email = patch.transcript_email.unwrap_or(self.transcript_email);
+        Ok(WidgetSettings { color: color.to_ascii_lowercase(), position, greeting: greeting.trim().to_string(), after_close, csat, page_tracking, prechat, transcript_email, offline_emails })
     }
 }
 
@@ -142,7 +169,7 @@ mod tests {
     use super::*;
 
     fn patch(color: Option<&str>, position: Option<&str>, greeting: Option<&str>) -> WidgetSettingsPatch {
-        WidgetSettingsPatch { color: color.map(Into::into), position: position.map(Into::into), greeting: greeting.map(Into::into), after_close: None, csat: None, page_tracking: None, prechat: None }
+        WidgetSettingsPatch { color: color.map(Into::into), position: position.map(Into::into), greeting: greeting.map(Into::into), after_close: None, csat: None, page_tracking: None, prechat: None, transcript_email: None, offline_emails: None }
     }
 
     #[test]
@@ -161,7 +188,11 @@ mod tests {
         }
         let new = WidgetSettingsPatch { after_close: Some("new".into()), ..Default::default() };
         assert_eq!(base.clone().apply(new).unwrap().after_close, "new");
-        assert!(base.apply(WidgetSettingsPatch { after_close: Some("delete".into()), ..Default::default() }).is_err());
+        assert!(base.clone().apply(WidgetSettingsPatch { after_close: Some("delete".into()), ..Default::default() }).is_err());
+        let team = |list: &[&str]| base.clone().apply(WidgetSettingsPatch { offline_emails: Some(list.iter().map(|s| s.to_string()).collect()), ..Default::default() });
+        assert_eq!(team(&[" Team@Acme.example", "team@acme.example", "ops@acme.example"]).expect("valid").offline_emails, vec!["team@acme.example", "ops@acme.example"], "normalized, once each");
+        assert!(team(&["not an address"]).is_err());
+        assert!(team(&["a@x.io", "b@x.io", "c@x.io", "d@x.io", "e@x.io", "f@x.io"]).is_err(), "at most five");
     }
 
     #[test]

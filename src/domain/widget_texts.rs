@@ -53,6 +53,14 @@ const EN: Table = &[
     ("optional", "{n} (optional)"),
     ("next", "Continue"),
     ("whichTeam", "Which team would you like to talk to?"),
+    ("emailMe", "Email me the transcript"),
+    ("emailSent", "Transcript sent to {n}"),
+    ("textFile", "Text file"),
+    ("printable", "Printable page"),
+    ("transcriptOf", "Conversation with {n}"),
+    ("timesIn", "Times are in {n}"),
+    ("offlineSubject", "Message left by {n}"),
+    ("offlineIntro", "{n} left a message while nobody was available. Reply to this email to answer them."),
 ];
 
 const JA: Table = &[
@@ -102,6 +110,14 @@ const JA: Table = &[
     ("optional", "{n}（任意）"),
     ("next", "次へ"),
     ("whichTeam", "どの窓口におつなぎしますか？"),
+    ("emailMe", "会話履歴をメールで受け取る"),
+    ("emailSent", "{n} に会話履歴を送信しました"),
+    ("textFile", "テキストファイル"),
+    ("printable", "印刷用ページ"),
+    ("transcriptOf", "{n} との会話"),
+    ("timesIn", "時刻は {n} で表示しています"),
+    ("offlineSubject", "{n} さんからのメッセージ"),
+    ("offlineIntro", "{n} さんが、対応できる担当者がいない間にメッセージを残しました。このメールに返信すると回答できます。"),
 ];
 
 const KO: Table = &[
@@ -151,6 +167,14 @@ const KO: Table = &[
     ("optional", "{n} (선택)"),
     ("next", "계속"),
     ("whichTeam", "어느 팀과 상담하시겠어요?"),
+    ("emailMe", "대화 내용을 이메일로 받기"),
+    ("emailSent", "{n}(으)로 대화 내용을 보냈습니다"),
+    ("textFile", "텍스트 파일"),
+    ("printable", "인쇄용 페이지"),
+    ("transcriptOf", "{n}와(과)의 대화"),
+    ("timesIn", "시간은 {n} 기준입니다"),
+    ("offlineSubject", "{n}님이 남긴 메시지"),
+    ("offlineIntro", "{n}님이 응대 가능한 상담원이 없는 동안 메시지를 남겼습니다. 이 메일에 회신하여 답변할 수 있습니다."),
 ];
 
 const ZH: Table = &[
@@ -200,16 +224,34 @@ const ZH: Table = &[
     ("optional", "{n}（可选）"),
     ("next", "继续"),
     ("whichTeam", "您想咨询哪个团队？"),
+    ("emailMe", "通过邮件接收聊天记录"),
+    ("emailSent", "聊天记录已发送至 {n}"),
+    ("textFile", "文本文件"),
+    ("printable", "打印版页面"),
+    ("transcriptOf", "与 {n} 的对话"),
+    ("timesIn", "时间以 {n} 显示"),
+    ("offlineSubject", "{n} 的留言"),
+    ("offlineIntro", "{n} 在无人接待时留下了消息。回复此邮件即可答复。"),
 ];
 
 /// The widget's texts for a locale (English for any other).
-pub fn widget_texts(locale: &str) -> Value {
-    let table = match locale {
+fn table(locale: &str) -> Table {
+    match locale {
         "ja" => JA,
         "ko" => KO,
         "zh" => ZH,
         _ => EN,
-    };
+    }
+}
+
+/// One of the words, in `locale` (English when the key is unknown there), `{n}` filled with `n`.
+pub fn widget_text(locale: &str, key: &str, n: &str) -> String {
+    let find = |t: Table| t.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+    find(table(locale)).or_else(|| find(EN)).unwrap_or(key).replace("{n}", n)
+}
+
+pub fn widget_texts(locale: &str) -> Value {
+    let table = table(locale);
     Value::Object(table.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect::<Map<String, Value>>())
 }
 

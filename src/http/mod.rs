@@ -26,6 +26,8 @@ pub const MAX_JSON_BODY: usize = 64 * 1024;
 /// What every handler gets: the environment, the database and one clock reading for the request.
 pub struct Ctx {
     pub env: Env,
+    /// For work that may finish after the response (emails to the team).
+    pub background: worker::Context,
     pub store: Store,
     /// Milliseconds since the epoch.
     pub now: i64,
@@ -61,13 +63,13 @@ macro_rules! methods {
 }
 pub(crate) use methods;
 
-pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
+pub async fn handle(req: Request, env: Env, background: worker::Context) -> worker::Result<Response> {
     let dev = crate::store::faults::enabled(&env);
     let store = match Store::from_env(&env) {
         Ok(store) => store,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let ctx = Ctx { store, env, now: worker::Date::now().as_millis() as i64 };
+    let ctx = Ctx { store, env, background, now: worker::Date::now().as_millis() as i64 };
     let mut response = match route(req, &ctx).await {
         Ok(response) => response,
         Err(error) => error.into_response()?,

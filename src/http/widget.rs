@@ -18,10 +18,15 @@ use crate::domain::text::{Name, NAME_MAX};
 use crate::domain::token::{issue_visitor_token, verify_visitor_token, VisitorClaims, VISITOR_TTL_SECS};
 use crate::domain::bot::{locale_for, pick, Action, Flow};
 use crate::domain::widget::{WidgetSettings, PRECHAT_AT_HANDOFF, PRECHAT_AT_START};
+use crate::domain::hours::HoursSpec;
+use crate::domain::transcript::Transcript;
+use crate::domain::tz::Zone;
+use crate::domain::widget_texts::widget_text;
+use crate::service::mail::{offline_words, Mailer, Outgoing};
 use crate::service::bot::{flow_of, hours_of};
 use crate::service::handoff::handoff_plan;
 use crate::realtime::client::RoomClient;
-use crate::realtime::wire::{MenuTrail, Party, RoomCommand, RoomErrorKind, RoomOutcome, SendMessage, Start};
+use crate::realtime::wire::{MailKind, MenuTrail, Party, RoomCommand, RoomErrorKind, RoomOutcome, SendMessage, Snapshot, Start};
 use crate::realtime::protocol::{MAX_FRAME_BYTES, SUBPROTOCOL};
 use crate::store::api_keys::ApiKeyRow;
 use crate::store::visitors::VisitorRow;
@@ -29,6 +34,7 @@ use crate::store::visitors::VisitorRow;
 const CONVERSATION_LIST_LIMIT: i64 = 50;
 const MESSAGES_DEFAULT_LIMIT: i64 = 100;
 const MESSAGES_MAX_LIMIT: i64 = 500;
+const TRANSCRIPT_EVENTS_MAX: usize = 10_000;
 
 /// The key and origin of a widget request, both checked.
 struct Site {
@@ -55,6 +61,8 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
             ["conversations", id, "close"] => methods!(method, "POST"; Post => close(req, ctx, &site, id)),
             ["conversations", id, "rating"] => methods!(method, "POST"; Post => rate(req, ctx, &site, id)),
             ["conversations", id, "page"] => methods!(method, "POST"; Post => page(req, ctx, &site, id)),
+            ["conversations", id, "transcript"] => methods!(method, "GET"; Get => transcript(req, ctx, &site, id)),
+            ["conversations", id, "transcript", "email"] => methods!(method, "POST"; Post => email_transcript(req, ctx, &site, id)),
             ["conversations", id, "messages"] => {
                 methods!(method, "GET, POST"; Get => messages(req, ctx, &site, id), Post => send_message(req, ctx, &site, id))
             }
@@ -280,6 +288,12 @@ async fn config_body(req: &Request, ctx: &Ctx, site: &Site) -> ApiResult<Value> 
         // Not written by the tenant: the default greeting in the visitor's language.
         widget.greeting = texts["greeting"].as_str().unwrap_or_default().to_string();
     }
+    // The team's addresses stay private; an email transcript is offered only when mail can go out.
+    widget.transcript_email = widget.transcript_email && Mailer::from_env(&ctx.env).is_some();
+    let mut widget = json!(widget);
+    if let Some(w) = widget.as_object_mut() {
+        w.remove("offline_emails");
+    }
     Ok(json!({
         "tenant": { "name": tenant.name },
         "widget": widget,
@@ -498,7 +512,9 @@ async fn handoff(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
 }
 
 
-/// "Leave a message": the visitor's email address for a reply while nobody is available.
+/// "Leave a message": the visitor's email address for a reply while nobody is available. When the
+/// deployment sends email, the team gets the conversation so far (once per conversation), with the
+/// visitor's address to reply to; the mail goes after the answer.
 async fn contact(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
     let v = visitor(&req, ctx, site).await?;
     let room = room(ctx, site, &v, raw_id)?;
@@ -506,9 +522,123 @@ async fn contact(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
     body.allow(&["email"])?;
     let email = Email::parse(body.str("email")?)?;
     room.run(RoomCommand::Get).await?;
-    ctx.store.tenant(&v.tenant_id).set_visitor_email(&v.id, email.as_str()).await?;
+    let tenant = ctx.store.tenant(&v.tenant_id);
+    tenant.set_visitor_email(&v.id, email.as_str()).await?;
     room.run(RoomCommand::Contact { email: email.as_str().into() }).await?;
+    if let Some(mailer) = Mailer::from_env(&ctx.env) {
+        let settings = tenant.bot_settings().await?.ok_or_else(|| ApiError::not_found("tenant"))?;
+        let widget = WidgetSettings::from_stored(settings.widget_settings.as_deref().unwrap_or(""));
+        let team = match widget.offline_emails {
+            list if !list.is_empty() => list,
+            _ => tenant.operators().await?.into_iter().filter(|o| o.role == "owner" && o.active == 1).map(|o| o.email).collect(),
+        };
+        if !team.is_empty() && !room.run(RoomCommand::Mailed { kind: MailKind::Offline, to: team.clone() }).await?.duplicate {
+            let events = visitor_events(&room).await?;
+            let locale = flow_of(&settings).default_locale;
+            let zone = settings.business_hours.as_deref().and_then(|h| serde_json::from_str::<HoursSpec>(h).ok()).map(|h| h.timezone);
+            let who = match &v.name {
+                Some(name) if !name.trim().is_empty() => format!("{name} <{}>", email.as_str()),
+                _ => email.as_str().to_string(),
+            };
+            let (subject, intro) = offline_words(&locale, &who);
+            let visitor_email = email.as_str().to_string();
+            ctx.background.wait_until(async move {
+                let t = Transcript { company: &settings.name, locale: &locale, visitor: &who, zone: zone.as_deref() };
+                for to in &team {
+                    let mail = Outgoing { to, reply_to: Some(&visitor_email), subject: &subject, intro: Some(&intro), transcript: &t, events: &events };
+                    if let Err(e) = mailer.send(&mail).await {
+                        worker::console_error!("offline message to {to}: {e}");
+                    }
+                }
+            });
+        }
+    }
     json(200, &json!({ "visitor": { "id": v.id, "name": v.name, "email": email.as_str(), "verified": v.verified == 1 } }))
+}
+
+/// Every event of the conversation its visitor sees, page by page from the room (at most
+/// `TRANSCRIPT_EVENTS_MAX`).
+async fn visitor_events(room: &RoomClient) -> ApiResult<Vec<Value>> {
+    let mut events = Vec::new();
+    let mut after_seq = 0;
+    loop {
+        let page = room.run(RoomCommand::History { after_seq, limit: MESSAGES_MAX_LIMIT }).await?;
+        events.extend(page.events);
+        match page.next_after_seq {
+            Some(next) if events.len() < TRANSCRIPT_EVENTS_MAX => after_seq = next,
+            _ => return Ok(events),
+        }
+    }
+}
+
+/// The reader's time zone (`tz`, an IANA name) for a transcript; absent means UTC.
+fn transcript_zone(raw: Option<&str>) -> ApiResult<Option<String>> {
+    match raw {
+        Some(z) if !Zone::is_known(z) => Err(ApiError::invalid("tz", "must be an IANA time zone such as Europe/Paris")),
+        other => Ok(other.map(str::to_string)),
+    }
+}
+
+/// The conversation, its visitor-visible events and the tenant's name: what a transcript is made of.
+async fn transcript_parts(ctx: &Ctx, room: &RoomClient, tenant_id: &str) -> ApiResult<(Snapshot, Vec<Value>, String)> {
+    let conversation = room.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
+    let events = visitor_events(room).await?;
+    let company = ctx.store.tenant(tenant_id).row().await?.ok_or_else(|| ApiError::not_found("tenant"))?.name;
+    Ok((conversation, events, company))
+}
+
+/// `GET /api/widget/conversations/{id}/transcript?format=text|html&tz=`: the conversation as a text
+/// file or a printable page, in its language, times in the visitor's zone. Downloaded, never rendered
+/// in our origin (attachment, a CSP that allows no scripts).
+async fn transcript(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
+    let v = visitor(&req, ctx, site).await?;
+    let format = super::query(&req, "format").unwrap_or_else(|| "text".into());
+    if format != "text" && format != "html" {
+        return Err(ApiError::invalid("format", "must be text or html"));
+    }
+    let zone = transcript_zone(super::query(&req, "tz").as_deref())?;
+    let room = room(ctx, site, &v, raw_id)?;
+    let (conversation, events, company) = transcript_parts(ctx, &room, &v.tenant_id).await?;
+    let locale = conversation.locale.clone().unwrap_or_else(|| "en".into());
+    let you = widget_text(&locale, "you", "");
+    let t = Transcript { company: &company, locale: &locale, visitor: &you, zone: zone.as_deref() };
+    let (body, kind, ext) = if format == "html" { (t.html(&events, None), "text/html", "html") } else { (t.text(&events), "text/plain", "txt") };
+    let mut response = Response::ok(body)?;
+    let h = response.headers_mut();
+    h.set("content-type", &format!("{kind}; charset=utf-8"))?;
+    h.set("content-disposition", &format!("attachment; filename=\"chat-{}.{ext}\"", conversation.id))?;
+    h.set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")?;
+    h.set("x-content-type-options", "nosniff")?;
+    h.set("cache-control", "no-store")?;
+    Ok(response)
+}
+
+/// `POST /api/widget/conversations/{id}/transcript/email {email, tz?}`: the transcript by email, when
+/// the deployment sends email and the site allows it; at most `TRANSCRIPT_MAILS_MAX` times per
+/// conversation (429 `too_many_emails`). Operators see each request in the conversation.
+async fn email_transcript(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
+    let v = visitor(&req, ctx, site).await?;
+    let body = read_body(&mut req).await?;
+    body.allow(&["email", "tz"])?;
+    let email = Email::parse(body.str("email")?)?;
+    let zone = transcript_zone(body.opt_str("tz")?)?;
+    let mailer = Mailer::from_env(&ctx.env).ok_or_else(|| ApiError::new(409, "email_off", "this deployment does not send email"))?;
+    if !widget_settings(ctx, &v.tenant_id).await?.transcript_email {
+        return Err(ApiError::new(409, "email_off", "this site does not email transcripts"));
+    }
+    let room = room(ctx, site, &v, raw_id)?;
+    room.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
+    room.run(RoomCommand::Mailed { kind: MailKind::Transcript, to: vec![email.as_str().to_string()] }).await?;
+    let (conversation, events, company) = transcript_parts(ctx, &room, &v.tenant_id).await?;
+    let locale = conversation.locale.clone().unwrap_or_else(|| "en".into());
+    let you = widget_text(&locale, "you", "");
+    let t = Transcript { company: &company, locale: &locale, visitor: &you, zone: zone.as_deref() };
+    let mail = Outgoing { to: email.as_str(), reply_to: None, subject: &t.title(), intro: None, transcript: &t, events: &events };
+    mailer.send(&mail).await.map_err(|e| {
+        worker::console_error!("transcript mail: {e}");
+        ApiError::new(502, "email_failed", "the email could not be sent; try again later")
+    })?;
+    json(200, &json!({ "sent_to": email.as_str() }))
 }
 
 /// `POST /api/widget/conversations/{id}/quick-reply {faq_id, client_msg_id}`: a quick reply (a

@@ -18,8 +18,8 @@ use super::protocol::{ack_frame, error_frame, event_frame, parse_client_frame, s
 use super::room_db::{Conversation, NewConversation, NewEvent, NewState, RoomDb};
 use super::sockets::SocketSet;
 use super::wire::{
-    Attach, Caller, Handoff, InboxCommand, Notice, Party, RoomCommand, RoomError, RoomErrorKind, RoomOutcome, RoomReport, RoomRequest, SendMessage, Start,
-    StateChange, VisitorInfo,
+    Attach, Caller, Handoff, InboxCommand, MailKind, Notice, Party, RoomCommand, RoomError, RoomErrorKind, RoomOutcome, RoomReport, RoomRequest, SendMessage, Start,
+    StateChange, VisitorInfo, TRANSCRIPT_MAILS_MAX,
 };
 use super::{now_ms, RateLimiter};
 use crate::domain::bot::bot_texts;
@@ -482,6 +482,33 @@ impl Room {
                     text: Some(view.title.as_deref().unwrap_or(&view.url)),
                     data: Some(&data),
                     content_hash: &content_hash("page", kind, id.unwrap_or(""), &data),
+                    private: true,
+                    preview: None,
+                };
+                self.append(event, now, done)
+            }
+            RoomCommand::Mailed { kind, to } => {
+                if !matches!(party, Party::Visitor { .. }) {
+                    return Err(RoomError::new(RoomErrorKind::Forbidden, "only the visitor's requests send mail"));
+                }
+                let before = self.db.count_mail(kind.as_str()).map_err(storage_error)?;
+                match kind {
+                    MailKind::Offline if before > 0 => return Ok(RoomOutcome { duplicate: true, ..Default::default() }),
+                    MailKind::Transcript if before >= TRANSCRIPT_MAILS_MAX => {
+                        return Err(RoomError::new(RoomErrorKind::TooManyEmails, format!("the transcript was emailed {TRANSCRIPT_MAILS_MAX} times already")));
+                    }
+                    _ => {}
+                }
+                let data = json!({ "kind": kind.as_str(), "to": to }).to_string();
+                let (author_kind, id, name) = party.author();
+                let client_msg_id = format!("mail:{}", c.last_seq + 1);
+                let event = NewEvent {
+                    kind: "mail",
+                    author: (author_kind, id, name),
+                    client_msg_id: &client_msg_id,
+                    text: None,
+                    data: Some(&data),
+                    content_hash: &content_hash("mail", author_kind, id.unwrap_or(""), &data),
                     private: true,
                     preview: None,
                 };

@@ -435,6 +435,16 @@ impl RoomDb {
         Ok(self.sql.exec(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE type = ? ORDER BY seq DESC LIMIT 1"), vec![s(kind)])?.to_array::<EventRow>()?.into_iter().next())
     }
 
+    /// How many `mail` events of a kind (`transcript`, `offline`) the conversation has.
+    pub fn count_mail(&self, kind: &str) -> DbResult<i64> {
+        #[derive(serde::Deserialize)]
+        struct Count {
+            n: i64,
+        }
+        let rows = self.sql.exec("SELECT COUNT(*) AS n FROM events WHERE type = 'mail' AND json_extract(data, '$.kind') = ?", vec![s(kind)])?.to_array::<Count>()?;
+        Ok(rows.first().map(|r| r.n).unwrap_or(0))
+    }
+
     /// The latest event visitors see.
     pub fn last_public_event(&self) -> DbResult<Option<EventRow>> {
         Ok(self.sql.exec(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE private = 0 ORDER BY seq DESC LIMIT 1"), vec![])?.to_array::<EventRow>()?.into_iter().next())

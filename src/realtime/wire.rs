@@ -182,6 +182,10 @@ pub enum RoomCommand {
     /// The visitor's rating of a closed conversation (CSAT, 1–5, an optional comment): once per
     /// conversation, stored as a `rating` event and on the conversation.
     Rate(crate::domain::rating::Rating),
+    /// An email about this conversation is going out: a private `mail` event for operators. A visitor
+    /// has the transcript emailed at most `TRANSCRIPT_MAILS_MAX` times; the team's copy of a message
+    /// left while nobody was available goes once (`duplicate` when it went before).
+    Mailed { kind: MailKind, to: Vec<String> },
     /// The page the visitor is on (operators only; the same page again is nothing new).
     Page { view: crate::domain::page::PageView, device: crate::domain::page::Device },
     Takeover,
@@ -237,6 +241,7 @@ impl RoomCommand {
             | RoomCommand::QuickReply { .. }
             | RoomCommand::Rate(_)
             | RoomCommand::Page { .. }
+            | RoomCommand::Mailed { .. }
             | RoomCommand::QueuePosition { .. }
             | RoomCommand::MarkRead { .. }
             | RoomCommand::History { .. }
@@ -319,7 +324,27 @@ pub enum RoomErrorKind {
     Closed,
     /// The conversation was rated already (once per conversation).
     AlreadyRated,
+    /// Enough emails about this conversation went out.
+    TooManyEmails,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    Transcript,
+    Offline,
+}
+
+impl MailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::Transcript => "transcript",
+            MailKind::Offline => "offline",
+        }
+    }
+}
+
+pub const TRANSCRIPT_MAILS_MAX: i64 = 3;
 
 impl RoomErrorKind {
     pub fn status(self) -> u16 {
@@ -329,6 +354,7 @@ impl RoomErrorKind {
             RoomErrorKind::Forbidden | RoomErrorKind::ReadOnly => 403,
             RoomErrorKind::InvalidTransition | RoomErrorKind::ClientMsgIdConflict | RoomErrorKind::Closed | RoomErrorKind::AlreadyRated => 409,
             RoomErrorKind::Unavailable => 503,
+            RoomErrorKind::TooManyEmails => 429,
         }
     }
 
@@ -343,6 +369,7 @@ impl RoomErrorKind {
             RoomErrorKind::Unavailable => "unavailable",
             RoomErrorKind::Closed => "conversation_closed",
             RoomErrorKind::AlreadyRated => "already_rated",
+            RoomErrorKind::TooManyEmails => "too_many_emails",
         }
     }
 }

@@ -4,3 +4,4 @@
 pub mod bot;
 pub mod embeddings;
 pub mod handoff;
+pub mod mail;

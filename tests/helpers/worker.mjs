@@ -31,8 +31,10 @@ export function applyMigrations(state) {
 }
 
 /**
- * @param {{ state?: string, vars?: Record<string,string>, port?: number, config?: string }} [options]
+ * @param {{ state?: string, vars?: Record<string,string>, port?: number, config?: string, mailSpool?: string }} [options]
  *   `config`: another wrangler.toml (the benchmark baseline); it gets no D1 migrations.
+ *   `mailSpool`: wrangler's $TMPDIR, where the simulated `send_email` binding writes each mail
+ *   (read them with `sentMails` from scripts/mailbox.mjs).
  * @returns {Promise<{ url: string, port: number, state: string, pid: number, logs: () => string, stop: () => Promise<void>, kill: () => Promise<void> }>}
  */
 export async function startWorker(options = {}) {
@@ -43,7 +45,8 @@ export async function startWorker(options = {}) {
   const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn'];
   if (options.config) args.push('--config', options.config);
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
-  const child = spawn(WRANGLER, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const childEnv = options.mailSpool ? { ...env, TMPDIR: options.mailSpool } : env;
+  const child = spawn(WRANGLER, args, { cwd: ROOT, env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));

@@ -403,3 +403,23 @@ describe('exports', () => {
     assert.ok(audit.some((e) => e.action === 'export' && e.detail.what === 'conversations' && e.detail.format === 'csv'), 'exports are audited');
   });
 });
+
+describe('a deployment without email', () => {
+  test('offers_no_email_transcript_refuses_one_and_still_takes_messages_left_for_the_team', async () => {
+    assert.equal((await api('GET', '/api/admin/settings', { token: owner.token })).body.email_available, false, 'no MAIL_FROM here');
+    assert.equal((await w('GET', '/config')).body.widget.transcript_email, false, 'the widget offers none');
+    const v = await newVisitor(w);
+    const conv = await newConversation(w, v, { client_request_id: randomUUID(), message: { client_msg_id: randomUUID(), text: 'Anyone there?' } });
+    const r = await w('POST', `/conversations/${conv.id}/transcript/email`, { token: v.token, body: { email: 'kai@visitor.example' } });
+    assert.equal(r.status, 409);
+    assert.equal(r.body.error.code, 'email_off');
+    assert.equal((await w('POST', `/conversations/${conv.id}/handoff`, { token: v.token, body: {} })).status, 200);
+    assert.equal((await w('POST', `/conversations/${conv.id}/contact`, { token: v.token, body: { email: 'kai@visitor.example' } })).status, 200);
+    const events = (await api('GET', `/api/admin/conversations/${conv.id}/messages`, { token: owner.token })).body.results;
+    assert.ok(events.some((e) => e.data?.contact === 'kai@visitor.example'), 'the address is left');
+    assert.ok(!events.some((e) => e.type === 'mail'), 'and no mail is recorded');
+    const text = await w('GET', `/conversations/${conv.id}/transcript`, { token: v.token });
+    assert.equal(text.status, 200, 'downloads need no email');
+    assert.ok(text.text.includes('You: Anyone there?'));
+  });
+});

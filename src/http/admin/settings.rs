@@ -13,8 +13,10 @@ use crate::http::session::Operator;
 use crate::http::{json, read_body, Ctx};
 use crate::store::tenants::TenantRow;
 
-fn view(t: &TenantRow) -> serde_json::Value {
+fn view(ctx: &Ctx, t: &TenantRow) -> serde_json::Value {
     json!({
+        // Whether this deployment sends email (the `EMAIL` binding and `MAIL_FROM`, docs/deploy.md).
+        "email_available": crate::service::mail::Mailer::from_env(&ctx.env).is_some(),
         "name": t.name,
         "require_verified_visitors": t.require_verified == 1,
         "widget": WidgetSettings::from_stored(&t.widget_settings),
@@ -27,7 +29,7 @@ async fn tenant(ctx: &Ctx, op: &Operator) -> ApiResult<TenantRow> {
 }
 
 pub async fn get(ctx: &Ctx, op: &Operator) -> ApiResult<Response> {
-    json(200, &view(&tenant(ctx, op).await?))
+    json(200, &view(ctx, &tenant(ctx, op).await?))
 }
 
 
