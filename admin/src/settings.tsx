@@ -263,6 +263,8 @@ function HoursEditor() {
 function Appearance() {
   const [settings, setSettings, error] = useAsync(() => call('get', '/api/admin/settings'));
   const [run, msg, fieldError] = useAction();
+  // The team's addresses as typed (one per line), sent as a list.
+  const [team, setTeam] = useState<string | null>(null);
   if (error) return <p class="error">{error}</p>;
   if (!settings) return <p class="muted">{t('loading')}</p>;
   const w = settings.widget;
@@ -299,8 +301,16 @@ function Appearance() {
               </select></label>
           </>}
         </fieldset>
+        <fieldset class="checks email"><legend>{t('emailSetting')}</legend>
+          {!settings.email_available && <p class="muted">{t('emailUnavailable')}</p>}
+          <label class="toggle"><input type="checkbox" name="transcript_email" checked={w.transcript_email} onChange={(e) => set({ transcript_email: (e.target as HTMLInputElement).checked })} /> {t('transcriptEmailSetting')}</label>
+          <label class="field"><span>{t('offlineEmailsSetting')}</span>
+            <textarea name="offline_emails" rows={2} value={team ?? (w.offline_emails ?? []).join('\n')} onInput={(e) => { setTeam(val(e)); set({ offline_emails: val(e).split(/[\s,]+/).filter(Boolean) }); }} /></label>
+          <small class="muted">{t('offlineEmailsHelp')}</small>
+          {fieldError('widget.offline_emails')}
+        </fieldset>
         <label class="toggle"><input type="checkbox" checked={settings.require_verified_visitors} onChange={(e) => setSettings({ ...settings, require_verified_visitors: (e.target as HTMLInputElement).checked })} /> {t('requireVerified')}</label>
-        <div class="row"><button onClick={() => run(async () => setSettings(await call('patch', '/api/admin/settings', { body: { name: settings.name, widget: w, require_verified_visitors: settings.require_verified_visitors } })))}>{t('save')}</button></div>
+        <div class="row"><button onClick={() => run(async () => { setSettings(await call('patch', '/api/admin/settings', { body: { name: settings.name, widget: w, require_verified_visitors: settings.require_verified_visitors } })); setTeam(null); })}>{t('save')}</button></div>
         {msg}
       </div>
       <div class={`site-preview ${w.position}`} aria-label={t('preview')}>

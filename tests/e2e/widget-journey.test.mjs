@@ -1,12 +1,16 @@
 // The visitor's journey in real Chromium: the page they are on shown to the operator, "End
 // conversation" with a confirmation (and the site's EdgeChat.end()), the operator's console seeing it
-// live, a 1–5 rating with a comment asked once, the transcript downloaded as text, and a new
-// conversation after — on a desktop in English with the console open beside it, and on a phone in
-// Korean.
+// live, a 1–5 rating with a comment asked once, the transcript downloaded as text or a printable
+// page or emailed (wrangler's simulated send_email binding keeps the mail), and a new conversation
+// after — on a desktop in English with the console open beside it, and on a phone in Korean.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { parseMail, sentMails } from '../../scripts/mailbox.mjs';
 import { client, signup } from '../helpers/api.mjs';
 import { ARTIFACTS, consoleSession, launchBrowser, visitHost } from '../helpers/browser.mjs';
 import { eventually, makeKey, newConversation, newVisitor, quietBot, widgetClient } from '../helpers/chat.mjs';
@@ -15,8 +19,9 @@ import { startWorker } from '../helpers/worker.mjs';
 let worker;
 let browser;
 let api;
+const spool = mkdtempSync(join(tmpdir(), 'edgechat-mail-'));
 before(async () => {
-  worker = await startWorker();
+  worker = await startWorker({ mailSpool: spool, vars: { MAIL_FROM: 'chat@journey.example' } });
   api = client(worker.url);
   browser = await launchBrowser();
 });
@@ -50,7 +55,7 @@ test('the_visitor_ends_the_chat_after_confirming_rates_it_downloads_the_transcri
     assert.equal(reply.status, 201, reply.text);
     await v.chat.getByText('It ships today, sorry for the wait.').waitFor();
     await op.page.goto(`${worker.url}/admin/c/${conv.id}`);
-    await op.page.getByText('It ships today, sorry for the wait.').waitFor();
+    await op.page.locator('li.msg', { hasText: 'It ships today, sorry for the wait.' }).waitFor(); // the timeline (the inbox row previews it too)
     // Where the visitor is, for the operator only.
     await op.page.locator('.visitor-page', { hasText: 'Running shoes' }).waitFor();
     assert.match(await op.page.locator('.visitor-device').textContent(), /Chrome \d+ · Linux · desktop/);
@@ -86,14 +91,31 @@ test('the_visitor_ends_the_chat_after_confirming_rates_it_downloads_the_transcri
     assert.deepEqual((await detail(t.owner, conv.id)).rating.score, 4);
     await op.page.locator('.visitor-rating', { hasText: '★★★★☆ 4/5' }).waitFor();
 
-    // The transcript, as a text file.
-    const [download] = await Promise.all([v.page.waitForEvent('download'), v.chat.getByRole('button', { name: 'Download transcript' }).click()]);
+    // The transcript, as a text file and as a printable page.
+    await v.chat.getByRole('button', { name: 'Download transcript' }).click();
+    const [download] = await Promise.all([v.page.waitForEvent('download'), v.chat.getByRole('button', { name: 'Text file' }).click()]);
     assert.match(download.suggestedFilename(), /^chat-.*\.txt$/);
     const text = await readFile(await download.path(), 'utf8');
     assert.match(text, /You: My parcel is late/);
     assert.match(text, /Owner Person: It ships today, sorry for the wait\./);
     assert.match(text, /The conversation was closed/);
     assert.ok(text.indexOf('My parcel is late') < text.indexOf('It ships today'), 'in order');
+    const [printable] = await Promise.all([v.page.waitForEvent('download'), v.chat.getByRole('button', { name: 'Printable page' }).click()]);
+    assert.match(printable.suggestedFilename(), /^chat-.*\.html$/);
+    const page = await browser.newPage();
+    await page.setContent(await readFile(await printable.path(), 'utf8'));
+    assert.equal(await page.title(), `Conversation with ${t.owner.tenant.name}`);
+    assert.equal(await page.locator('tr.me td:last-child').first().textContent(), 'My parcel is late');
+    await page.screenshot({ path: `${ARTIFACTS}transcript-printable.png` });
+    await page.close();
+    // And by email: the operator sees it in the conversation.
+    await v.chat.getByRole('button', { name: 'Email me the transcript' }).click();
+    await v.chat.getByRole('textbox', { name: 'Your email' }).fill('kai@visitor.example');
+    await v.chat.locator('form:has(input[type=email])').getByRole('button', { name: 'Send' }).click();
+    await v.chat.getByText('Transcript sent to kai@visitor.example').waitFor();
+    await op.page.getByText('The visitor had the transcript emailed to kai@visitor.example').waitFor();
+    const mail = await eventually(() => sentMails(spool).map((f) => parseMail(readFileSync(f, 'utf8'))).find((m) => m.headers.to === 'kai@visitor.example'), 'the mail');
+    assert.match(mail.text, /You: My parcel is late/);
     await v.page.screenshot({ path: `${ARTIFACTS}widget-after-close-desktop.png` });
     await op.page.screenshot({ path: `${ARTIFACTS}console-visitor-ended-and-rated.png` });
 
@@ -130,7 +152,16 @@ test('on_a_phone_in_korean_the_site_ends_the_chat_and_the_visitor_rates_it_with_
     await v.chat.getByText('평가해 주셔서 감사합니다!').waitFor();
     await v.page.screenshot({ path: `${ARTIFACTS}widget-rating-phone-ko.png` });
     await eventually(async () => (await detail(t.owner, conv.id)).rating?.score === 5, 'the rating stored');
-    await v.chat.getByRole('button', { name: '대화 내용 다운로드' }).waitFor();
+    // The transcript by email, in Korean.
+    await v.chat.getByRole('button', { name: '대화 내용 다운로드' }).click();
+    await v.chat.getByRole('button', { name: '대화 내용을 이메일로 받기' }).click();
+    await v.chat.getByRole('textbox', { name: '이메일 주소' }).fill('minji@visitor.example');
+    await v.chat.locator('form:has(input[type=email])').getByRole('button', { name: '보내기' }).click();
+    await v.chat.getByText('minji@visitor.example(으)로 대화 내용을 보냈습니다').waitFor();
+    await v.page.screenshot({ path: `${ARTIFACTS}widget-transcript-emailed-phone-ko.png` });
+    const mail = await eventually(() => sentMails(spool).map((f) => parseMail(readFileSync(f, 'utf8'))).find((m) => m.headers.to === 'minji@visitor.example'), 'the mail');
+    assert.equal(mail.headers.subject, `${t.owner.tenant.name}와(과)의 대화`);
+    assert.match(mail.text, /나: 배송이 늦어요/);
     assert.deepEqual(pageErrors(v), []);
   } finally {
     await v.close();
@@ -270,5 +301,33 @@ test('a_file_attached_before_the_first_message_waits_for_the_pre_chat_form_then_
     assert.deepEqual(pageErrors(v), []);
   } finally {
     await v.close();
+  }
+});
+
+test('the_owner_chooses_who_gets_messages_left_while_nobody_is_available_and_can_switch_email_transcripts_off', async () => {
+  const t = await tenant();
+  const op = await consoleSession(browser, worker.url, t.owner.email, t.owner.password);
+  try {
+    await op.page.goto(`${worker.url}/admin/settings/appearance`);
+    const box = op.page.locator('fieldset.email');
+    await box.waitFor();
+    assert.equal(await box.getByText('This deployment sends no email').count(), 0, 'this one sends email');
+    await box.locator('textarea[name=offline_emails]').fill('Desk@Shop.example\nlead@shop.example');
+    await box.locator('input[name=transcript_email]').uncheck();
+    await op.page.getByRole('button', { name: 'Save' }).first().click();
+    await eventually(async () => (await api('GET', '/api/admin/settings', { token: t.owner.token })).body.widget.offline_emails.length === 2, 'saved');
+    const saved = (await api('GET', '/api/admin/settings', { token: t.owner.token })).body.widget;
+    assert.deepEqual(saved.offline_emails, ['desk@shop.example', 'lead@shop.example']);
+    assert.equal(saved.transcript_email, false);
+    await op.page.reload();
+    assert.equal(await op.page.locator('textarea[name=offline_emails]').inputValue(), 'desk@shop.example\nlead@shop.example');
+    await box.locator('textarea[name=offline_emails]').fill('not-an-address');
+    await op.page.getByRole('button', { name: 'Save' }).first().click();
+    await op.page.locator('fieldset.email .error, fieldset.email [role=alert]').first().waitFor();
+    await op.page.screenshot({ path: `${ARTIFACTS}console-email-settings.png` });
+    assert.deepEqual((await api('GET', '/api/admin/settings', { token: t.owner.token })).body.widget.offline_emails, ['desk@shop.example', 'lead@shop.example'], 'a bad address changes nothing');
+    assert.deepEqual(op.problems.filter((p) => !/422/.test(p)), []);
+  } finally {
+    await op.context.close();
   }
 });

@@ -62,15 +62,18 @@ export function mount(h: Host) {
   const lang = h.lang;
   const tr = (k: string, n: string | number = '') => (state.cfg?.texts?.[k] ?? EARLY[lang]?.[k] ?? EARLY.en[k] ?? k).replace('{n}', String(n));
   const K = (k: string) => `ec:${h.key}:${k}`;
-  const api = (path: string, init: RequestInit = {}, token = state.token) =>
+  /** A widget API call; `raw` answers the response itself (a transcript), else its JSON. */
+  const api = (path: string, init: RequestInit = {}, token = state.token, raw = false) =>
     fetch(`${h.base}/api/widget${path}${path.includes('?') ? '&' : '?'}key=${encodeURIComponent(h.key)}`, {
       ...init,
       headers: { ...(init.body && typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
     }).then(async (r) => {
+      if (raw && r.ok) return r;
       const body = r.status === 204 ? {} : await r.json().catch(() => ({}));
       if (!r.ok) throw Object.assign(new Error(body?.error?.message ?? `HTTP ${r.status}`), { status: r.status, code: body?.error?.code });
       return body;
     });
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const state: J = { token: localStorage.getItem(K('token')), conv: localStorage.getItem(K('conv')), events: [], seq: 0, path: [], unread: 0, open: false, tries: 0, readSent: 0 };
 
   const style = el('style', '', CSS);
@@ -243,10 +246,27 @@ export function mount(h: Host) {
       tail.append(buttons([...choices.map((c: J) => [c.label, () => handoff()] as [string, () => unknown]), ...suggested(), [tr('person'), () => handoff()]]));
     }
     const asked = state.events.some((e: J) => e.data?.ask_email);
-    if (asked && state.status !== 'closed' && !state.events.some((e: J) => e.data?.contact) && !state.emailSent) tail.append(emailForm());
+    if (asked && state.status !== 'closed' && !state.events.some((e: J) => e.data?.contact) && !state.emailSent) {
+      tail.append(emailForm((email) => api(`/conversations/${state.conv}/contact`, { method: 'POST', body: JSON.stringify({ email }) }).then(() => (state.emailSent = true))));
+    }
     if (state.status === 'closed') {
       if (state.cfg?.widget?.csat !== false && !state.events.some((e: J) => e.type === 'rating')) tail.append(rateForm());
-      tail.append(buttons([[tr('transcript'), transcript]]), buttons([[tr('startNew'), async () => startNew()]]));
+      // The transcript: a text file, a printable page, or by email when the site sends it.
+      if (state.mailed) tail.append(el('div', 'g s', tr('emailSent', state.mailed)));
+      if (state.mailing) tail.append(emailForm((email) => api(`/conversations/${state.conv}/transcript/email`, { method: 'POST', body: JSON.stringify({ email, tz: zone }) }).then(() => ((state.mailing = false), (state.mailed = email), renderTail())), state.visitor?.email));
+      else if (state.tx) {
+        const get = (format: string) => async () => {
+          const a = el('a');
+          a.href = URL.createObjectURL(await (await api(`/conversations/${state.conv}/transcript?format=${format}&tz=${encodeURIComponent(zone)}`, {}, state.token, true)).blob());
+          a.download = `chat-${state.conv}.${format === 'html' ? 'html' : 'txt'}`;
+          a.click();
+          setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+          renderTail();
+        };
+        const email: [string, () => unknown][] = state.cfg?.widget?.transcript_email ? [[tr('emailMe'), () => ((state.mailing = true), renderTail())]] : [];
+        tail.append(buttons([[tr('textFile'), get('text')], [tr('printable'), get('html')], ...email]));
+      } else tail.append(buttons([[tr('transcript'), () => ((state.tx = true), renderTail())]]));
+      tail.append(buttons([[tr('startNew'), async () => startNew()]]));
     } else if (state.status) {
       // "End conversation", confirmed in place.
       if (state.ending) tail.append(el('div', 'g s', tr('endAsk')), buttons([[tr('end'), end], [tr('cancel'), () => ((state.ending = false), renderTail())]]));
@@ -357,20 +377,6 @@ export function mount(h: Host) {
     return box;
   }
 
-  /** The conversation as a text file, in the visitor's language and time. */
-  function transcript() {
-    const who = (e: J) => (e.author?.type === 'visitor' ? tr('you') : e.author?.name ?? state.cfg?.tenant?.name ?? '');
-    const lines = state.events
-      .filter((e: J) => e.type !== 'read')
-      .map((e: J) => `[${new Date(e.created_at).toLocaleString(lang)}] ${['message', 'attachment', 'menu'].includes(e.type) ? `${who(e)}: ${[e.data?.name, e.text].filter(Boolean).join(' ')}` : say(e)}`);
-    const a = el('a');
-    a.href = URL.createObjectURL(new Blob([`${title.firstChild?.textContent}\n\n${lines.join('\n')}\n`], { type: 'text/plain;charset=utf-8' }));
-    a.download = `chat-${state.conv}.txt`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-    renderTail();
-  }
-
   /** Buttons that each act once: the row is disabled as soon as one is pressed. */
   function buttons(items: [string, () => unknown][]) {
     const box = el('div', 'c');
@@ -386,11 +392,13 @@ export function mount(h: Host) {
     return box;
   }
 
-  function emailForm() {
+  /** An email address form; `send` is called with the address (the form stays for another try if it fails). */
+  function emailForm(send: (email: string) => Promise<unknown>, value = '') {
     const f = el('form', 'f');
     const i = el('input');
     i.type = 'email';
     i.required = true;
+    i.value = value;
     i.placeholder = tr('email');
     i.setAttribute('aria-label', tr('email'));
     const b = el('button', '', tr('send'));
@@ -398,12 +406,9 @@ export function mount(h: Host) {
     f.onsubmit = (e) => {
       e.preventDefault();
       b.disabled = true;
-      run(api(`/conversations/${state.conv}/contact`, { method: 'POST', body: JSON.stringify({ email: i.value }) }).then(
-        () => {
-          // The bot's thanks (with the address) follows as an event.
-          state.emailSent = true;
-          f.remove();
-        },
+      run(send(i.value).then(
+        // The contact form: the bot's thanks (with the address) follows as an event.
+        () => f.remove(),
         (err) => {
           b.disabled = false;
           throw err;
@@ -528,7 +533,7 @@ export function mount(h: Host) {
     state.agent = null;
     state.readSent = 0;
     state.emailSent = false;
-    state.score = state.comment = state.form = null;
+    state.score = state.comment = state.form = state.tx = state.mailing = state.mailed = null;
     state.teams = false;
     localStorage.removeItem(K('conv'));
     renderHead();
@@ -543,6 +548,7 @@ export function mount(h: Host) {
       state.readSent = 0;
       state.agent = null;
       state.emailSent = false;
+      state.tx = state.mailing = state.mailed = null;
       log.replaceChildren();
     }
     state.conv = conv;
