@@ -55,7 +55,9 @@ export function parseMail(raw) {
 async function main(spool, mailbox) {
   mkdirSync(mailbox, { recursive: true });
   const seen = new Set();
-  for (;;) {
+  const parent = process.ppid;
+  // Ends with the dev script that started it.
+  while (process.ppid === parent) {
     for (const path of existsSync(spool) ? sentMails(spool) : []) {
       if (seen.has(path)) continue;
       seen.add(path);
