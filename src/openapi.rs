@@ -117,7 +117,8 @@ fn schemas() -> Map<String, Value> {
         ("target_id", string()), ("detail", any_object()), ("created_at", int()),
     ]));
     add("WidgetAppearance", obj(&[("color", string()), ("position", one_of(&["right", "left"])), ("greeting", string()), ("after_close", one_of(&["reopen", "new"])), ("csat", boolean()), ("page_tracking", boolean()), ("prechat", r("Prechat")),
-        ("transcript_email", boolean()), ("offline_emails?", array(string()))]));
+        ("transcript_email", boolean()), ("offline_emails?", array(string())), ("auto_close", r("AutoClose"))]));
+    add("AutoClose", obj(&[("bot_minutes", int()), ("visitor_minutes", int())]));
     add("Prechat", obj(&[("fields", one_of(&["off", "name", "name_email"])), ("name_required", boolean()), ("email_required", boolean()), ("when", one_of(&["start", "handoff"]))]));
     add("BusinessHours", obj(&[
         ("timezone", string()),
@@ -347,7 +348,7 @@ fn operations() -> Vec<Op> {
         op("patch", "/api/admin/settings", "settings", "Change settings",
             Some(body(&[("name?", string()), ("require_verified_visitors?", boolean()),
                 ("widget?", obj(&[("color?", string()), ("position?", one_of(&["right", "left"])), ("greeting?", string()), ("after_close?", one_of(&["reopen", "new"])), ("csat?", boolean()), ("page_tracking?", boolean()),
-                    ("transcript_email?", boolean()), ("offline_emails?", array(string())),
+                    ("transcript_email?", boolean()), ("offline_emails?", array(string())), ("auto_close?", obj(&[("bot_minutes?", int()), ("visitor_minutes?", int())])),
                     ("prechat?", obj(&[("fields?", one_of(&["off", "name", "name_email"])), ("name_required?", boolean()), ("email_required?", boolean()), ("when?", one_of(&["start", "handoff"]))]))])),
                 ("business_hours?", nullable(r("BusinessHours"))), ("uploads?", any_object())])), 200, Some(r("Settings"))),
         Op { query: &["cursor"], ..op("get", "/api/admin/audit-log", "settings", "Audit log, newest first", None, 200, Some(list_of(r("AuditEntry")))) },

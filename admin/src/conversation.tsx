@@ -132,7 +132,7 @@ function systemText(type: string, d: Record<string, any>, stored?: string | null
     case 'assigned': return t('sys_assigned').replace('{name}', name);
     case 'transferred': return t('sys_transferred').replace('{name}', name);
     case 'reopened': return t(d.by?.type === 'visitor' ? 'sys_reopened_by_visitor' : 'sys_reopened');
-    case 'closed': return t(d.by?.type === 'visitor' ? 'sys_closed_by_visitor' : 'sys_closed');
+    case 'closed': return t(d.reason === 'idle' ? 'sys_closed_idle' : d.by?.type === 'visitor' ? 'sys_closed_by_visitor' : 'sys_closed');
     case 'released': case 'continued': return tOr(`sys_${type}`, type);
     case 'rating': return `${t('sys_rating')}: ${stars(Number(d.score))}${d.comment ? ` — “${d.comment}”` : ''}`;
     case 'queue': return t('sys_queue').replace('{n}', String(d.position ?? ''));

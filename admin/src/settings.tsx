@@ -301,7 +301,16 @@ function Appearance() {
               </select></label>
           </>}
         </fieldset>
-        <fieldset class="checks email"><legend>{t('emailSetting')}</legend>
+        <fieldset class="checks stack auto-close"><legend>{t('autoCloseSetting')}</legend>
+          <label class="field inline"><span>{t('autoCloseBot')}</span>
+            <input type="number" name="auto_close_bot" min={0} max={10080} value={w.auto_close.bot_minutes} onInput={(e) => set({ auto_close: { ...w.auto_close, bot_minutes: Number(val(e)) } })} /></label>
+          {fieldError('widget.auto_close.bot_minutes')}
+          <label class="field inline"><span>{t('autoCloseVisitor')}</span>
+            <input type="number" name="auto_close_visitor" min={0} max={10080} value={w.auto_close.visitor_minutes} onInput={(e) => set({ auto_close: { ...w.auto_close, visitor_minutes: Number(val(e)) } })} /></label>
+          {fieldError('widget.auto_close.visitor_minutes')}
+          <small class="muted">{t('autoCloseHelp')}</small>
+        </fieldset>
+        <fieldset class="checks stack email"><legend>{t('emailSetting')}</legend>
           {!settings.email_available && <p class="muted">{t('emailUnavailable')}</p>}
           <label class="toggle"><input type="checkbox" name="transcript_email" checked={w.transcript_email} onChange={(e) => set({ transcript_email: (e.target as HTMLInputElement).checked })} /> {t('transcriptEmailSetting')}</label>
           <label class="field"><span>{t('offlineEmailsSetting')}</span>

@@ -148,7 +148,8 @@ pub fn authorize(actor: Actor<'_>, state: &ConversationState, command: &Command)
         None => true,
     };
     match (actor, command) {
-        (Actor::Router, Command::AutoAssign { .. } | Command::Release) => Ok(()),
+        // The router assigns and releases; the room itself closes idle conversations (as the router).
+        (Actor::Router, Command::AutoAssign { .. } | Command::Release | Command::Close) => Ok(()),
         (_, Command::AutoAssign { .. } | Command::Release) => Err(forbidden("only the router does this")),
         (Actor::Visitor, Command::Handoff { .. }) => Ok(()),
         // Writing into a closed conversation reopens it (when the tenant keeps conversations going).
@@ -270,6 +271,8 @@ mod tests {
         assert!(ok(Actor::Manager("m"), &queued, &Command::Assign { operator: "a".into() }));
         assert!(ok(Actor::Visitor, &st(Bot, None), &Command::Handoff { department: "d".into() }));
         assert!(ok(Actor::Visitor, &mine, &Command::Close), "the visitor ends the chat");
+        assert!(ok(Actor::Router, &mine, &Command::Close), "an idle conversation closes by itself");
+        assert!(!ok(Actor::Router, &mine, &Command::Reopen));
         assert!(!ok(Actor::Visitor, &mine, &Command::Transfer { to: Target::Department("d".into()) }));
         assert!(!ok(Actor::Visitor, &queued, &Command::Assign { operator: "a".into() }));
         assert!(ok(Actor::Visitor, &closed_by_b, &Command::Reopen), "a visitor writing again reopens");

@@ -79,6 +79,7 @@ impl Transcript<'_> {
                     "queue" => (None, self.say("queue", &d["position"].to_string())),
                     "assigned" => (None, self.say("joined", &name(&d["assignee_name"]).unwrap_or_else(|| self.say("colleague", "")))),
                     "transferred" => (None, self.say("transferred", &name(&d["assignee_name"]).or_else(|| name(&d["department_name"])).unwrap_or_else(|| self.say("colleague", "")))),
+                    "closed" if d["reason"] == "idle" => (None, self.say("idleClosed", "")),
                     kind @ ("closed" | "reopened" | "released" | "continued") => (None, self.say(kind, "")),
                     "rating" => (None, format!("{} {}", "★".repeat(d["score"].as_u64().unwrap_or(0).min(5) as usize), d["comment"].as_str().unwrap_or_default()).trim_end().to_string()),
                     _ if text.is_empty() => return None,

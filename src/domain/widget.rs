@@ -28,9 +28,54 @@ pub struct WidgetSettings {
     /// Where messages left while nobody was available are emailed (none: the tenant's owners). Never
     /// shown to visitors.
     pub offline_emails: Vec<String>,
+    /// Idle conversations close by themselves (0: never).
+    pub auto_close: AutoClose,
 }
 
 pub const OFFLINE_EMAILS_MAX: usize = 5;
+
+/// When an idle conversation closes by itself, in minutes (0: never): while the bot has it, after its
+/// last event; while an operator has it and waits on the visitor (an operator wrote last), after that
+/// message. A conversation waiting on the team never closes by itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoClose {
+    pub bot_minutes: u32,
+    pub visitor_minutes: u32,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoClosePatch {
+    pub bot_minutes: Option<i64>,
+    pub visitor_minutes: Option<i64>,
+}
+
+/// A week.
+pub const AUTO_CLOSE_MAX_MINUTES: i64 = 10_080;
+
+impl AutoClose {
+    fn apply(self, patch: AutoClosePatch) -> Result<AutoClose, DomainError> {
+        let minutes = |v: Option<i64>, current: u32, field: &str| match v {
+            None => Ok(current),
+            Some(m) if (0..=AUTO_CLOSE_MAX_MINUTES).contains(&m) => Ok(m as u32),
+            Some(_) => Err(DomainError::invalid(format!("widget.auto_close.{field}"), format!("must be 0 (never) to {AUTO_CLOSE_MAX_MINUTES} minutes"))),
+        };
+        Ok(AutoClose { bot_minutes: minutes(patch.bot_minutes, self.bot_minutes, "bot_minutes")?, visitor_minutes: minutes(patch.visitor_minutes, self.visitor_minutes, "visitor_minutes")? })
+    }
+
+    /// When the conversation closes if nothing happens first (ms), or never. `last_event_at`: its last
+    /// event visitors see; `last_message`: its last message or file (author type, time).
+    pub fn due_at(&self, status: &str, last_event_at: Option<i64>, last_message: Option<(&str, i64)>, minute_ms: i64) -> Option<i64> {
+        match status {
+            "bot" if self.bot_minutes > 0 => last_event_at.map(|at| at + self.bot_minutes as i64 * minute_ms),
+            "active" if self.visitor_minutes > 0 => match last_message {
+                Some(("operator", at)) => Some(at + self.visitor_minutes as i64 * minute_ms),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
 
 /// What the pre-chat form asks (`fields`: `off`, `name` or `name_email`), which of it is required,
 /// and when it is shown (`start`: before the first message; `handoff`: before a person is asked for).
@@ -91,7 +136,7 @@ impl Prechat {
 
 impl Default for WidgetSettings {
     fn default() -> Self {
-        WidgetSettings { color: "#2563eb".into(), position: "right".into(), greeting: "Hi! How can we help?".into(), after_close: AFTER_CLOSE_REOPEN.into(), csat: true, page_tracking: true, prechat: Prechat::default(), transcript_email: true, offline_emails: Vec::new() }
+        WidgetSettings { color: "#2563eb".into(), position: "right".into(), greeting: "Hi! How can we help?".into(), after_close: AFTER_CLOSE_REOPEN.into(), csat: true, page_tracking: true, prechat: Prechat::default(), transcript_email: true, offline_emails: Vec::new(), auto_close: AutoClose::default() }
     }
 }
 
@@ -110,6 +155,7 @@ pub struct WidgetSettingsPatch {
     pub prechat: Option<PrechatPatch>,
     pub transcript_email: Option<bool>,
     pub offline_emails: Option<Vec<String>>,
+    pub auto_close: Option<AutoClosePatch>,
 }
 
 impl WidgetSettings {
@@ -160,7 +206,11 @@ impl WidgetSettings {
             None => self.offline_emails,
         };
         let transcript_email = patch.transcript_email.unwrap_or(self.transcript_email);
-        Ok(WidgetSettings { color: color.to_ascii_lowercase(), position, greeting: greeting.trim().to_string(), after_close, csat, page_tracking, prechat, transcript_email, offline_emails })
+        let auto_close = match patch.auto_close {
+            Some(p) => self.auto_close.apply(p)?,
+            None => self.auto_close,
+        };
+        Ok(WidgetSettings { auto_close, color: color.to_ascii_lowercase(), position, greeting: greeting.trim().to_string(), after_close, csat, page_tracking, prechat, transcript_email, offline_emails })
     }
 }
 
@@ -169,7 +219,7 @@ mod tests {
     use super::*;
 
     fn patch(color: Option<&str>, position: Option<&str>, greeting: Option<&str>) -> WidgetSettingsPatch {
-        WidgetSettingsPatch { color: color.map(Into::into), position: position.map(Into::into), greeting: greeting.map(Into::into), after_close: None, csat: None, page_tracking: None, prechat: None, transcript_email: None, offline_emails: None }
+        WidgetSettingsPatch { color: color.map(Into::into), position: position.map(Into::into), greeting: greeting.map(Into::into), after_close: None, csat: None, page_tracking: None, prechat: None, transcript_email: None, offline_emails: None, auto_close: None }
     }
 
     #[test]
@@ -193,6 +243,24 @@ mod tests {
         assert_eq!(team(&[" Team@Acme.example", "team@acme.example", "ops@acme.example"]).expect("valid").offline_emails, vec!["team@acme.example", "ops@acme.example"], "normalized, once each");
         assert!(team(&["not an address"]).is_err());
         assert!(team(&["a@x.io", "b@x.io", "c@x.io", "d@x.io", "e@x.io", "f@x.io"]).is_err(), "at most five");
+    }
+
+    #[test]
+    fn idle_conversations_close_with_the_bot_after_its_last_event_and_with_an_operator_only_when_waiting_on_the_visitor() {
+        let base = WidgetSettings::default();
+        assert_eq!(base.auto_close, AutoClose::default(), "off by default");
+        assert_eq!(base.auto_close.due_at("bot", Some(1_000), None, 60_000), None);
+        let set = |b: i64, v: i64| base.clone().apply(WidgetSettingsPatch { auto_close: Some(AutoClosePatch { bot_minutes: Some(b), visitor_minutes: Some(v) }), ..Default::default() });
+        let ac = set(30, 60).expect("valid").auto_close;
+        assert_eq!(ac.due_at("bot", Some(1_000), Some(("visitor", 500)), 60_000), Some(1_000 + 30 * 60_000));
+        assert_eq!(ac.due_at("active", Some(9_000), Some(("operator", 2_000)), 60_000), Some(2_000 + 60 * 60_000), "waiting on the visitor");
+        assert_eq!(ac.due_at("active", Some(9_000), Some(("visitor", 2_000)), 60_000), None, "waiting on the team");
+        assert_eq!(ac.due_at("queued", Some(9_000), Some(("operator", 2_000)), 60_000), None);
+        assert_eq!(ac.due_at("closed", Some(9_000), Some(("operator", 2_000)), 60_000), None);
+        assert_eq!(ac.due_at("active", Some(9_000), Some(("operator", 2_000)), 100), Some(2_000 + 60 * 100), "a local run's short minute");
+        assert!(set(-1, 0).is_err() && set(0, 10_081).is_err());
+        let only_bot = base.clone().apply(WidgetSettingsPatch { auto_close: Some(AutoClosePatch { bot_minutes: Some(5), visitor_minutes: None }), ..Default::default() }).expect("valid");
+        assert_eq!(only_bot.auto_close, AutoClose { bot_minutes: 5, visitor_minutes: 0 });
     }
 
     #[test]

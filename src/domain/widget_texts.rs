@@ -61,6 +61,7 @@ const EN: Table = &[
     ("timesIn", "Times are in {n}"),
     ("offlineSubject", "Message left by {n}"),
     ("offlineIntro", "{n} left a message while nobody was available. Reply to this email to answer them."),
+    ("idleClosed", "This conversation was closed after a while without activity"),
 ];
 
 const JA: Table = &[
@@ -118,6 +119,7 @@ const JA: Table = &[
     ("timesIn", "時刻は {n} で表示しています"),
     ("offlineSubject", "{n} さんからのメッセージ"),
     ("offlineIntro", "{n} さんが、対応できる担当者がいない間にメッセージを残しました。このメールに返信すると回答できます。"),
+    ("idleClosed", "しばらくやり取りがなかったため、会話を終了しました"),
 ];
 
 const KO: Table = &[
@@ -175,6 +177,7 @@ const KO: Table = &[
     ("timesIn", "시간은 {n} 기준입니다"),
     ("offlineSubject", "{n}님이 남긴 메시지"),
     ("offlineIntro", "{n}님이 응대 가능한 상담원이 없는 동안 메시지를 남겼습니다. 이 메일에 회신하여 답변할 수 있습니다."),
+    ("idleClosed", "한동안 활동이 없어 대화가 종료되었습니다"),
 ];
 
 const ZH: Table = &[
@@ -232,6 +235,7 @@ const ZH: Table = &[
     ("timesIn", "时间以 {n} 显示"),
     ("offlineSubject", "{n} 的留言"),
     ("offlineIntro", "{n} 在无人接待时留下了消息。回复此邮件即可答复。"),
+    ("idleClosed", "由于一段时间没有互动，会话已结束"),
 ];
 
 /// The widget's texts for a locale (English for any other).

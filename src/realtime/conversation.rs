@@ -21,11 +21,12 @@ use super::wire::{
     Attach, Caller, Handoff, InboxCommand, MailKind, Notice, Party, RoomCommand, RoomError, RoomErrorKind, RoomOutcome, RoomReport, RoomRequest, SendMessage, Start,
     StateChange, VisitorInfo, TRANSCRIPT_MAILS_MAX,
 };
-use super::{now_ms, RateLimiter};
+use super::{minute_ms, now_ms, RateLimiter};
 use crate::domain::bot::bot_texts;
 use crate::domain::conversation::{authorize, transition, Command, ConversationState, Status};
 use crate::domain::message::{content_hash, ClientMsgId, MessageText, SendOutcome};
 use crate::domain::pace::Pacer;
+use crate::domain::widget::{AutoClose, WidgetSettings};
 use crate::store::events::EventRow;
 use crate::store::Store;
 
@@ -68,7 +69,11 @@ pub struct Room {
     /// While the bot types its reply: a socket joining then (the visitor's first message starts the
     /// conversation before their socket exists) is told so after its replay.
     bot_typing: std::cell::Cell<bool>,
+    /// The tenant's auto-close times, and when they were read (re-read after `SETTINGS_TTL_MS`).
+    auto_close: RefCell<Option<(AutoClose, i64)>>,
 }
+
+const SETTINGS_TTL_MS: i64 = 60_000;
 
 fn json_response(status: u16, body: &Value) -> Result<Response> {
     let mut r = Response::ok(body.to_string())?.with_status(status);
@@ -104,6 +109,7 @@ impl DurableObject for ConversationRoom {
                 d1_pace: RefCell::new(Pacer::new(D1_PACE_MS)),
                 files_secret,
                 bot_typing: std::cell::Cell::new(false),
+                auto_close: RefCell::new(None),
             }),
         }
     }
@@ -151,7 +157,8 @@ impl DurableObject for ConversationRoom {
         Ok(())
     }
 
-    /// Retries D1 and the inbox (and is the backstop when the room died before doing either).
+    /// Retries D1 and the inbox (and is the backstop when the room died before doing either); closes
+    /// the conversation when it has been idle as long as its tenant allows.
     async fn alarm(&self) -> Result<Response> {
         self.room.follower.alarm_fired();
         self.room.clone().tell_inbox().await;
@@ -161,6 +168,7 @@ impl DurableObject for ConversationRoom {
                 self.room.follower.ensure_alarm(&self.room.storage, now_ms() + BACKSTOP_MS);
             }
         }
+        self.room.clone().close_if_idle().await;
         Response::empty()
     }
 }
@@ -701,6 +709,9 @@ impl Room {
             "previous_assignee_id": c.assignee_id,
             "by": caller.party.author_json(),
         });
+        if command == Command::Close && matches!(caller.party, Party::Router) {
+            data["reason"] = json!("idle");
+        }
         if matches!(command, Command::Handoff { .. }) && matches!(caller.party, Party::Visitor { .. }) {
             if let Some(miss) = self.answer_not_enough().map_err(storage_error)? {
                 data["miss"] = miss;
@@ -738,6 +749,56 @@ impl Room {
         if let Some(question) = done.bot_question {
             let room = self.clone();
             self.state.wait_until(async move { room.bot_turn(question).await });
+        }
+        let room = self.clone();
+        self.state.wait_until(async move { room.schedule_idle_close().await });
+    }
+
+    /// The tenant's auto-close times (read from D1 at most once a minute per room).
+    async fn auto_close(&self, tenant_id: &str) -> Option<AutoClose> {
+        if let Some((settings, at)) = *self.auto_close.borrow() {
+            if now_ms() - at < SETTINGS_TTL_MS {
+                return Some(settings);
+            }
+        }
+        let store = Store::open(&self.env).ok()?;
+        let stored = store.tenant(tenant_id).bot_settings().await.ok()??;
+        let settings = WidgetSettings::from_stored(stored.widget_settings.as_deref().unwrap_or("")).auto_close;
+        *self.auto_close.borrow_mut() = Some((settings, now_ms()));
+        Some(settings)
+    }
+
+    /// When this conversation closes if nothing happens first (by the tenant's auto-close times).
+    async fn idle_close_at(&self) -> Option<i64> {
+        let c = self.db.conversation().ok()??;
+        if c.status != "bot" && c.status != "active" {
+            return None;
+        }
+        let settings = self.auto_close(&c.tenant_id).await?;
+        let last_event_at = self.db.last_public_event().ok().flatten().map(|e| e.created_at);
+        let last_message = self.db.last_message().ok().flatten();
+        settings.due_at(&c.status, last_event_at, last_message.as_ref().map(|e| (e.author_type.as_str(), e.created_at)), minute_ms(&self.env))
+    }
+
+    /// After a commit: the alarm that closes the conversation once it has been idle long enough.
+    async fn schedule_idle_close(self: Rc<Self>) {
+        if let Some(at) = self.idle_close_at().await {
+            self.follower.ensure_alarm(&self.storage, at);
+        }
+    }
+
+    /// From the alarm: closes the conversation if it is idle now (a `closed` event with `reason:
+    /// "idle"`, the visitor then asked for a rating), else sets the alarm for when it will be.
+    async fn close_if_idle(self: Rc<Self>) {
+        let Some(at) = self.idle_close_at().await else { return };
+        if at > now_ms() {
+            self.follower.ensure_alarm(&self.storage, at);
+            return;
+        }
+        let Ok(Some(c)) = self.db.conversation() else { return };
+        let caller = Caller { tenant_id: c.tenant_id.clone(), conversation_id: c.id.clone(), party: Party::Router };
+        if let Err(e) = self.run(caller, RoomCommand::Close).await {
+            worker::console_error!("room {}: auto-close failed: {}", c.id, e.message);
         }
     }
 

@@ -63,6 +63,13 @@ pub fn now_ms() -> i64 {
     worker::Date::now().as_millis() as i64
 }
 
+/// A minute, in ms, for the tenant's minute-based timings (auto-close). Local runs with the dev
+/// switches on may shorten it (`DEV_MINUTE_MS`) so tests need not wait minutes.
+pub fn minute_ms(env: &worker::Env) -> i64 {
+    let dev = crate::store::faults::enabled(env).then(|| env.var("DEV_MINUTE_MS").ok().and_then(|v| v.to_string().parse::<i64>().ok())).flatten();
+    dev.filter(|m| *m > 0).unwrap_or(60_000)
+}
+
 /// Per-socket frame limits; rates come from ROOM_RATE_PER_SEC and ROOM_RATE_BURST.
 pub struct RateLimiter {
     rate: f64,

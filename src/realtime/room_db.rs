@@ -445,6 +445,11 @@ impl RoomDb {
         Ok(rows.first().map(|r| r.n).unwrap_or(0))
     }
 
+    /// The latest message or file visitors see.
+    pub fn last_message(&self) -> DbResult<Option<EventRow>> {
+        Ok(self.sql.exec(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE private = 0 AND type IN ('message', 'attachment') ORDER BY seq DESC LIMIT 1"), vec![])?.to_array::<EventRow>()?.into_iter().next())
+    }
+
     /// The latest event visitors see.
     pub fn last_public_event(&self) -> DbResult<Option<EventRow>> {
         Ok(self.sql.exec(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE private = 0 ORDER BY seq DESC LIMIT 1"), vec![])?.to_array::<EventRow>()?.into_iter().next())

@@ -21,7 +21,8 @@ let browser;
 let api;
 const spool = mkdtempSync(join(tmpdir(), 'edgechat-mail-'));
 before(async () => {
-  worker = await startWorker({ mailSpool: spool, vars: { MAIL_FROM: 'chat@journey.example' } });
+  // A local run's minute is 100 ms here (DEV_MINUTE_MS, with the dev switches): auto-close in a test's time.
+  worker = await startWorker({ mailSpool: spool, vars: { MAIL_FROM: 'chat@journey.example', DEV_FAULTS: '1', DEV_MINUTE_MS: '100' } });
   api = client(worker.url);
   browser = await launchBrowser();
 });
@@ -329,5 +330,25 @@ test('the_owner_chooses_who_gets_messages_left_while_nobody_is_available_and_can
     assert.deepEqual(op.problems.filter((p) => !/422/.test(p)), []);
   } finally {
     await op.context.close();
+  }
+});
+
+test('in_japanese_a_chat_left_with_the_bot_closes_by_itself_and_the_widget_asks_for_a_rating', async () => {
+  const t = await tenant();
+  const set = await api('PATCH', '/api/admin/settings', { token: t.owner.token, body: { widget: { auto_close: { bot_minutes: 5, visitor_minutes: 0 } } } });
+  assert.equal(set.status, 200, set.text);
+  const v = await visitHost(browser, `<!doctype html><html lang="ja"><body>${snippet(t.key.key, 'data-locale="ja"')}</body></html>`, { locale: 'ja-JP' });
+  try {
+    await v.chat.getByRole('button', { name: 'チャットを開く' }).click();
+    await v.chat.getByRole('textbox', { name: 'メッセージを入力…' }).fill('営業時間を教えてください');
+    await v.page.keyboard.press('Enter');
+    await v.chat.getByText('しばらくやり取りがなかったため、会話を終了しました').waitFor();
+    await v.chat.getByText('今回の対応はいかがでしたか？').waitFor();
+    await v.page.screenshot({ path: `${ARTIFACTS}widget-idle-closed-ja.png` });
+    const conv = await onlyConversation(t.owner);
+    assert.equal((await detail(t.owner, conv.id)).status, 'closed');
+    assert.deepEqual(pageErrors(v), []);
+  } finally {
+    await v.close();
   }
 });

@@ -175,7 +175,8 @@ export function mount(h: Host) {
       case 'queue': return tr('queue', d.position);
       case 'assigned': return tr('joined', d.assignee_name ?? tr('colleague'));
       case 'transferred': return tr('transferred', d.assignee_name ?? d.department_name ?? tr('colleague'));
-      case 'closed': case 'reopened': case 'released': case 'continued': return tr(ev.type);
+      case 'closed': return tr(d.reason === 'idle' ? 'idleClosed' : 'closed');
+      case 'reopened': case 'released': case 'continued': return tr(ev.type);
       case 'rating': return tr('rated');
     }
     if (d.notice === 'no_operator') return tr('noOperator');
