@@ -201,7 +201,7 @@ test('a_pre_chat_form_in_japanese_asks_for_the_required_name_before_the_first_me
   }
 });
 
-test('on_a_phone_in_chinese_the_visitor_picks_a_team_before_talking_to_a_person', async () => {
+test('on_a_phone_in_chinese_the_visitor_picks_a_team_and_with_nobody_online_leaves_a_message_the_team_gets_by_email', async () => {
   const t = await tenant();
   const team = async (name, label) => (await api('POST', '/api/admin/departments', { token: t.owner.token, body: { name, widget_visible: true, widget_labels: { zh: label } } })).body;
   const sales = await team('Sales', '售前咨询');
@@ -220,6 +220,14 @@ test('on_a_phone_in_chinese_the_visitor_picks_a_team_before_talking_to_a_person'
     await v.chat.getByRole('button', { name: '售前咨询' }).click();
     await eventually(async () => (await detail(t.owner, conv.id)).department_id === sales.id, 'queued in the chosen team');
     assert.equal(await v.chat.getByText('您想咨询哪个团队？').count(), 0, 'the question is gone once answered');
+    // Nobody is online: the visitor leaves an address and the owner gets the message by email.
+    await v.chat.getByText('目前没有客服可以回复。请留下邮箱，我们会回复您。').waitFor();
+    await v.chat.getByRole('textbox', { name: '您的邮箱' }).fill('wei@visitor.example');
+    await v.chat.locator('form:has(input[type=email])').getByRole('button', { name: '发送' }).click();
+    const mail = await eventually(() => sentMails(spool).map((f) => parseMail(readFileSync(f, 'utf8'))).find((m) => m.headers['reply-to'] === 'wei@visitor.example'), 'the team mail');
+    assert.equal(mail.headers.to, t.owner.email);
+    assert.match(mail.text, /wei@visitor\.example: 我想买一台/);
+    await v.page.screenshot({ path: `${ARTIFACTS}widget-left-message-phone-zh.png` });
     assert.deepEqual(pageErrors(v), []);
   } finally {
     await v.close();
