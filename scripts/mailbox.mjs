@@ -28,6 +28,11 @@ export function sentMails(spool) {
   return found.map((path) => ({ path, at: statSync(path).mtimeMs })).sort((a, b) => a.at - b.at).map((f) => f.path);
 }
 
+/** The first mail under `spool` that `match` accepts (parsed), or undefined. */
+export function findMail(spool, match) {
+  return sentMails(spool).map((path) => parseMail(readFileSync(path, 'utf8'))).find(match);
+}
+
 /** RFC 2047 encoded words (`=?UTF-8?B?…?=`) back to text. */
 function decodeWords(value) {
   return value.replace(/\r?\n[ \t]/g, '').replace(/=\?UTF-8\?B\?([^?]*)\?=\s*/gi, (_, b64) => Buffer.from(b64, 'base64').toString('utf8'));

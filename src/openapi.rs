@@ -379,8 +379,10 @@ fn operations() -> Vec<Op> {
             Some(body(&[("score", int()), ("comment?", string())])), 200, Some(r("WidgetChange"))),
         Op { query: &["format", "tz"], ..op("get", "/api/widget/conversations/{id}/transcript", "widget",
             "The conversation as a text file (format=text, text/plain) or a printable page (format=html, text/html), times in the zone tz", None, 200, None) },
-        op("post", "/api/widget/conversations/{id}/transcript/email", "widget", "Email the transcript (when the deployment sends email; at most 3 times)",
-            Some(body(&[("email", string()), ("tz?", string())])), 200, Some(obj(&[("sent_to", string())]))),
+        op("post", "/api/widget/conversations/{id}/transcript/email", "widget",
+            "Email the transcript (when the deployment sends email; at most 3 times): at once to the address a verified visitor's site gave, else a confirmation link first (confirm: true)",
+            Some(body(&[("email", string()), ("tz?", string())])), 200, Some(obj(&[("sent_to", string()), ("confirm", boolean())]))),
+        Op { query: &["token"], ..op("get", "/api/transcripts/send", "widget", "The link in a transcript confirmation mail: sends the transcript once, answers a small text/html page", None, 200, None) },
         op("post", "/api/widget/conversations/{id}/page", "widget", "The page the visitor is on (operators only)",
             Some(body(&[("url", string()), ("title?", string()), ("referrer?", string()), ("tz?", string()), ("language?", string())])), 201, Some(r("WidgetEvent"))),
         Op { query: &["format", "conversation", "status", "department", "assignee", "from", "to"], ..op("get", "/api/admin/exports/conversations", "reports",
@@ -424,7 +426,7 @@ pub fn document() -> Value {
         if let Some(b) = &o.body {
             operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": b } } });
         }
-        let public = o.path == "/api/health" || (o.path.starts_with("/api/auth/") && o.path != "/api/auth/me" && o.path != "/api/auth/password");
+        let public = o.path == "/api/health" || o.path == "/api/transcripts/send" || (o.path.starts_with("/api/auth/") && o.path != "/api/auth/me" && o.path != "/api/auth/password");
         if o.path.starts_with("/api/widget/") {
             let keyed = ["/api/widget/config", "/api/widget/session", "/api/widget/faq/ask"].contains(&o.path);
             operation["security"] = if keyed { json!([{ "publishableKey": [] }]) } else { json!([{ "publishableKey": [], "visitor": [] }]) };

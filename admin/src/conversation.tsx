@@ -136,7 +136,7 @@ function systemText(type: string, d: Record<string, any>, stored?: string | null
     case 'released': case 'continued': return tOr(`sys_${type}`, type);
     case 'rating': return `${t('sys_rating')}: ${stars(Number(d.score))}${d.comment ? ` — “${d.comment}”` : ''}`;
     case 'queue': return t('sys_queue').replace('{n}', String(d.position ?? ''));
-    case 'mail': return t(d.kind === 'offline' ? 'sys_mail_offline' : 'sys_mail_transcript').replace('{to}', (d.to ?? []).join(', '));
+    case 'mail': return t(d.kind === 'offline' ? 'sys_mail_offline' : d.kind === 'confirmed' ? 'sys_mail_confirmed' : 'sys_mail_transcript').replace('{to}', (d.to ?? []).join(', '));
   }
   return stored || tOr(`ev_${type}`, type);
 }

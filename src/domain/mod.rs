@@ -12,6 +12,7 @@ pub mod hmac;
 pub mod hours;
 pub mod ids;
 pub mod keys;
+pub mod mail_link;
 pub mod message;
 pub mod mime;
 pub mod origin;

@@ -14,8 +14,9 @@ pub struct Transcript<'a> {
     pub locale: &'a str,
     /// How the visitor is named (`You` in their own copy, their name or address in the team's).
     pub visitor: &'a str,
-    /// An IANA name; unknown or absent means UTC.
-    pub zone: Option<&'a str>,
+    /// The reader's zone: its IANA name and rules (UTC when unknown or absent).
+    zone_name: &'a str,
+    zone: Option<Zone>,
 }
 
 /// One line: when, who (none for what the system says), what.
@@ -26,18 +27,19 @@ pub struct Line {
     pub text: String,
 }
 
-impl Transcript<'_> {
-    fn zone(&self) -> (&str, Option<Zone>) {
-        match self.zone.and_then(|name| Zone::named(name).map(|z| (name, z))) {
-            Some((name, zone)) => (name, Some(zone)),
-            None => ("UTC", None),
+impl<'a> Transcript<'a> {
+    /// `zone`: an IANA name; unknown or absent means UTC.
+    pub fn new(company: &'a str, locale: &'a str, visitor: &'a str, zone: Option<&'a str>) -> Transcript<'a> {
+        match zone.and_then(|name| Zone::named(name).map(|z| (name, z))) {
+            Some((name, z)) => Transcript { company, locale, visitor, zone_name: name, zone: Some(z) },
+            None => Transcript { company, locale, visitor, zone_name: "UTC", zone: None },
         }
     }
 
     /// `2026-12-07 21:30` in the reader's zone.
     fn time(&self, ms: i64) -> String {
         let secs = ms.div_euclid(1000);
-        let local = secs + self.zone().1.map(|z| z.offset_at(secs)).unwrap_or(0);
+        let local = secs + self.zone.as_ref().map(|z| z.offset_at(secs)).unwrap_or(0);
         let (y, m, d) = civil_from_days(local.div_euclid(86_400));
         let of_day = local.rem_euclid(86_400);
         format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", of_day / 3600, of_day % 3600 / 60)
@@ -91,7 +93,7 @@ impl Transcript<'_> {
     }
 
     pub fn text(&self, events: &[Value]) -> String {
-        let mut out = format!("{}\n{}\n\n", self.title(), self.say("timesIn", self.zone().0));
+        let mut out = format!("{}\n{}\n\n", self.title(), self.say("timesIn", self.zone_name));
         for line in self.lines(events) {
             let body = line.text.replace('\n', "\n    ");
             match line.who {
@@ -118,7 +120,7 @@ impl Transcript<'_> {
         format!(
             "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title>\n<style>body{{font:14px/1.5 system-ui,sans-serif;color:#111;max-width:46em;margin:2em auto;padding:0 1em}}h1{{font-size:1.3em}}table{{border-collapse:collapse;width:100%}}td{{vertical-align:top;padding:.35em .5em;border-bottom:1px solid #e5e7eb;white-space:pre-wrap;overflow-wrap:anywhere}}td.t{{white-space:nowrap;color:#6b7280;font-variant-numeric:tabular-nums}}td.w{{font-weight:600;white-space:nowrap}}tr.sys td{{color:#6b7280;font-style:italic}}.z{{color:#6b7280}}@media print{{body{{margin:0;max-width:none}}tr{{break-inside:avoid}}}}</style></head>\n<body><h1 dir=\"auto\">{title}</h1>\n{intro}<p class=\"z\">{zone}</p>\n<table>\n{rows}</table></body></html>\n",
             lang = escape(self.locale),
-            zone = escape(&self.say("timesIn", self.zone().0)),
+            zone = escape(&self.say("timesIn", self.zone_name)),
         )
     }
 }
@@ -163,7 +165,7 @@ mod tests {
 
     #[test]
     fn the_text_transcript_has_who_said_what_when_in_the_readers_zone_and_nothing_private() {
-        let t = Transcript { company: "Acme", locale: "en", visitor: "You", zone: Some("Asia/Tokyo") };
+        let t = Transcript::new("Acme", "en", "You", Some("Asia/Tokyo"));
         let text = t.text(&events());
         assert_eq!(
             text,
@@ -181,7 +183,7 @@ mod tests {
 
     #[test]
     fn the_html_transcript_escapes_everything_and_speaks_the_conversations_language() {
-        let t = Transcript { company: "Acme <script>", locale: "ja", visitor: "あなた", zone: Some("Not/AZone") };
+        let t = Transcript::new("Acme <script>", "ja", "あなた", Some("Not/AZone"));
         let html = t.html(&events(), Some("<img src=x onerror=alert(1)>"));
         assert!(html.contains("<html lang=\"ja\">"));
         assert!(html.contains("<title>Acme &lt;script&gt; との会話</title>"), "{html}");

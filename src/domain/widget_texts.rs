@@ -62,6 +62,14 @@ const EN: Table = &[
     ("offlineSubject", "Message left by {n}"),
     ("offlineIntro", "{n} left a message while nobody was available. Reply to this email to answer them."),
     ("idleClosed", "This conversation was closed after a while without activity"),
+    ("confirmSubject", "Your transcript from {n}: confirm your address"),
+    ("confirmIntro", "Someone asked for the transcript of a conversation with {n} to be emailed to this address."),
+    ("confirmAction", "Send me the transcript"),
+    ("confirmIgnore", "If that was not you, ignore this email: nothing more will be sent."),
+    ("emailConfirm", "We sent a link to {n}: open it to get the transcript"),
+    ("confirmDone", "The transcript is on its way to {n}."),
+    ("confirmUsed", "This link was used already."),
+    ("confirmInvalid", "This link is not valid or has expired. Ask for the transcript again in the chat."),
 ];
 
 const JA: Table = &[
@@ -120,6 +128,14 @@ const JA: Table = &[
     ("offlineSubject", "{n} さんからのメッセージ"),
     ("offlineIntro", "{n} さんが、対応できる担当者がいない間にメッセージを残しました。このメールに返信すると回答できます。"),
     ("idleClosed", "しばらくやり取りがなかったため、会話を終了しました"),
+    ("confirmSubject", "{n} の会話履歴：メールアドレスの確認"),
+    ("confirmIntro", "{n} との会話履歴をこのメールアドレスに送るよう依頼がありました。"),
+    ("confirmAction", "会話履歴を受け取る"),
+    ("confirmIgnore", "心当たりがない場合はこのメールを無視してください。これ以上は送信されません。"),
+    ("emailConfirm", "{n} にリンクを送りました。開くと会話履歴が届きます"),
+    ("confirmDone", "{n} に会話履歴を送信しています。"),
+    ("confirmUsed", "このリンクはすでに使われています。"),
+    ("confirmInvalid", "このリンクは無効か期限切れです。チャットからもう一度ご依頼ください。"),
 ];
 
 const KO: Table = &[
@@ -178,6 +194,14 @@ const KO: Table = &[
     ("offlineSubject", "{n}님이 남긴 메시지"),
     ("offlineIntro", "{n}님이 응대 가능한 상담원이 없는 동안 메시지를 남겼습니다. 이 메일에 회신하여 답변할 수 있습니다."),
     ("idleClosed", "한동안 활동이 없어 대화가 종료되었습니다"),
+    ("confirmSubject", "{n} 대화 내용: 이메일 주소 확인"),
+    ("confirmIntro", "{n}와(과)의 대화 내용을 이 주소로 보내 달라는 요청이 있었습니다."),
+    ("confirmAction", "대화 내용 받기"),
+    ("confirmIgnore", "본인이 요청하지 않았다면 이 메일을 무시하세요. 더 이상 발송되지 않습니다."),
+    ("emailConfirm", "{n}(으)로 링크를 보냈습니다. 링크를 열면 대화 내용을 받을 수 있습니다"),
+    ("confirmDone", "{n}(으)로 대화 내용을 보내고 있습니다."),
+    ("confirmUsed", "이미 사용된 링크입니다."),
+    ("confirmInvalid", "유효하지 않거나 만료된 링크입니다. 채팅에서 다시 요청해 주세요."),
 ];
 
 const ZH: Table = &[
@@ -236,6 +260,14 @@ const ZH: Table = &[
     ("offlineSubject", "{n} 的留言"),
     ("offlineIntro", "{n} 在无人接待时留下了消息。回复此邮件即可答复。"),
     ("idleClosed", "由于一段时间没有互动，会话已结束"),
+    ("confirmSubject", "{n} 的聊天记录：请确认邮箱"),
+    ("confirmIntro", "有人请求将与 {n} 的聊天记录发送到此邮箱。"),
+    ("confirmAction", "发送聊天记录给我"),
+    ("confirmIgnore", "如果这不是您本人的操作，请忽略此邮件，我们不会再发送。"),
+    ("emailConfirm", "我们已向 {n} 发送链接，打开即可收到聊天记录"),
+    ("confirmDone", "聊天记录正在发送至 {n}。"),
+    ("confirmUsed", "此链接已被使用。"),
+    ("confirmInvalid", "此链接无效或已过期。请在聊天中重新申请。"),
 ];
 
 /// The widget's texts for a locale (English for any other).

@@ -111,6 +111,8 @@ async fn route(req: Request, ctx: &Ctx) -> ApiResult<Response> {
         ["api", "auth", rest @ ..] => auth::route(req, &ctx, method, rest).await,
         ["api", "admin", rest @ ..] => admin::route(req, &ctx, method, rest).await,
         ["api", "widget", rest @ ..] => widget::route(req, &ctx, method, rest).await,
+        // The link in a transcript confirmation mail (opened from a mailbox: no key, no origin).
+        ["api", "transcripts", "send"] => methods!(method, "GET"; Get => widget::send_confirmed_transcript(req, &ctx)),
         ["ws", "conversations", id] => methods!(method, "GET"; Get => ws::conversation_socket(req, &ctx, id)),
         ["widget", "frame"] => methods!(method, "GET"; Get => widget::frame(req, &ctx)),
         ["ws", "inbox"] => methods!(method, "GET"; Get => ws::inbox_socket(req, &ctx)),

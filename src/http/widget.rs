@@ -22,11 +22,12 @@ use crate::domain::hours::HoursSpec;
 use crate::domain::transcript::Transcript;
 use crate::domain::tz::Zone;
 use crate::domain::widget_texts::widget_text;
+use crate::domain::mail_link::{TranscriptLink, LINK_TTL_SECS};
 use crate::service::mail::{offline_words, Mailer, Outgoing};
 use crate::service::bot::{flow_of, hours_of};
 use crate::service::handoff::handoff_plan;
 use crate::realtime::client::RoomClient;
-use crate::realtime::wire::{MailKind, MenuTrail, Party, RoomCommand, RoomErrorKind, RoomOutcome, SendMessage, Snapshot, Start};
+use crate::realtime::wire::{MailKind, MenuTrail, Party, RoomCommand, RoomErrorKind, RoomOutcome, SendMessage, Start};
 use crate::realtime::protocol::{MAX_FRAME_BYTES, SUBPROTOCOL};
 use crate::store::api_keys::ApiKeyRow;
 use crate::store::visitors::VisitorRow;
@@ -513,8 +514,9 @@ async fn handoff(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
 
 
 /// "Leave a message": the visitor's email address for a reply while nobody is available. When the
-/// deployment sends email, the team gets the conversation so far (once per conversation), with the
-/// visitor's address to reply to; the mail goes after the answer.
+/// deployment sends email, the team gets the conversation so far (once, while it waits for
+/// somebody), with the visitor's address to reply to; that mail is best effort and goes after the
+/// answer.
 async fn contact(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
     let v = visitor(&req, ctx, site).await?;
     let room = room(ctx, site, &v, raw_id)?;
@@ -522,38 +524,54 @@ async fn contact(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiR
     body.allow(&["email"])?;
     let email = Email::parse(body.str("email")?)?;
     room.run(RoomCommand::Get).await?;
-    let tenant = ctx.store.tenant(&v.tenant_id);
-    tenant.set_visitor_email(&v.id, email.as_str()).await?;
+    ctx.store.tenant(&v.tenant_id).set_visitor_email(&v.id, email.as_str()).await?;
     room.run(RoomCommand::Contact { email: email.as_str().into() }).await?;
-    if let Some(mailer) = Mailer::from_env(&ctx.env) {
-        let settings = tenant.bot_settings().await?.ok_or_else(|| ApiError::not_found("tenant"))?;
-        let widget = WidgetSettings::from_stored(settings.widget_settings.as_deref().unwrap_or(""));
-        let team = match widget.offline_emails {
-            list if !list.is_empty() => list,
-            _ => tenant.operators().await?.into_iter().filter(|o| o.role == "owner" && o.active == 1).map(|o| o.email).collect(),
-        };
-        if !team.is_empty() && !room.run(RoomCommand::Mailed { kind: MailKind::Offline, to: team.clone() }).await?.duplicate {
-            let events = visitor_events(&room).await?;
-            let locale = flow_of(&settings).default_locale;
-            let zone = settings.business_hours.as_deref().and_then(|h| serde_json::from_str::<HoursSpec>(h).ok()).map(|h| h.timezone);
-            let who = match &v.name {
-                Some(name) if !name.trim().is_empty() => format!("{name} <{}>", email.as_str()),
-                _ => email.as_str().to_string(),
-            };
-            let (subject, intro) = offline_words(&locale, &who);
-            let visitor_email = email.as_str().to_string();
-            ctx.background.wait_until(async move {
-                let t = Transcript { company: &settings.name, locale: &locale, visitor: &who, zone: zone.as_deref() };
-                for to in &team {
-                    let mail = Outgoing { to, reply_to: Some(&visitor_email), subject: &subject, intro: Some(&intro), transcript: &t, events: &events };
-                    if let Err(e) = mailer.send(&mail).await {
-                        worker::console_error!("offline message to {to}: {e}");
-                    }
-                }
-            });
-        }
+    if let Err(e) = mail_team(ctx, &room, &v, &email).await {
+        worker::console_error!("message left in {raw_id}: the team was not emailed: {}", e.message);
     }
     json(200, &json!({ "visitor": { "id": v.id, "name": v.name, "email": email.as_str(), "verified": v.verified == 1 } }))
+}
+
+/// The team's copy of a message left while nobody was available (to `offline_emails`, else the
+/// owners), sent in the background once the room recorded it.
+async fn mail_team(ctx: &Ctx, room: &RoomClient, v: &VisitorRow, email: &Email) -> ApiResult<()> {
+    let Some(mailer) = Mailer::from_env(&ctx.env) else { return Ok(()) };
+    let tenant = ctx.store.tenant(&v.tenant_id);
+    let settings = tenant.bot_settings().await?.ok_or_else(|| ApiError::not_found("tenant"))?;
+    let team = match WidgetSettings::from_stored(settings.widget_settings.as_deref().unwrap_or("")).offline_emails {
+        list if !list.is_empty() => list,
+        _ => tenant.operators().await?.into_iter().filter(|o| o.role == "owner" && o.active == 1).map(|o| o.email).collect(),
+    };
+    // Only while the conversation waits for somebody; within the day's allowance; once (the room
+    // records it, and says `duplicate` when it went before).
+    let waiting = room.run(RoomCommand::Get).await?.conversation.is_some_and(|c| c.status == "queued");
+    if team.is_empty() || !waiting {
+        return Ok(());
+    }
+    if !Mailer::reserve(&ctx.env, &tenant, ctx.now, team.len() as i64).await? {
+        return Err(ApiError::new(429, "mail_limit", "the tenant's daily email limit is reached"));
+    }
+    if room.run(RoomCommand::Mailed { kind: MailKind::Offline, to: team.clone(), nonce: None }).await?.duplicate {
+        return Ok(());
+    }
+    let events = visitor_events(room).await?;
+    let locale = flow_of(&settings).default_locale;
+    let zone = settings.business_hours.as_deref().and_then(|h| serde_json::from_str::<HoursSpec>(h).ok()).map(|h| h.timezone);
+    let who = match &v.name {
+        Some(name) if !name.trim().is_empty() => format!("{name} <{}>", email.as_str()),
+        _ => email.as_str().to_string(),
+    };
+    let (subject, intro) = offline_words(&locale, &who);
+    let visitor_email = email.as_str().to_string();
+    ctx.background.wait_until(async move {
+        let t = Transcript::new(&settings.name, &locale, &who, zone.as_deref());
+        for to in &team {
+            if let Err(e) = mailer.send(&Outgoing::transcript(to, Some(&visitor_email), &subject, Some(&intro), &t, &events)).await {
+                worker::console_error!("offline message to {to}: {e}");
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Every event of the conversation its visitor sees, page by page from the room (at most
@@ -571,20 +589,35 @@ async fn visitor_events(room: &RoomClient) -> ApiResult<Vec<Value>> {
     }
 }
 
-/// The reader's time zone (`tz`, an IANA name) for a transcript; absent means UTC.
+/// The reader's time zone (`tz`, an IANA name) for a transcript; absent or empty means UTC.
 fn transcript_zone(raw: Option<&str>) -> ApiResult<Option<String>> {
-    match raw {
+    match raw.filter(|z| !z.is_empty()) {
         Some(z) if !Zone::is_known(z) => Err(ApiError::invalid("tz", "must be an IANA time zone such as Europe/Paris")),
         other => Ok(other.map(str::to_string)),
     }
 }
 
-/// The conversation, its visitor-visible events and the tenant's name: what a transcript is made of.
-async fn transcript_parts(ctx: &Ctx, room: &RoomClient, tenant_id: &str) -> ApiResult<(Snapshot, Vec<Value>, String)> {
-    let conversation = room.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
-    let events = visitor_events(room).await?;
-    let company = ctx.store.tenant(tenant_id).row().await?.ok_or_else(|| ApiError::not_found("tenant"))?.name;
-    Ok((conversation, events, company))
+/// What a visitor's transcript is made of: the conversation's language, its visitor-visible events
+/// and the tenant's name.
+struct TranscriptParts {
+    id: String,
+    locale: String,
+    events: Vec<Value>,
+    company: String,
+}
+
+impl TranscriptParts {
+    async fn load(ctx: &Ctx, room: &RoomClient, tenant_id: &str) -> ApiResult<TranscriptParts> {
+        let conversation = room.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
+        let events = visitor_events(room).await?;
+        let company = ctx.store.tenant(tenant_id).row().await?.ok_or_else(|| ApiError::not_found("tenant"))?.name;
+        Ok(TranscriptParts { id: conversation.id, locale: conversation.locale.unwrap_or_else(|| "en".into()), events, company })
+    }
+
+    /// The transcript as its visitor reads it ("You").
+    fn visitors<'a>(&'a self, you: &'a str, zone: Option<&'a str>) -> Transcript<'a> {
+        Transcript::new(&self.company, &self.locale, you, zone)
+    }
 }
 
 /// `GET /api/widget/conversations/{id}/transcript?format=text|html&tz=`: the conversation as a text
@@ -597,16 +630,14 @@ async fn transcript(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiRe
         return Err(ApiError::invalid("format", "must be text or html"));
     }
     let zone = transcript_zone(super::query(&req, "tz").as_deref())?;
-    let room = room(ctx, site, &v, raw_id)?;
-    let (conversation, events, company) = transcript_parts(ctx, &room, &v.tenant_id).await?;
-    let locale = conversation.locale.clone().unwrap_or_else(|| "en".into());
-    let you = widget_text(&locale, "you", "");
-    let t = Transcript { company: &company, locale: &locale, visitor: &you, zone: zone.as_deref() };
-    let (body, kind, ext) = if format == "html" { (t.html(&events, None), "text/html", "html") } else { (t.text(&events), "text/plain", "txt") };
+    let parts = TranscriptParts::load(ctx, &room(ctx, site, &v, raw_id)?, &v.tenant_id).await?;
+    let you = widget_text(&parts.locale, "you", "");
+    let t = parts.visitors(&you, zone.as_deref());
+    let (body, kind, ext) = if format == "html" { (t.html(&parts.events, None), "text/html", "html") } else { (t.text(&parts.events), "text/plain", "txt") };
     let mut response = Response::ok(body)?;
     let h = response.headers_mut();
     h.set("content-type", &format!("{kind}; charset=utf-8"))?;
-    h.set("content-disposition", &format!("attachment; filename=\"chat-{}.{ext}\"", conversation.id))?;
+    h.set("content-disposition", &format!("attachment; filename=\"chat-{}.{ext}\"", parts.id))?;
     h.set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")?;
     h.set("x-content-type-options", "nosniff")?;
     h.set("cache-control", "no-store")?;
@@ -614,8 +645,10 @@ async fn transcript(req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiRe
 }
 
 /// `POST /api/widget/conversations/{id}/transcript/email {email, tz?}`: the transcript by email, when
-/// the deployment sends email and the site allows it; at most `TRANSCRIPT_MAILS_MAX` times per
-/// conversation (429 `too_many_emails`). Operators see each request in the conversation.
+/// the deployment sends email and the site allows it. To the address the site vouched for (a verified
+/// visitor's) it goes at once; to any other, a confirmation link goes first (`confirm: true`) and the
+/// transcript only once it is opened. At most `TRANSCRIPT_MAILS_MAX` requests per conversation (429
+/// `too_many_emails`), within the tenant's daily allowance (429 `mail_limit`). Operators see each.
 async fn email_transcript(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str) -> ApiResult<Response> {
     let v = visitor(&req, ctx, site).await?;
     let body = read_body(&mut req).await?;
@@ -628,17 +661,73 @@ async fn email_transcript(mut req: Request, ctx: &Ctx, site: &Site, raw_id: &str
     }
     let room = room(ctx, site, &v, raw_id)?;
     room.run(RoomCommand::Get).await?.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
-    room.run(RoomCommand::Mailed { kind: MailKind::Transcript, to: vec![email.as_str().to_string()] }).await?;
-    let (conversation, events, company) = transcript_parts(ctx, &room, &v.tenant_id).await?;
-    let locale = conversation.locale.clone().unwrap_or_else(|| "en".into());
-    let you = widget_text(&locale, "you", "");
-    let t = Transcript { company: &company, locale: &locale, visitor: &you, zone: zone.as_deref() };
-    let mail = Outgoing { to: email.as_str(), reply_to: None, subject: &t.title(), intro: None, transcript: &t, events: &events };
-    mailer.send(&mail).await.map_err(|e| {
+    let vouched = v.verified == 1 && v.email.as_deref() == Some(email.as_str());
+    if !Mailer::reserve(&ctx.env, &ctx.store.tenant(&v.tenant_id), ctx.now, 1).await? {
+        return Err(ApiError::new(429, "mail_limit", "this site has sent all the email it may send today; download the transcript instead"));
+    }
+    room.run(RoomCommand::Mailed { kind: MailKind::Transcript, to: vec![email.as_str().to_string()], nonce: None }).await?;
+    let parts = TranscriptParts::load(ctx, &room, &v.tenant_id).await?;
+    let failed = |e: String| {
         worker::console_error!("transcript mail: {e}");
         ApiError::new(502, "email_failed", "the email could not be sent; try again later")
-    })?;
-    json(200, &json!({ "sent_to": email.as_str() }))
+    };
+    if vouched {
+        let you = widget_text(&parts.locale, "you", "");
+        let t = parts.visitors(&you, zone.as_deref());
+        mailer.send(&Outgoing::transcript(email.as_str(), None, &t.title(), None, &t, &parts.events)).await.map_err(failed)?;
+    } else {
+        let link = TranscriptLink { t: v.tenant_id.clone(), c: parts.id.clone(), v: v.id.clone(), e: email.as_str().to_string(), z: zone, l: parts.locale.clone(), x: ctx.now_secs() + LINK_TTL_SECS, n: new_id()?.to_string() };
+        let url = format!("{}/api/transcripts/send?token={}", req.url()?.origin().ascii_serialization(), link.sign(ctx.secret("JWT_SECRET")?.as_bytes()));
+        let subject = widget_text(&parts.locale, "confirmSubject", &parts.company);
+        mailer.send(&Outgoing::confirmation(email.as_str(), &parts.company, &parts.locale, &url, &subject)).await.map_err(failed)?;
+    }
+    json(200, &json!({ "sent_to": email.as_str(), "confirm": !vouched }))
+}
+
+/// `GET /api/transcripts/send?token=`: the link in a confirmation mail. Sends the transcript to the
+/// confirmed address (once per link, within 24 hours) and answers a small page in the conversation's
+/// language.
+pub async fn send_confirmed_transcript(req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    let token = super::query(&req, "token").unwrap_or_default();
+    let Some(link) = TranscriptLink::verify(&token, ctx.secret("JWT_SECRET")?.as_bytes(), ctx.now_secs()) else {
+        return confirm_page(400, "en", &widget_text("en", "confirmInvalid", ""));
+    };
+    let say = |key: &str, n: &str| widget_text(&link.l, key, n);
+    let mailer = Mailer::from_env(&ctx.env).ok_or_else(|| ApiError::new(409, "email_off", "this deployment does not send email"))?;
+    let party = Party::Visitor { id: link.v.clone(), name: None, email: None, verified: false, key_id: None };
+    let room = RoomClient::new(&ctx.env, &link.t, &link.c, party);
+    if room.run(RoomCommand::Mailed { kind: MailKind::Confirmed, to: vec![link.e.clone()], nonce: Some(link.n.clone()) }).await?.duplicate {
+        return confirm_page(409, &link.l, &say("confirmUsed", ""));
+    }
+    if !Mailer::reserve(&ctx.env, &ctx.store.tenant(&link.t), ctx.now, 1).await? {
+        return Err(ApiError::new(429, "mail_limit", "this site has sent all the email it may send today"));
+    }
+    let parts = TranscriptParts::load(ctx, &room, &link.t).await?;
+    let you = say("you", "");
+    let t = parts.visitors(&you, link.z.as_deref());
+    if let Err(e) = mailer.send(&Outgoing::transcript(&link.e, None, &t.title(), None, &t, &parts.events)).await {
+        worker::console_error!("confirmed transcript mail: {e}");
+        return Err(ApiError::new(502, "email_failed", "the email could not be sent; try again later"));
+    }
+    confirm_page(200, &link.l, &say("confirmDone", &link.e))
+}
+
+/// A one-line page for a link opened from an email (no scripts, nothing remote).
+fn confirm_page(status: u16, locale: &str, line: &str) -> ApiResult<Response> {
+    use crate::domain::transcript::escape;
+    let body = format!(
+        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{}</title></head><body style=\"font:16px/1.5 system-ui,sans-serif;max-width:34em;margin:3em auto;padding:0 1em\"><p dir=\"auto\">{}</p></body></html>\n",
+        escape(locale),
+        escape(line),
+        escape(line)
+    );
+    let mut response = Response::ok(body)?.with_status(status);
+    let h = response.headers_mut();
+    h.set("content-type", "text/html; charset=utf-8")?;
+    h.set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")?;
+    h.set("x-content-type-options", "nosniff")?;
+    h.set("cache-control", "no-store")?;
+    Ok(response)
 }
 
 /// `POST /api/widget/conversations/{id}/quick-reply {faq_id, client_msg_id}`: a quick reply (a

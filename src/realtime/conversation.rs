@@ -495,19 +495,22 @@ impl Room {
                 };
                 self.append(event, now, done)
             }
-            RoomCommand::Mailed { kind, to } => {
+            RoomCommand::Mailed { kind, to, nonce } => {
                 if !matches!(party, Party::Visitor { .. }) {
                     return Err(RoomError::new(RoomErrorKind::Forbidden, "only the visitor's requests send mail"));
                 }
-                let before = self.db.count_mail(kind.as_str()).map_err(storage_error)?;
+                let nothing = || Ok(RoomOutcome { duplicate: true, ..Default::default() });
                 match kind {
-                    MailKind::Offline if before > 0 => return Ok(RoomOutcome { duplicate: true, ..Default::default() }),
-                    MailKind::Transcript if before >= TRANSCRIPT_MAILS_MAX => {
-                        return Err(RoomError::new(RoomErrorKind::TooManyEmails, format!("the transcript was emailed {TRANSCRIPT_MAILS_MAX} times already")));
+                    // The team's copy goes once, and only while the conversation waits for somebody.
+                    MailKind::Offline if c.status != "queued" || self.db.count_mail(kind.as_str(), None).map_err(storage_error)? > 0 => return nothing(),
+                    MailKind::Transcript if self.db.count_mail(kind.as_str(), None).map_err(storage_error)? >= TRANSCRIPT_MAILS_MAX => {
+                        return Err(RoomError::new(RoomErrorKind::TooManyEmails, format!("the transcript was asked for by email {TRANSCRIPT_MAILS_MAX} times already")));
                     }
+                    // A confirmation link sends once.
+                    MailKind::Confirmed if self.db.count_mail(kind.as_str(), nonce.as_deref()).map_err(storage_error)? > 0 => return nothing(),
                     _ => {}
                 }
-                let data = json!({ "kind": kind.as_str(), "to": to }).to_string();
+                let data = json!({ "kind": kind.as_str(), "to": to, "nonce": nonce }).to_string();
                 let (author_kind, id, name) = party.author();
                 let client_msg_id = format!("mail:{}", c.last_seq + 1);
                 let event = NewEvent {
@@ -553,6 +556,7 @@ impl Room {
             | RoomCommand::AutoAssign { .. }
             | RoomCommand::Transfer { .. }
             | RoomCommand::Close
+            | RoomCommand::IdleClose
             | RoomCommand::Reopen
             | RoomCommand::Release => {
                 Err(RoomError::new(RoomErrorKind::Invalid, "this command is not applied here"))
@@ -681,7 +685,7 @@ impl Room {
 
     /// A state change: authorised for the caller, decided by the state machine, committed with its event.
     fn change(&self, caller: &Caller, c: &Conversation, change: StateChange, done: &mut Committed) -> std::result::Result<RoomOutcome, RoomError> {
-        let StateChange { command, operator_name, department_name } = change;
+        let StateChange { command, operator_name, department_name, reason } = change;
         let status = Status::parse(&c.status).map_err(|_| RoomError::unavailable("unknown stored status"))?;
         let state = ConversationState { status, assignee: c.assignee_id.clone(), department: c.department_id.clone() };
         authorize(caller.party.actor(), &state, &command)?;
@@ -709,8 +713,8 @@ impl Room {
             "previous_assignee_id": c.assignee_id,
             "by": caller.party.author_json(),
         });
-        if command == Command::Close && matches!(caller.party, Party::Router) {
-            data["reason"] = json!("idle");
+        if let Some(reason) = reason {
+            data["reason"] = json!(reason);
         }
         if matches!(command, Command::Handoff { .. }) && matches!(caller.party, Party::Visitor { .. }) {
             if let Some(miss) = self.answer_not_enough().map_err(storage_error)? {
@@ -754,7 +758,8 @@ impl Room {
         self.state.wait_until(async move { room.schedule_idle_close().await });
     }
 
-    /// The tenant's auto-close times (read from D1 at most once a minute per room).
+    /// The tenant's auto-close times (read from D1 at most once a minute per room); `None` when they
+    /// could not be read.
     async fn auto_close(&self, tenant_id: &str) -> Option<AutoClose> {
         if let Some((settings, at)) = *self.auto_close.borrow() {
             if now_ms() - at < SETTINGS_TTL_MS {
@@ -762,27 +767,45 @@ impl Room {
             }
         }
         let store = Store::open(&self.env).ok()?;
-        let stored = store.tenant(tenant_id).bot_settings().await.ok()??;
-        let settings = WidgetSettings::from_stored(stored.widget_settings.as_deref().unwrap_or("")).auto_close;
+        let stored = store.tenant(tenant_id).bot_settings().await.ok()?;
+        let settings = stored.map(|s| WidgetSettings::from_stored(s.widget_settings.as_deref().unwrap_or("")).auto_close).unwrap_or_default();
         *self.auto_close.borrow_mut() = Some((settings, now_ms()));
         Some(settings)
     }
 
-    /// When this conversation closes if nothing happens first (by the tenant's auto-close times).
-    async fn idle_close_at(&self) -> Option<i64> {
-        let c = self.db.conversation().ok()??;
+    /// When this conversation closes if nothing happens first (by the tenant's auto-close times):
+    /// `Ok(None)` never, `Err(())` when the times could not be read (try again later).
+    async fn idle_close_at(&self) -> std::result::Result<Option<i64>, ()> {
+        let Ok(Some(c)) = self.db.conversation() else { return Ok(None) };
         if c.status != "bot" && c.status != "active" {
-            return None;
+            return Ok(None);
         }
-        let settings = self.auto_close(&c.tenant_id).await?;
+        let settings = self.auto_close(&c.tenant_id).await.ok_or(())?;
         let last_event_at = self.db.last_public_event().ok().flatten().map(|e| e.created_at);
         let last_message = self.db.last_message().ok().flatten();
-        settings.due_at(&c.status, last_event_at, last_message.as_ref().map(|e| (e.author_type.as_str(), e.created_at)), minute_ms(&self.env))
+        Ok(settings.due_at(&c.status, last_event_at, last_message.as_ref().map(|e| (e.author_type.as_str(), e.created_at)), minute_ms(&self.env)))
+    }
+
+    /// Sets the alarm for the idle close (a minute from now when the tenant's times could not be
+    /// read); `Some(at)` when it is due already.
+    async fn arm_idle_close(&self) -> Option<i64> {
+        match self.idle_close_at().await {
+            Ok(Some(at)) if at <= now_ms() => Some(at),
+            Ok(Some(at)) => {
+                self.follower.ensure_alarm(&self.storage, at);
+                None
+            }
+            Ok(None) => None,
+            Err(()) => {
+                self.follower.ensure_alarm(&self.storage, now_ms() + SETTINGS_TTL_MS);
+                None
+            }
+        }
     }
 
     /// After a commit: the alarm that closes the conversation once it has been idle long enough.
     async fn schedule_idle_close(self: Rc<Self>) {
-        if let Some(at) = self.idle_close_at().await {
+        if let Some(at) = self.arm_idle_close().await {
             self.follower.ensure_alarm(&self.storage, at);
         }
     }
@@ -790,14 +813,12 @@ impl Room {
     /// From the alarm: closes the conversation if it is idle now (a `closed` event with `reason:
     /// "idle"`, the visitor then asked for a rating), else sets the alarm for when it will be.
     async fn close_if_idle(self: Rc<Self>) {
-        let Some(at) = self.idle_close_at().await else { return };
-        if at > now_ms() {
-            self.follower.ensure_alarm(&self.storage, at);
+        if self.arm_idle_close().await.is_none() {
             return;
         }
         let Ok(Some(c)) = self.db.conversation() else { return };
         let caller = Caller { tenant_id: c.tenant_id.clone(), conversation_id: c.id.clone(), party: Party::Router };
-        if let Err(e) = self.run(caller, RoomCommand::Close).await {
+        if let Err(e) = self.run(caller, RoomCommand::IdleClose).await {
             worker::console_error!("room {}: auto-close failed: {}", c.id, e.message);
         }
     }

@@ -435,13 +435,15 @@ impl RoomDb {
         Ok(self.sql.exec(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE type = ? ORDER BY seq DESC LIMIT 1"), vec![s(kind)])?.to_array::<EventRow>()?.into_iter().next())
     }
 
-    /// How many `mail` events of a kind (`transcript`, `offline`) the conversation has.
-    pub fn count_mail(&self, kind: &str) -> DbResult<i64> {
+    /// How many `mail` events of a kind (`transcript`, `confirmed`, `offline`) the conversation has,
+    /// with this nonce when one is given.
+    pub fn count_mail(&self, kind: &str, nonce: Option<&str>) -> DbResult<i64> {
         #[derive(serde::Deserialize)]
         struct Count {
             n: i64,
         }
-        let rows = self.sql.exec("SELECT COUNT(*) AS n FROM events WHERE type = 'mail' AND json_extract(data, '$.kind') = ?", vec![s(kind)])?.to_array::<Count>()?;
+        let sql = "SELECT COUNT(*) AS n FROM events WHERE type = 'mail' AND json_extract(data, '$.kind') = ?1 AND (?2 IS NULL OR json_extract(data, '$.nonce') = ?2)";
+        let rows = self.sql.exec(sql, vec![s(kind), opt(nonce)])?.to_array::<Count>()?;
         Ok(rows.first().map(|r| r.n).unwrap_or(0))
     }
 

@@ -185,7 +185,8 @@ pub enum RoomCommand {
     /// An email about this conversation is going out: a private `mail` event for operators. A visitor
     /// has the transcript emailed at most `TRANSCRIPT_MAILS_MAX` times; the team's copy of a message
     /// left while nobody was available goes once (`duplicate` when it went before).
-    Mailed { kind: MailKind, to: Vec<String> },
+    /// `nonce`: a confirmation link's, which sends once.
+    Mailed { kind: MailKind, to: Vec<String>, nonce: Option<String> },
     /// The page the visitor is on (operators only; the same page again is nothing new).
     Page { view: crate::domain::page::PageView, device: crate::domain::page::Device },
     Takeover,
@@ -193,6 +194,8 @@ pub enum RoomCommand {
     AutoAssign { operator: OperatorRef },
     Transfer { to: TransferTarget },
     Close,
+    /// The room's own close of an idle conversation (the tenant's auto-close times passed).
+    IdleClose,
     Reopen,
     Release,
     QueuePosition { position: i64 },
@@ -212,6 +215,8 @@ pub struct StateChange {
     pub command: Command,
     pub operator_name: Option<String>,
     pub department_name: Option<String>,
+    /// Why, when the event says (`idle`: an auto-close).
+    pub reason: Option<&'static str>,
 }
 
 impl RoomCommand {
@@ -219,7 +224,7 @@ impl RoomCommand {
     /// that change no state (sends, reads, history, …).
     pub fn state_change(&self, party: &Party) -> Option<Result<StateChange, RoomError>> {
         let named = |command: Command, operator: Option<&str>, department: Option<&str>| {
-            Some(Ok(StateChange { command, operator_name: operator.map(str::to_string), department_name: department.map(str::to_string) }))
+            Some(Ok(StateChange { command, operator_name: operator.map(str::to_string), department_name: department.map(str::to_string), reason: None }))
         };
         match self {
             RoomCommand::Handoff(h) => named(Command::Handoff { department: h.department.id.clone() }, None, Some(&h.department.name)),
@@ -232,6 +237,10 @@ impl RoomCommand {
             RoomCommand::Transfer { to: TransferTarget::Operator(op) } => named(Command::Transfer { to: Target::Operator(op.id.clone()) }, Some(&op.name), None),
             RoomCommand::Transfer { to: TransferTarget::Department(d) } => named(Command::Transfer { to: Target::Department(d.id.clone()) }, None, Some(&d.name)),
             RoomCommand::Close => named(Command::Close, None, None),
+            RoomCommand::IdleClose => match party {
+                Party::Router => Some(Ok(StateChange { command: Command::Close, operator_name: None, department_name: None, reason: Some("idle") })),
+                _ => Some(Err(RoomError::new(RoomErrorKind::Forbidden, "only the room closes idle conversations"))),
+            },
             RoomCommand::Reopen => named(Command::Reopen, None, None),
             RoomCommand::Release => named(Command::Release, None, None),
             RoomCommand::Start(_)
@@ -331,7 +340,11 @@ pub enum RoomErrorKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MailKind {
+    /// The visitor asked for the transcript by email (sent at once, or a confirmation link first).
     Transcript,
+    /// The transcript went to an address whose confirmation link was opened.
+    Confirmed,
+    /// The team's copy of a message left while nobody was available.
     Offline,
 }
 
@@ -339,6 +352,7 @@ impl MailKind {
     pub fn as_str(self) -> &'static str {
         match self {
             MailKind::Transcript => "transcript",
+            MailKind::Confirmed => "confirmed",
             MailKind::Offline => "offline",
         }
     }

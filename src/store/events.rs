@@ -47,6 +47,20 @@ impl EventRow {
 const EVENT_COLUMNS: &str = "seq, type, author_type, author_id, author_name, client_msg_id, text, data, content_hash, private, created_at";
 
 impl TenantStore<'_> {
+    /// Counts `count` more emails of the tenant on `day` (days since the epoch, UTC), in one
+    /// statement, and answers how many that makes.
+    pub async fn count_mail(&self, day: i64, count: i64) -> StoreResult<i64> {
+        let total: Option<super::Count> = self
+            .store
+            .first(
+                "INSERT INTO mail_quota (tenant_id, day, sent) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (tenant_id, day) DO UPDATE SET sent = sent + excluded.sent RETURNING sent AS n",
+                &[text(self.tenant_id), int(day), int(count)],
+            )
+            .await?;
+        Ok(total.map(|c| c.n).unwrap_or(i64::MAX))
+    }
+
     /// A conversation's events after `after_seq`, in order; private notes only when asked for.
     pub async fn events_after(&self, conversation_id: &str, after_seq: i64, limit: i64, include_private: bool) -> StoreResult<Vec<EventRow>> {
         self.store

@@ -5,12 +5,12 @@
 // after — on a desktop in English with the console open beside it, and on a phone in Korean.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { parseMail, sentMails } from '../../scripts/mailbox.mjs';
+import { findMail } from '../../scripts/mailbox.mjs';
 import { client, signup } from '../helpers/api.mjs';
 import { ARTIFACTS, consoleSession, launchBrowser, visitHost } from '../helpers/browser.mjs';
 import { eventually, makeKey, newConversation, newVisitor, quietBot, widgetClient } from '../helpers/chat.mjs';
@@ -62,6 +62,14 @@ test('the_visitor_ends_the_chat_after_confirming_rates_it_downloads_the_transcri
     assert.match(await op.page.locator('.visitor-device').textContent(), /Chrome \d+ · Linux · desktop/);
     assert.match(await op.page.locator('.visitor-pages').textContent(), /Running shoes/);
     assert.equal(await v.chat.getByText('Running shoes').count(), 0, 'the visitor does not see it in the chat');
+    // A single-page site moves on with history.pushState and says so.
+    await v.page.evaluate(() => {
+      history.pushState({}, '', '/checkout');
+      document.title = 'Checkout';
+      window.EdgeChat.page();
+    });
+    await op.page.locator('.visitor-page', { hasText: 'Checkout' }).waitFor();
+    assert.match(await op.page.locator('.visitor-pages').textContent(), /Running shoes[\s\S]*Checkout|Checkout[\s\S]*Running shoes/);
 
     // Asked first; "Cancel" changes nothing.
     await v.chat.getByRole('button', { name: 'End conversation' }).click();
@@ -109,14 +117,20 @@ test('the_visitor_ends_the_chat_after_confirming_rates_it_downloads_the_transcri
     assert.equal(await page.locator('tr.me td:last-child').first().textContent(), 'My parcel is late');
     await page.screenshot({ path: `${ARTIFACTS}transcript-printable.png` });
     await page.close();
-    // And by email: the operator sees it in the conversation.
+    // And by email: an address the site did not vouch for gets a link first; the operator sees both.
     await v.chat.getByRole('button', { name: 'Email me the transcript' }).click();
     await v.chat.getByRole('textbox', { name: 'Your email' }).fill('kai@visitor.example');
     await v.chat.locator('form:has(input[type=email])').getByRole('button', { name: 'Send' }).click();
-    await v.chat.getByText('Transcript sent to kai@visitor.example').waitFor();
-    await op.page.getByText('The visitor had the transcript emailed to kai@visitor.example').waitFor();
-    const mail = await eventually(() => sentMails(spool).map((f) => parseMail(readFileSync(f, 'utf8'))).find((m) => m.headers.to === 'kai@visitor.example'), 'the mail');
+    await v.chat.getByText('We sent a link to kai@visitor.example: open it to get the transcript').waitFor();
+    await op.page.getByText('The visitor asked for the transcript by email (kai@visitor.example)').waitFor();
+    const confirm = await eventually(() => findMail(spool, (m) => m.headers.to === 'kai@visitor.example'), 'the confirmation');
+    const inbox = await browser.newPage();
+    await inbox.goto(/http:\/\/\S+\/api\/transcripts\/send\?token=\S+/.exec(confirm.text)[0]);
+    await inbox.getByText('The transcript is on its way to kai@visitor.example.').waitFor();
+    await inbox.close();
+    const mail = await eventually(() => findMail(spool, (m) => m.headers.to === 'kai@visitor.example' && /^Conversation with/.test(m.headers.subject)), 'the transcript');
     assert.match(mail.text, /You: My parcel is late/);
+    await op.page.getByText('The transcript was emailed to kai@visitor.example (address confirmed)').waitFor();
     await v.page.screenshot({ path: `${ARTIFACTS}widget-after-close-desktop.png` });
     await op.page.screenshot({ path: `${ARTIFACTS}console-visitor-ended-and-rated.png` });
 
@@ -158,11 +172,11 @@ test('on_a_phone_in_korean_the_site_ends_the_chat_and_the_visitor_rates_it_with_
     await v.chat.getByRole('button', { name: '대화 내용을 이메일로 받기' }).click();
     await v.chat.getByRole('textbox', { name: '이메일 주소' }).fill('minji@visitor.example');
     await v.chat.locator('form:has(input[type=email])').getByRole('button', { name: '보내기' }).click();
-    await v.chat.getByText('minji@visitor.example(으)로 대화 내용을 보냈습니다').waitFor();
+    await v.chat.getByText('minji@visitor.example(으)로 링크를 보냈습니다. 링크를 열면 대화 내용을 받을 수 있습니다').waitFor();
     await v.page.screenshot({ path: `${ARTIFACTS}widget-transcript-emailed-phone-ko.png` });
-    const mail = await eventually(() => sentMails(spool).map((f) => parseMail(readFileSync(f, 'utf8'))).find((m) => m.headers.to === 'minji@visitor.example'), 'the mail');
-    assert.equal(mail.headers.subject, `${t.owner.tenant.name}와(과)의 대화`);
-    assert.match(mail.text, /나: 배송이 늦어요/);
+    const mail = await eventually(() => findMail(spool, (m) => m.headers.to === 'minji@visitor.example'), 'the confirmation');
+    assert.equal(mail.headers.subject, `${t.owner.tenant.name} 대화 내용: 이메일 주소 확인`);
+    assert.match(mail.text, /대화 내용 받기\nhttp/);
     assert.deepEqual(pageErrors(v), []);
   } finally {
     await v.close();
@@ -224,7 +238,7 @@ test('on_a_phone_in_chinese_the_visitor_picks_a_team_and_with_nobody_online_leav
     await v.chat.getByText('目前没有客服可以回复。请留下邮箱，我们会回复您。').waitFor();
     await v.chat.getByRole('textbox', { name: '您的邮箱' }).fill('wei@visitor.example');
     await v.chat.locator('form:has(input[type=email])').getByRole('button', { name: '发送' }).click();
-    const mail = await eventually(() => sentMails(spool).map((f) => parseMail(readFileSync(f, 'utf8'))).find((m) => m.headers['reply-to'] === 'wei@visitor.example'), 'the team mail');
+    const mail = await eventually(() => findMail(spool, (m) => m.headers['reply-to'] === 'wei@visitor.example'), 'the team mail');
     assert.equal(mail.headers.to, t.owner.email);
     assert.match(mail.text, /wei@visitor\.example: 我想买一台/);
     await v.page.screenshot({ path: `${ARTIFACTS}widget-left-message-phone-zh.png` });

@@ -72,7 +72,11 @@ describe('auto-close', () => {
     const events = (await api('GET', `/api/admin/conversations/${visitor.conv.id}/messages`, { token: owner.token })).body.results;
     assert.equal(events.at(-1).type, 'closed');
     assert.equal(events.at(-1).data.reason, 'idle');
-    // Had the one waiting on the team been closable, its earlier time would have come first.
+    // Had the one waiting on the team been closable, its time would have passed long before a
+    // conversation started only now closes.
+    const later = await start('One more thing');
+    assert.equal((await say(owner, later.conv.id, 'Sure?')).status, 201);
+    await eventually(async () => (await detail(owner, later.conv.id)).status === 'closed', 'the later idle close', 20_000);
     assert.equal((await detail(owner, team.conv.id)).status, 'active', 'a conversation waiting on the team stays open');
   });
 

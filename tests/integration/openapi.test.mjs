@@ -128,7 +128,8 @@ test('real_answers_match_the_response_schemas', async () => {
   };
   // Every GET of the management API, with real ids.
   for (const { path, method, op } of operations()) {
-    if (method !== 'get' || path === '/api/openapi.json') continue;
+    // The confirmation link needs a token from a mail (tests/integration/mail.test.mjs follows one).
+    if (method !== 'get' || path === '/api/openapi.json' || path === '/api/transcripts/send') continue;
     check(`GET ${path}`, op, await call('GET', fill(path)));
   }
   const op = (method, path) => doc.paths[path][method];

@@ -253,22 +253,29 @@ export function mount(h: Host) {
     if (state.status === 'closed') {
       if (state.cfg?.widget?.csat !== false && !state.events.some((e: J) => e.type === 'rating')) tail.append(rateForm());
       // The transcript: a text file, a printable page, or by email when the site sends it.
-      if (state.mailed) tail.append(el('div', 'g s', tr('emailSent', state.mailed)));
-      if (state.mailing) tail.append(emailForm((email) => api(`/conversations/${state.conv}/transcript/email`, { method: 'POST', body: JSON.stringify({ email, tz: zone }) }).then(() => ((state.mailing = false), (state.mailed = email), renderTail())), state.visitor?.email));
-      else if (state.tx) {
-        const get = (format: string) => async () => {
-          const a = el('a');
-          a.href = URL.createObjectURL(await (await api(`/conversations/${state.conv}/transcript?format=${format}&tz=${encodeURIComponent(zone)}`, {}, state.token, true)).blob());
-          a.download = `chat-${state.conv}.${format === 'html' ? 'html' : 'txt'}`;
-          a.click();
-          setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-          renderTail();
-        };
+      if (state.mailed) tail.append(el('div', 'g s', state.mailed));
+      if (state.mailing) {
+        // To an address the site vouched for it goes at once; to another, a confirmation link first.
+        const send = (email: string) => api(`/conversations/${state.conv}/transcript/email`, { method: 'POST', body: JSON.stringify({ email, tz: zone }) })
+          .then((r: J) => ((state.mailing = false), (state.mailed = tr(r.confirm ? 'emailConfirm' : 'emailSent', email)), renderTail()));
+        tail.append(emailForm(send, state.visitor?.email), buttons([[tr('cancel'), () => ((state.mailing = false), renderTail())]]));
+      } else if (state.tx) {
+        const get = (format: string) => () =>
+          api(`/conversations/${state.conv}/transcript?format=${format}${zone ? `&tz=${encodeURIComponent(zone)}` : ''}`, {}, state.token, true)
+            .then(async (r: Response) => {
+              const a = el('a');
+              a.href = URL.createObjectURL(await r.blob());
+              a.download = `chat-${state.conv}.${format === 'html' ? 'html' : 'txt'}`;
+              a.click();
+              setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+            })
+            .finally(renderTail);
         const email: [string, () => unknown][] = state.cfg?.widget?.transcript_email ? [[tr('emailMe'), () => ((state.mailing = true), renderTail())]] : [];
         tail.append(buttons([[tr('textFile'), get('text')], [tr('printable'), get('html')], ...email]));
       } else tail.append(buttons([[tr('transcript'), () => ((state.tx = true), renderTail())]]));
       tail.append(buttons([[tr('startNew'), async () => startNew()]]));
     } else if (state.status) {
+      state.tx = state.mailing = state.mailed = null;
       // "End conversation", confirmed in place.
       if (state.ending) tail.append(el('div', 'g s', tr('endAsk')), buttons([[tr('end'), end], [tr('cancel'), () => ((state.ending = false), renderTail())]]));
       else tail.append(buttons([[tr('end'), () => ((state.ending = true), renderTail())]]));
@@ -571,7 +578,7 @@ export function mount(h: Host) {
     const at = `${state.conv} ${location.href}`;
     if (h.frame || !state.conv || state.cfg?.widget?.page_tracking === false || state.paged === at) return;
     state.paged = at;
-    const body = { url: location.href, title: document.title, referrer: document.referrer, tz: Intl.DateTimeFormat().resolvedOptions().timeZone, language: navigator.language };
+    const body = { url: location.href, title: document.title, referrer: document.referrer, tz: zone, language: navigator.language };
     api(`/conversations/${state.conv}/page`, { method: 'POST', body: JSON.stringify(body) }).catch(() => undefined);
   }
   addEventListener('popstate', page);
@@ -768,6 +775,7 @@ export function mount(h: Host) {
     },
     /** Ends the visitor's open conversation (no confirmation: the site asked). */
     end: () => (state.conv && state.status !== 'closed' ? end() : Promise.resolve()),
+    page,
   };
   if (state.conv) run(session().then(() => show(state.conv)).catch((e) => {
     localStorage.removeItem(K('conv'));

@@ -27,6 +27,7 @@ interface App {
   close(): void;
   identify(id: Record<string, string>): void;
   end(): Promise<unknown>;
+  page(): void;
 }
 
 const script = document.currentScript as HTMLScriptElement | null;
@@ -123,6 +124,8 @@ if (!customElements.get('edge-chat')) {
     open: () => void load().then((a) => a.open(), () => undefined),
     close: () => app?.close(),
     end: () => load().then((a) => a.end()),
+    /** For single-page sites: the visitor moved to another page (history.pushState). */
+    page: () => app?.page(),
     identify: (id: Record<string, string>) => {
       host.identity = id;
       app?.identify(id);
