@@ -480,20 +480,7 @@ impl Room {
                 data["browser"] = json!(device.browser);
                 data["os"] = json!(device.os);
                 data["device"] = json!(device.kind);
-                let data = data.to_string();
-                let (kind, id, name) = party.author();
-                let client_msg_id = format!("page:{}", c.last_seq + 1);
-                let event = NewEvent {
-                    kind: "page",
-                    author: (kind, id, name),
-                    client_msg_id: &client_msg_id,
-                    text: Some(view.title.as_deref().unwrap_or(&view.url)),
-                    data: Some(&data),
-                    content_hash: &content_hash("page", kind, id.unwrap_or(""), &data),
-                    private: true,
-                    preview: None,
-                };
-                self.append(event, now, done)
+                self.append_private(party, c, "page", Some(view.title.as_deref().unwrap_or(&view.url)), &data.to_string(), now, done)
             }
             RoomCommand::Mailed { kind, to, nonce } => {
                 if !matches!(party, Party::Visitor { .. }) {
@@ -511,19 +498,7 @@ impl Room {
                     _ => {}
                 }
                 let data = json!({ "kind": kind.as_str(), "to": to, "nonce": nonce }).to_string();
-                let (author_kind, id, name) = party.author();
-                let client_msg_id = format!("mail:{}", c.last_seq + 1);
-                let event = NewEvent {
-                    kind: "mail",
-                    author: (author_kind, id, name),
-                    client_msg_id: &client_msg_id,
-                    text: None,
-                    data: Some(&data),
-                    content_hash: &content_hash("mail", author_kind, id.unwrap_or(""), &data),
-                    private: true,
-                    preview: None,
-                };
-                self.append(event, now, done)
+                self.append_private(party, c, "mail", None, &data, now, done)
             }
             RoomCommand::QueuePosition { position } => {
                 if !matches!(party, Party::Router) {
@@ -624,6 +599,25 @@ impl Room {
     }
 
     /// Appends an event, refusing a reused `client_msg_id` with other content.
+    /// A private event by `party` for operators only (a page view, an email going out), numbered
+    /// after the conversation's last event.
+    #[allow(clippy::too_many_arguments)]
+    fn append_private(&self, party: &Party, c: &Conversation, kind: &'static str, text: Option<&str>, data: &str, now: i64, done: &mut Committed) -> std::result::Result<RoomOutcome, RoomError> {
+        let (author_kind, id, name) = party.author();
+        let client_msg_id = format!("{kind}:{}", c.last_seq + 1);
+        let event = NewEvent {
+            kind,
+            author: (author_kind, id, name),
+            client_msg_id: &client_msg_id,
+            text,
+            data: Some(data),
+            content_hash: &content_hash(kind, author_kind, id.unwrap_or(""), data),
+            private: true,
+            preview: None,
+        };
+        self.append(event, now, done)
+    }
+
     fn append(&self, event: NewEvent<'_>, now: i64, done: &mut Committed) -> std::result::Result<RoomOutcome, RoomError> {
         self.append_with_status(event, now, done).map(|(outcome, _)| outcome)
     }
