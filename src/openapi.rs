@@ -133,7 +133,7 @@ fn schemas() -> Map<String, Value> {
     add("Author", obj(&[("type", one_of(&["visitor", "operator", "bot", "system"])), ("id", nullable(string())), ("name", nullable(string()))]));
     add("Event", obj(&[
         ("seq", int()),
-        ("type", json!({ "type": "string", "description": "message, attachment, note, read, menu, contact, handoff, assigned, transferred, closed, reopened, released, queue, rating, page and mail (operators only)" })),
+        ("type", json!({ "type": "string", "description": "message, attachment, note, read, menu, contact, handoff, assigned, transferred, closed, reopened, released, queue, rating, page, mail, summary and category (operators only)" })),
         ("author", r("Author")), ("client_msg_id", nullable(string())), ("created_at", int()), ("text?", string()),
         ("data?", any_object()), ("private?", boolean()),
     ]));
@@ -148,6 +148,7 @@ fn schemas() -> Map<String, Value> {
         ("department", nullable(string())), ("assignee", nullable(string())),
         ("visitor", obj(&[("id", string()), ("name", nullable(string())), ("email", nullable(string())), ("external_id", nullable(string()))])),
         ("rating", nullable(int())), ("rating_comment", nullable(string())), ("events", int()),
+        ("category", nullable(string())), ("summary", nullable(string())),
     ]));
     add("EventExport", obj(&[
         ("conversation_id", string()), ("seq", int()), ("created_at", int()), ("type", string()),
@@ -165,7 +166,7 @@ fn schemas() -> Map<String, Value> {
             ("id", string()), ("status", conversation_status()), ("department_id", nullable(string())), ("assignee_id", nullable(string())),
             ("last_seq", int()), ("last_message_preview", nullable(string())), ("last_message_at", nullable(int())),
             ("queued_at", nullable(int())), ("queue_position", nullable(int())), ("unread_count", int()),
-            ("created_at", int()), ("updated_at", int()), ("visitor", visitor),
+            ("created_at", int()), ("updated_at", int()), ("category_id", nullable(string())), ("visitor", visitor),
         ]
     };
     add("Conversation", obj(&summary(r("VisitorSummary"))));
@@ -191,6 +192,7 @@ fn schemas() -> Map<String, Value> {
     ]));
     add("StateChange", obj(&[("conversation", nullable(r("Conversation"))), ("event", any_object())]));
     add("SendResult", obj(&[("event", r("Event")), ("duplicate?", boolean())]));
+    add("Category", obj(&[("id", string()), ("name", string()), ("keywords", array(string())), ("faq_ids", array(string())), ("created_at", int())]));
     add("CannedReply", obj(&[("id", string()), ("shortcut", string()), ("text", string()), ("created_at", int()), ("updated_at", int())]));
     add("FaqEntry", obj(&[
         ("id", string()), ("question", string()), ("answer", string()), ("keywords", array(string())), ("variants", array(string())),
@@ -314,10 +316,18 @@ fn operations() -> Vec<Op> {
         op("post", "/api/admin/api-keys/{id}/revoke", "keys", "Revoke (at once)", None, 200, Some(r("ApiKey"))),
         op("get", "/api/admin/identity-secret", "keys", "Whether a secret exists (never the secret)", None, 200, Some(r("IdentitySecret"))),
         op("post", "/api/admin/identity-secret", "keys", "Create or rotate; the only time it is shown", None, 201, Some(r("IdentitySecretCreated"))),
-        Op { query: &["status", "assignee", "department", "q", "cursor", "limit", "changed_since"],
+        Op { query: &["status", "assignee", "department", "category", "q", "cursor", "limit", "changed_since"],
             ..op("get", "/api/admin/conversations", "conversations", "The inbox list, or the feed delta with changed_since", None, 200, Some(r("ConversationList"))) },
         op("get", "/api/admin/conversations/{id}", "conversations", "One conversation with its visitor", None, 200, Some(r("ConversationDetail"))),
         op("delete", "/api/admin/conversations/{id}", "conversations", "Delete with its events and files", None, 204, None),
+        op("patch", "/api/admin/conversations/{id}", "conversations", "Put the conversation in a category (or none: null)",
+            Some(body(&[("category_id", nullable(string()))])), 200, Some(obj(&[("conversation", r("Conversation")), ("event", nullable(r("Event")))]))),
+        op("get", "/api/admin/categories", "conversations", "The tenant's categories, in the order the rules try them", None, 200, Some(list_of(r("Category")))),
+        op("post", "/api/admin/categories", "conversations", "Create a category (owners and admins)",
+            Some(body(&[("name", string()), ("keywords?", array(string())), ("faq_ids?", array(string()))])), 201, Some(r("Category"))),
+        op("patch", "/api/admin/categories/{id}", "conversations", "Change a category",
+            Some(body(&[("name?", string()), ("keywords?", array(string())), ("faq_ids?", array(string()))])), 200, Some(r("Category"))),
+        op("delete", "/api/admin/categories/{id}", "conversations", "Delete a category (its conversations keep their history)", None, 204, None),
         Op { query: &["after_seq", "limit"], ..op("get", "/api/admin/conversations/{id}/messages", "conversations", "Events in order", None, 200, Some(list_of(r("Event")))) },
         op("post", "/api/admin/conversations/{id}/messages", "conversations", "Send a message or a private note", Some(send.clone()), 201, Some(r("SendResult"))),
         Op { query: &["name", "client_msg_id", "caption"], ..op("post", "/api/admin/conversations/{id}/attachments", "conversations", "Upload a file (raw bytes)", None, 201, Some(r("Attachment"))) },

@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { signal } from '@preact/signals';
 import { call, download, type ConversationDetail, type Event } from './api';
 import { ago, clock, lang, t, tOr } from './i18n';
-import { canned, conversations, departments, departmentName, me, navigateTo, openConversationId, operatorName, operators, upsertOne } from './state';
+import { canned, categories, categoryName, conversations, departments, departmentName, me, navigateTo, openConversationId, operatorName, operators, upsertOne } from './state';
 import { LiveSocket, linkTrouble, type Frame } from './socket';
 
 type Pending = { client_msg_id: string; text: string; private: boolean; error?: string };
@@ -136,6 +136,7 @@ function systemText(type: string, d: Record<string, any>, stored?: string | null
     case 'released': case 'continued': return tOr(`sys_${type}`, type);
     case 'rating': return `${t('sys_rating')}: ${stars(Number(d.score))}${d.comment ? ` — “${d.comment}”` : ''}`;
     case 'queue': return t('sys_queue').replace('{n}', String(d.position ?? ''));
+    case 'category': return d.category_id ? t(d.by === 'rules' ? 'sys_category_rules' : 'sys_category_set').replace('{name}', String(d.name ?? '')) : t('sys_category_cleared');
     case 'mail': return t(d.kind === 'offline' ? 'sys_mail_offline' : d.kind === 'confirmed' ? 'sys_mail_confirmed' : 'sys_mail_transcript').replace('{to}', (d.to ?? []).join(', '));
   }
   return stored || tOr(`ev_${type}`, type);
@@ -147,6 +148,7 @@ function EventItem(props: { e: Event; mine: boolean; seen: boolean }) {
   const data = (e.data ?? {}) as Record<string, any>;
   // Receipts show as "Seen"; page views in the visitor's panel.
   if (e.type === 'read' || e.type === 'page') return null;
+  if (e.type === 'summary') return <SummaryItem e={e} d={data} />;
   if (e.type !== 'message' && e.type !== 'note' && e.type !== 'attachment') {
     const previous = e.type === 'continued' ? String(data.previous_conversation_id ?? '') : '';
     return (
@@ -168,6 +170,24 @@ function EventItem(props: { e: Event; mine: boolean; seen: boolean }) {
         {e.text && <p class="text">{e.text}</p>}
       </div>
       {props.seen && <div class="seen">{t('seen')}</div>}
+    </li>
+  );
+}
+
+/** The conversation's summary at a handoff or a close (operators only): menu path, first question,
+ *  order references, last exchanges. */
+function SummaryItem(props: { e: Event; d: Record<string, any> }) {
+  const { e, d } = props;
+  const who = (l: Record<string, any>) => (l.who === 'visitor' ? t('visitor') : l.who === 'bot' ? t('bot') : String(l.name ?? ''));
+  return (
+    <li class="summary" data-seq={e.seq} data-type="summary">
+      <div class="meta"><b>{t(d.at === 'handoff' ? 'summary_handoff' : 'summary_close')}</b> <time>{clock(e.created_at)}</time></div>
+      <dl>
+        {d.menu && <><dt>{t('sumMenu')}</dt><dd>{d.menu}</dd></>}
+        {d.first_question && <><dt>{t('sumFirst')}</dt><dd dir="auto">{d.first_question}</dd></>}
+        {(d.order_refs ?? []).length > 0 && <><dt>{t('sumRefs')}</dt><dd class="refs">{(d.order_refs as string[]).map((r) => <code>{r}</code>)}</dd></>}
+        {(d.last ?? []).length > 0 && <><dt>{t('sumLast')}</dt><dd><ul>{(d.last as Record<string, any>[]).map((l) => <li dir="auto"><b>{who(l)}</b>: {l.text}</li>)}</ul></dd></>}
+      </dl>
     </li>
   );
 }
@@ -208,6 +228,13 @@ function Actions(props: { c: ConversationDetail | undefined; id: string; onError
       )}
       {c.status !== 'closed' && <button class="small danger" data-action="close" onClick={() => run(() => call('post', '/api/admin/conversations/{id}/close', { params: { id } }))}>{t('close')}</button>}
       {c.status === 'closed' && <button class="small" data-action="reopen" onClick={() => run(() => call('post', '/api/admin/conversations/{id}/reopen', { params: { id } }))}>{t('reopen')}</button>}
+      {categories.value.length > 0 && (
+        <select class="category" aria-label={t('category')} name="category" value={categoryName(c.category_id) ? c.category_id ?? '' : ''}
+          onChange={(e) => { const v = (e.target as HTMLSelectElement).value; void run(() => call('patch', '/api/admin/conversations/{id}', { params: { id }, body: { category_id: v || null } })); }}>
+          <option value="">{t('noCategory')}</option>
+          {categories.value.map((k) => <option value={k.id}>{k.name}</option>)}
+        </select>
+      )}
       {(['csv', 'json'] as const).map((format) => (
         <button class="small secondary" data-action={`export-${format}`} title={t('exportConversation')}
           onClick={() => download('/api/admin/exports/events', { format, conversation: id }).then(() => props.onError(''), (e) => props.onError((e as Error).message))}>⤓ {format.toUpperCase()}</button>

@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call, download, type ApiKey, type Conversation } from './api';
 import { t, ago, humanError } from './i18n';
-import { conversations, departments, departmentName, isManager, loadClosed, me, navigateTo, operatorName, operators, search, setMyStatus } from './state';
+import { categories, categoryName, conversations, departments, departmentName, isManager, loadClosed, me, navigateTo, operatorName, operators, search, setMyStatus } from './state';
 import { ConversationView } from './conversation';
 
 type Tab = 'bot' | 'queued' | 'mine' | 'open' | 'closed';
@@ -26,6 +26,7 @@ const savedTab = (): Tab => (TABS.includes(sessionStorage.getItem('ec:tab') as T
 export function Inbox(props: { conversationId: string | null }) {
   const [tab, setTabState] = useState<Tab>(savedTab);
   const [department, setDepartment] = useState('');
+  const [category, setCategory] = useState('');
   const [assignee, setAssignee] = useState('');
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<string[] | null>(null);
@@ -51,6 +52,7 @@ export function Inbox(props: { conversationId: string | null }) {
   const unread = Object.fromEntries(TABS.map((k) => [k, all.filter((c) => inTab(c, k, myId)).reduce((n, c) => n + c.unread_count, 0)])) as Record<Tab, number>;
   let list = found ? found.map((id) => conversations.value.get(id)).filter((c): c is Conversation => !!c) : all.filter((c) => inTab(c, tab, myId));
   if (department) list = list.filter((c) => c.department_id === department);
+  if (category) list = list.filter((c) => (category === 'none' ? !categoryName(c.category_id) : c.category_id === category));
   if (assignee) list = list.filter((c) => (assignee === 'none' ? !c.assignee_id : c.assignee_id === assignee));
   list.sort((a, b) => (tab === 'queued' && !found ? (a.queued_at ?? 0) - (b.queued_at ?? 0) : (b.last_message_at ?? b.updated_at) - (a.last_message_at ?? a.updated_at)));
 
@@ -89,6 +91,13 @@ export function Inbox(props: { conversationId: string | null }) {
             <option value="">{t('allDepartments')}</option>
             {departments.value.map((d) => <option value={d.id}>{d.name}</option>)}
           </select>
+          {categories.value.length > 0 && (
+            <select aria-label={t('category')} name="category-filter" value={category} onChange={(e) => setCategory((e.target as HTMLSelectElement).value)}>
+              <option value="">{t('allCategories')}</option>
+              <option value="none">{t('noCategory')}</option>
+              {categories.value.map((k) => <option value={k.id}>{k.name}</option>)}
+            </select>
+          )}
           <select aria-label={t('assignee')} value={assignee} onChange={(e) => setAssignee((e.target as HTMLSelectElement).value)}>
             <option value="">{t('anyone')}</option>
             <option value="none">{t('unassigned')}</option>
@@ -121,6 +130,7 @@ export function Inbox(props: { conversationId: string | null }) {
                   {c.status === 'queued' && c.queue_position ? <span class="muted">#{c.queue_position}</span> : null}
                   {c.department_id && <span class="muted">{departmentName(c.department_id)}</span>}
                   {c.assignee_id && <span class="muted">→ {operatorName(c.assignee_id)}</span>}
+                  {categoryName(c.category_id) && <span class="tag">{categoryName(c.category_id)}</span>}
                   <span class="grow" />
                   {c.unread_count > 0 && <span class="pill unread" aria-label={t('unread')}>{c.unread_count}</span>}
                 </span>

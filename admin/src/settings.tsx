@@ -8,9 +8,9 @@ import { useAction, useAsync, val } from './hooks';
 import { call, setSession, type ApiKey, type BotAction, type BotFlow, type BotNode, type BusinessHours, type Department, type FaqEntry, type IdentitySecret, type IdentitySecretCreated, type Operator, type Settings as TenantSettings } from './api';
 import { lang, setLang, t, type Lang } from './i18n';
 import { askNotifications, notifyPermission, setSound, soundOn } from './notify';
-import { canned, departments, isManager, loadDirectory, me, navigateTo, operators } from './state';
+import { canned, categories, departments, isManager, loadDirectory, me, navigateTo, operators } from './state';
 
-const MANAGER_SECTIONS = ['bot', 'faq', 'unanswered', 'hours', 'appearance', 'keys', 'identity', 'operators', 'departments', 'canned', 'account'] as const;
+const MANAGER_SECTIONS = ['bot', 'faq', 'unanswered', 'hours', 'appearance', 'keys', 'identity', 'operators', 'departments', 'categories', 'canned', 'account'] as const;
 const AGENT_SECTIONS = ['canned', 'account'] as const;
 type Section = (typeof MANAGER_SECTIONS)[number];
 type Locale = (typeof LOCALES)[number];
@@ -39,6 +39,7 @@ export function Settings(props: { section: string }) {
         {section === 'identity' && <Identity />}
         {section === 'operators' && <Operators />}
         {section === 'departments' && <Departments />}
+        {section === 'categories' && <Categories />}
         {section === 'canned' && <Canned />}
         {section === 'account' && <Account />}
       </section>
@@ -562,6 +563,66 @@ function WidgetOffer(props: { d: Department; run: (f: () => Promise<unknown>, do
           <button type="submit" class="secondary small">{t('saveLabels')}</button>
         </form>
       )}
+    </div>
+  );
+}
+
+// ---------------------------------------------------------------- categories
+
+/** What conversations are about: a name, and the keywords and FAQ answers that put a conversation in
+ *  it at its handoff or close (the first matching category wins; an operator's choice is kept). */
+function Categories() {
+  const empty = { name: '', keywords: '', faq_ids: [] as string[] };
+  const [f, setF] = useState(empty);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [faqs] = useAsync(() => call('get', '/api/admin/faq'));
+  const [run, msg, fieldError] = useAction();
+  const question = (id: string) => faqs?.results.find((q) => q.id === id)?.question ?? id;
+  return (
+    <div>
+      <form class="card" onSubmit={(e) => {
+        e.preventDefault();
+        void run(async () => {
+          const body = { name: f.name, keywords: f.keywords.split(/[,、，\n]/).map((k) => k.trim()).filter(Boolean), faq_ids: f.faq_ids };
+          if (editing) await call('patch', '/api/admin/categories/{id}', { params: { id: editing }, body });
+          else await call('post', '/api/admin/categories', { body });
+          setF(empty);
+          setEditing(null);
+          await loadDirectory();
+        });
+      }}>
+        <div class="cols">
+          <label class="field"><span>{t('categoryName')}</span><input name="category-name" value={f.name} onInput={(e) => setF({ ...f, name: val(e) })} required /></label>
+          <label class="field wide"><span>{t('categoryKeywords')}</span><input name="category-keywords" value={f.keywords} placeholder="parcel, delivery, 配送" onInput={(e) => setF({ ...f, keywords: val(e) })} /></label>
+        </div>
+        {fieldError('name')}{fieldError('keywords')}
+        {(faqs?.results.length ?? 0) > 0 && <fieldset class="checks"><legend>{t('categoryFaqs')}</legend>
+          {faqs?.results.map((q) => (
+            <label class="toggle"><input type="checkbox" checked={f.faq_ids.includes(q.id)}
+              onChange={(e) => setF({ ...f, faq_ids: (e.target as HTMLInputElement).checked ? [...f.faq_ids, q.id] : f.faq_ids.filter((x) => x !== q.id) })} /> {q.question}</label>
+          ))}
+        </fieldset>}
+        <div class="row">
+          <button type="submit">{editing ? t('save') : t('add')}</button>
+          {editing && <button type="button" class="secondary" onClick={() => { setEditing(null); setF(empty); }}>{t('cancel')}</button>}
+        </div>
+        {msg}
+      </form>
+      <p class="muted">{t('categoriesHelp')}</p>
+      <table class="grid categories">
+        <tbody>
+          {categories.value.map((c) => (
+            <tr data-category={c.name}>
+              <td><b>{c.name}</b></td>
+              <td>{c.keywords.join(', ')}{c.faq_ids.length > 0 && <div class="muted">{c.faq_ids.map(question).join(' · ')}</div>}</td>
+              <td class="nowrap">
+                <button class="linkish" onClick={() => { setEditing(c.id); setF({ name: c.name, keywords: c.keywords.join(', '), faq_ids: c.faq_ids }); }}>{t('edit')}</button>{' '}
+                <button class="linkish danger" onClick={() => run(async () => { await call('delete', '/api/admin/categories/{id}', { params: { id: c.id } }); await loadDirectory(); }, t('deleted'))}>{t('delete')}</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }

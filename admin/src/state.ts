@@ -1,7 +1,7 @@
 // The console's shared state as signals: who is signed in, colleagues, departments, canned replies and
 // the inbox (every open conversation, kept current by the feed socket from the list's cursor).
 import { computed, signal } from '@preact/signals';
-import { call, onSession, type CannedReply, type Conversation, type Department, type Operator, type Session } from './api';
+import { call, onSession, type CannedReply, type Category, type Conversation, type Department, type Operator, type Session } from './api';
 import { chime, desktopNotify } from './notify';
 import { LiveSocket, type Frame, type Link } from './socket';
 import { t } from './i18n';
@@ -16,6 +16,7 @@ export type Colleague = Pick<Operator, 'id' | 'name' | 'status' | 'capacity'> & 
 export const operators = signal<Colleague[]>([]);
 export const departments = signal<Department[]>([]);
 export const canned = signal<CannedReply[]>([]);
+export const categories = signal<Category[]>([]);
 
 /** Every conversation the console knows, by id (open ones from the start, closed ones as loaded). */
 export const conversations = signal<Map<string, Conversation>>(new Map());
@@ -42,11 +43,19 @@ export const mine = computed(() => [...conversations.value.values()].filter((c) 
 export const attention = computed(() => mine.value.reduce((n, c) => n + c.unread_count, 0) + queued.value.length);
 
 export async function loadDirectory(): Promise<void> {
-  const [ops, deps, cr] = await Promise.all([call('get', '/api/admin/operators'), call('get', '/api/admin/departments'), call('get', '/api/admin/canned-replies')]);
+  const [ops, deps, cr, cats] = await Promise.all([
+    call('get', '/api/admin/operators'), call('get', '/api/admin/departments'), call('get', '/api/admin/canned-replies'), call('get', '/api/admin/categories'),
+  ]);
   const online = new Map(operators.value.map((o) => [o.id, o.online]));
   operators.value = ops.results.map((o) => ({ ...o, online: online.get(o.id) }));
   departments.value = deps.results;
   canned.value = cr.results;
+  categories.value = cats.results;
+}
+
+/** A category's name (nothing for one that was deleted). */
+export function categoryName(id: string | null | undefined): string {
+  return categories.value.find((c) => c.id === id)?.name ?? '';
 }
 
 function upsert(list: Conversation[], notify: boolean): void {

@@ -2,6 +2,7 @@
 //! token claims and HMAC. No `worker` imports, so all of it is tested natively with `cargo test`.
 
 pub mod bot;
+pub mod category;
 pub mod conversation;
 pub mod csv;
 pub mod email;
@@ -21,6 +22,7 @@ pub mod pace;
 pub mod password;
 pub mod rate;
 pub mod rating;
+pub mod summary;
 pub mod role;
 pub mod routing;
 pub mod target;

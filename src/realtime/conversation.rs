@@ -26,6 +26,8 @@ use crate::domain::bot::bot_texts;
 use crate::domain::conversation::{authorize, transition, Command, ConversationState, Status};
 use crate::domain::message::{content_hash, ClientMsgId, MessageText, SendOutcome};
 use crate::domain::pace::Pacer;
+use crate::domain::category::{classify, CategoryRule};
+use crate::domain::summary::{Said, Summary};
 use crate::domain::widget::{AutoClose, WidgetSettings};
 use crate::store::events::EventRow;
 use crate::store::Store;
@@ -71,6 +73,8 @@ pub struct Room {
     bot_typing: std::cell::Cell<bool>,
     /// The tenant's auto-close times, and when they were read (re-read after `SETTINGS_TTL_MS`).
     auto_close: RefCell<Option<(AutoClose, i64)>>,
+    /// The tenant's category rules, and when they were read (likewise).
+    categories: RefCell<Option<(Vec<CategoryRule>, i64)>>,
 }
 
 const SETTINGS_TTL_MS: i64 = 60_000;
@@ -110,6 +114,7 @@ impl DurableObject for ConversationRoom {
                 files_secret,
                 bot_typing: std::cell::Cell::new(false),
                 auto_close: RefCell::new(None),
+                categories: RefCell::new(None),
             }),
         }
     }
@@ -224,6 +229,9 @@ impl Room {
                 Ok(RoomOutcome::default())
             }
             other => {
+                if matches!(other, RoomCommand::Handoff(_) | RoomCommand::Close | RoomCommand::IdleClose) {
+                    self.load_categories(&conversation.tenant_id).await;
+                }
                 let mut done = Committed::default();
                 if let Party::Visitor { name, email, verified, .. } = &caller.party {
                     let seen = VisitorInfo { name: name.clone(), email: email.clone(), verified: *verified };
@@ -482,6 +490,15 @@ impl Room {
                 data["device"] = json!(device.kind);
                 self.append_private(party, c, "page", Some(view.title.as_deref().unwrap_or(&view.url)), &data.to_string(), now, done)
             }
+            RoomCommand::SetCategory { category } => {
+                if !matches!(party, Party::Operator { .. }) {
+                    return Err(RoomError::new(RoomErrorKind::Forbidden, "only operators choose a conversation's category"));
+                }
+                if c.category_id.as_deref() == category.as_ref().map(|k| k.id.as_str()) {
+                    return Ok(RoomOutcome { duplicate: true, conversation: Some(c.snapshot()), ..Default::default() });
+                }
+                self.categorize(party, c, category.as_ref().map(|k| (k.id.as_str(), k.name.as_str())), "operator", now, done)
+            }
             RoomCommand::Mailed { kind, to, nonce } => {
                 if !matches!(party, Party::Visitor { .. }) {
                     return Err(RoomError::new(RoomErrorKind::Forbidden, "only the visitor's requests send mail"));
@@ -599,6 +616,46 @@ impl Room {
     }
 
     /// Appends an event, refusing a reused `client_msg_id` with other content.
+    /// Puts the conversation in a category (`None`: in none) with a private `category` event saying
+    /// who (`by`: `operator` or `rules`).
+    fn categorize(&self, party: &Party, c: &Conversation, category: Option<(&str, &str)>, by: &str, now: i64, done: &mut Committed) -> std::result::Result<RoomOutcome, RoomError> {
+        self.db.set_category(category.map(|k| k.0), now).map_err(storage_error)?;
+        done.changed = true;
+        let data = json!({ "category_id": category.map(|k| k.0), "name": category.map(|k| k.1), "by": by }).to_string();
+        let mut outcome = self.append_private(party, c, "category", category.map(|k| k.1), &data, now, done)?;
+        outcome.conversation = self.db.conversation().ok().flatten().map(|c| c.snapshot());
+        Ok(outcome)
+    }
+
+    /// At a handoff or a close, a conversation no one has put in a category gets the first one its
+    /// tenant's rules give (keywords the visitor wrote, FAQ answers the bot gave).
+    fn classify(&self, now: i64, done: &mut Committed) -> std::result::Result<(), RoomError> {
+        let Some(c) = self.db.conversation().map_err(storage_error)? else { return Ok(()) };
+        let rules = match &*self.categories.borrow() {
+            Some((rules, _)) if c.category_id.is_none() && !rules.is_empty() => rules.clone(),
+            _ => return Ok(()),
+        };
+        let (visitor, _) = self.db.messages_for_summary(200, 0).map_err(storage_error)?;
+        let texts: Vec<&str> = visitor.iter().filter_map(|e| e.text.as_deref()).collect();
+        let answered = self.db.answered_faq_ids().map_err(storage_error)?;
+        if let Some(rule) = classify(&rules, &texts, &answered) {
+            self.categorize(&Party::Router, &c, Some((&rule.id, &rule.name)), "rules", now, done)?;
+        }
+        Ok(())
+    }
+
+    /// The tenant's category rules, read from D1 at most once a minute, before a command that may
+    /// classify the conversation (a failed read leaves it unclassified for now).
+    async fn load_categories(&self, tenant_id: &str) {
+        if self.categories.borrow().as_ref().is_some_and(|(_, at)| now_ms() - at < SETTINGS_TTL_MS) {
+            return;
+        }
+        let Ok(store) = Store::open(&self.env) else { return };
+        if let Ok(rows) = store.tenant(tenant_id).categories().await {
+            *self.categories.borrow_mut() = Some((rows.iter().map(|r| r.rule()).collect(), now_ms()));
+        }
+    }
+
     /// A private event by `party` for operators only (a page view, an email going out), numbered
     /// after the conversation's last event.
     #[allow(clippy::too_many_arguments)]
@@ -718,8 +775,44 @@ impl Room {
         let data = data.to_string();
         let text = command_text(t.kind, operator_name.as_deref(), department_name.as_deref(), t.state.status);
         let mut outcome = self.system_event(t.kind, &text, &data, &caller.party, now, done)?;
+        // For the operator taking over, and what the conversation is remembered by.
+        match command {
+            Command::Handoff { .. } => {
+                self.summarize("handoff", now, done)?;
+                self.classify(now, done)?;
+            }
+            Command::Close => {
+                self.summarize("close", now, done)?;
+                self.classify(now, done)?;
+            }
+            _ => {}
+        }
         outcome.conversation = self.db.conversation().ok().flatten().map(|c| c.snapshot());
         Ok(outcome)
+    }
+
+    /// Appends a private `summary` event (extracted: menu path, first question, order references, last
+    /// exchanges), unless the conversation has no message yet.
+    fn summarize(&self, at: &'static str, now: i64, done: &mut Committed) -> std::result::Result<(), RoomError> {
+        const VISITOR_MESSAGES: i64 = 200;
+        let (visitor, recent) = self.db.messages_for_summary(VISITOR_MESSAGES, crate::domain::summary::LAST_MESSAGES as i64).map_err(storage_error)?;
+        if recent.is_empty() {
+            return Ok(());
+        }
+        let menu = self.db.last_event_of("menu").map_err(storage_error)?.and_then(|m| m.text);
+        // A file without a caption is its name.
+        let files: Vec<Option<String>> = recent.iter().map(|e| e.data.as_deref().and_then(|d| serde_json::from_str::<Value>(d).ok()).and_then(|d| d["name"].as_str().map(|n| format!("📎 {n}")))).collect();
+        let said: Vec<Said<'_>> = recent
+            .iter()
+            .zip(&files)
+            .map(|(e, file)| Said { who: e.author_type.as_str(), name: e.author_name.as_deref(), text: e.text.as_deref().filter(|t| !t.is_empty()).or(file.as_deref()).unwrap_or_default() })
+            .collect();
+        let texts: Vec<&str> = visitor.iter().filter_map(|e| e.text.as_deref()).collect();
+        let summary = Summary::extract(at, menu.as_deref(), &texts, &said);
+        let data = serde_json::to_string(&summary).map_err(|e| RoomError::unavailable(e.to_string()))?;
+        let Some(c) = self.db.conversation().map_err(storage_error)? else { return Ok(()) };
+        self.append_private(&Party::Router, &c, "summary", Some(&summary.text()), &data, now, done)?;
+        Ok(())
     }
 
     /// After a commit: the backstop alarm (in the same commit), fan-out, D1 behind, the bot's turn.

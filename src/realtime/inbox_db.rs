@@ -92,7 +92,7 @@ pub const RECENT_MS: i64 = 7 * 24 * 3600 * 1000;
 
 /// `?1` is the operator for whom unread counts are computed.
 const SUMMARY_SELECT: &str = "SELECT c.id, c.status, c.department_id, c.assignee_id, c.last_seq, c.last_message_preview, c.last_message_at,
-    c.queued_at, c.created_at, c.updated_at, c.visitor_id, c.visitor_name, c.visitor_email, c.visitor_verified,
+    c.queued_at, c.created_at, c.updated_at, c.visitor_id, c.visitor_name, c.visitor_email, c.visitor_verified, c.category_id,
     (SELECT COUNT(*) FROM visitor_messages m WHERE m.conversation_id = c.id
        AND m.seq > COALESCE((SELECT r.seq FROM reads r WHERE r.operator_id = ?1 AND r.conversation_id = c.id), 0)) AS unread_count,
     CASE WHEN c.status = 'queued' THEN (SELECT COUNT(*) FROM conversations q WHERE q.status = 'queued'
@@ -107,6 +107,7 @@ impl InboxDb {
     pub fn open(sql: SqlStorage) -> InboxDb {
         super::create_schema(&sql, SCHEMA, "inbox");
         super::add_column(&sql, "conversations", "preferred_id", "TEXT", "inbox");
+        super::add_column(&sql, "conversations", "category_id", "TEXT", "inbox");
         InboxDb { sql }
     }
 
@@ -153,13 +154,13 @@ impl InboxDb {
         }
         let changed = self.sql.exec(
             "INSERT INTO conversations (id, status, department_id, assignee_id, last_seq, last_message_preview, last_message_at, queued_at,
-               created_at, updated_at, visitor_id, visitor_name, visitor_email, visitor_verified, version, d1_version, preferred_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+               created_at, updated_at, visitor_id, visitor_name, visitor_email, visitor_verified, version, d1_version, preferred_id, category_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
              ON CONFLICT (id) DO UPDATE SET status = excluded.status, department_id = excluded.department_id, assignee_id = excluded.assignee_id,
                last_seq = excluded.last_seq, last_message_preview = excluded.last_message_preview, last_message_at = excluded.last_message_at,
                queued_at = excluded.queued_at, updated_at = excluded.updated_at, visitor_name = excluded.visitor_name,
                visitor_email = excluded.visitor_email, visitor_verified = excluded.visitor_verified, version = excluded.version,
-               preferred_id = excluded.preferred_id
+               preferred_id = excluded.preferred_id, category_id = excluded.category_id
              WHERE excluded.version > conversations.version
              RETURNING id",
             vec![
@@ -180,6 +181,7 @@ impl InboxDb {
                 int(r.version),
                 int(r.d1_version),
                 opt(r.preferred_id.as_deref()),
+                opt(c.category_id.as_deref()),
             ],
         )?;
         // A row comes back only when the report was inserted or newer than what the inbox had.

@@ -117,6 +117,8 @@ pub struct Conversation {
     pub rating_comment: Option<String>,
     #[serde(default)]
     pub rated_at: Option<i64>,
+    #[serde(default)]
+    pub category_id: Option<String>,
 }
 
 impl Conversation {
@@ -140,6 +142,7 @@ impl Conversation {
             rating: self.rating,
             rating_comment: self.rating_comment.clone(),
             rated_at: self.rated_at,
+            category_id: self.category_id.clone(),
         }
     }
 
@@ -233,6 +236,7 @@ impl RoomDb {
         super::add_column(&sql, "conversation", "rating", "INTEGER", "room");
         super::add_column(&sql, "conversation", "rating_comment", "TEXT", "room");
         super::add_column(&sql, "conversation", "rated_at", "INTEGER", "room");
+        super::add_column(&sql, "conversation", "category_id", "TEXT", "room");
         RoomDb { sql, status: std::cell::RefCell::new(None) }
     }
 
@@ -430,6 +434,25 @@ impl RoomDb {
         Ok(())
     }
 
+    /// Puts the conversation in a category (or in none).
+    pub fn set_category(&self, category_id: Option<&str>, now: i64) -> DbResult<()> {
+        self.sql.exec(
+            "UPDATE conversation SET category_id = ?1, updated_at = ?2, version = version + 1, dirty_since = COALESCE(dirty_since, ?2)",
+            vec![opt(category_id), int(now)],
+        )?;
+        Ok(())
+    }
+
+    /// The FAQ entries the bot answered with in this conversation.
+    pub fn answered_faq_ids(&self) -> DbResult<Vec<String>> {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            faq_id: String,
+        }
+        let sql = "SELECT DISTINCT json_extract(data, '$.faq_id') AS faq_id FROM events WHERE author_type = 'bot' AND json_extract(data, '$.faq_id') IS NOT NULL";
+        Ok(self.sql.exec(sql, None)?.to_array::<Answer>()?.into_iter().map(|a| a.faq_id).collect())
+    }
+
     /// The latest event of a type.
     pub fn last_event_of(&self, kind: &str) -> DbResult<Option<EventRow>> {
         Ok(self.sql.exec(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE type = ? ORDER BY seq DESC LIMIT 1"), vec![s(kind)])?.to_array::<EventRow>()?.into_iter().next())
@@ -445,6 +468,21 @@ impl RoomDb {
         let sql = "SELECT COUNT(*) AS n FROM events WHERE type = 'mail' AND json_extract(data, '$.kind') = ?1 AND (?2 IS NULL OR json_extract(data, '$.nonce') = ?2)";
         let rows = self.sql.exec(sql, vec![s(kind), opt(nonce)])?.to_array::<Count>()?;
         Ok(rows.first().map(|r| r.n).unwrap_or(0))
+    }
+
+    /// The public messages (and files) of the conversation: the visitor's first `visitor_limit`, and
+    /// the last `recent` of anyone, both in order.
+    pub fn messages_for_summary(&self, visitor_limit: i64, recent: i64) -> DbResult<(Vec<EventRow>, Vec<EventRow>)> {
+        let visitor = self
+            .sql
+            .exec(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE private = 0 AND type = 'message' AND author_type = 'visitor' ORDER BY seq LIMIT ?"), vec![int(visitor_limit)])?
+            .to_array::<EventRow>()?;
+        let mut last = self
+            .sql
+            .exec(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE private = 0 AND type IN ('message', 'attachment') ORDER BY seq DESC LIMIT ?"), vec![int(recent)])?
+            .to_array::<EventRow>()?;
+        last.reverse();
+        Ok((visitor, last))
     }
 
     /// The latest message or file visitors see.

@@ -90,6 +90,13 @@ pub struct Caller {
     pub party: Party,
 }
 
+/// A category named by a command, with the name events show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoryRef {
+    pub id: String,
+    pub name: String,
+}
+
 /// An operator named by a command (assignee, transfer target), with the name events show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OperatorRef {
@@ -187,6 +194,8 @@ pub enum RoomCommand {
     /// left while nobody was available goes once (`duplicate` when it went before).
     /// `nonce`: a confirmation link's, which sends once.
     Mailed { kind: MailKind, to: Vec<String>, nonce: Option<String> },
+    /// An operator puts the conversation in a category (or none): a private `category` event.
+    SetCategory { category: Option<CategoryRef> },
     /// The page the visitor is on (operators only; the same page again is nothing new).
     Page { view: crate::domain::page::PageView, device: crate::domain::page::Device },
     Takeover,
@@ -251,6 +260,7 @@ impl RoomCommand {
             | RoomCommand::Rate(_)
             | RoomCommand::Page { .. }
             | RoomCommand::Mailed { .. }
+            | RoomCommand::SetCategory { .. }
             | RoomCommand::QueuePosition { .. }
             | RoomCommand::MarkRead { .. }
             | RoomCommand::History { .. }
@@ -286,6 +296,9 @@ pub struct Snapshot {
     pub rating_comment: Option<String>,
     #[serde(default)]
     pub rated_at: Option<i64>,
+    /// Operators only (not in the widget's shape).
+    #[serde(default)]
+    pub category_id: Option<String>,
 }
 
 impl Snapshot {
@@ -552,7 +565,7 @@ mod tests {
             id: "c".into(), tenant_id: "t".into(), visitor_id: "v".into(), status: "queued".into(), department_id: Some("d".into()),
             assignee_id: None, last_seq: 3, last_message_preview: Some("hi".into()), last_message_at: Some(2), queued_at: Some(2),
             closed_at: None, created_at: 1, updated_at: 2, locale: Some("ja".into()), menu_path: None,
-            rating: Some(4), rating_comment: Some("quick".into()), rated_at: Some(3),
+            rating: Some(4), rating_comment: Some("quick".into()), rated_at: Some(3), category_id: Some("k1".into()),
         };
         let report = RoomReport { conversation: snapshot, visitor: VisitorInfo { name: Some("Vi".into()), email: None, verified: false }, version: 4, d1_version: 3, visitor_message_seqs: vec![1, 3], operator_reads: vec![("o".into(), 2)], preferred_id: Some("o".into()) };
         let caller = Caller { tenant_id: "t".into(), conversation_id: "c".into(), party: Party::Operator { id: "o".into(), name: "Ann".into(), manager: false, ver: 0 } };

@@ -66,6 +66,9 @@ pub struct ConversationExport {
     pub rating: Option<i64>,
     pub rating_comment: Option<String>,
     pub last_seq: i64,
+    pub category: Option<String>,
+    /// The latest summary's text (at the close, else at the handoff).
+    pub summary: Option<String>,
 }
 
 impl FromRow for ConversationExport {
@@ -85,6 +88,8 @@ impl FromRow for ConversationExport {
             rating: r.opt_i64("rating"),
             rating_comment: r.opt_str("rating_comment"),
             last_seq: r.i64("last_seq"),
+            category: r.opt_str("category"),
+            summary: r.opt_str("summary"),
         }
     }
 }
@@ -128,9 +133,12 @@ impl TenantStore<'_> {
         args.extend([int(at), text(id), int(limit)]);
         let sql = format!(
             "SELECT c.id, c.status, c.created_at, c.closed_at, c.locale, c.visitor_id, c.rating, c.rating_comment, c.last_seq,
-               d.name AS department, o.name AS assignee, v.name AS visitor_name, v.email AS visitor_email, v.external_id AS visitor_external_id
+               d.name AS department, o.name AS assignee, v.name AS visitor_name, v.email AS visitor_email, v.external_id AS visitor_external_id,
+               k.name AS category,
+               (SELECT e.text FROM events e WHERE e.conversation_id = c.id AND e.type = 'summary' ORDER BY e.seq DESC LIMIT 1) AS summary
              FROM conversations c JOIN visitors v ON v.id = c.visitor_id
                LEFT JOIN departments d ON d.id = c.department_id AND d.tenant_id = c.tenant_id
+               LEFT JOIN categories k ON k.id = c.category_id AND k.tenant_id = c.tenant_id
                LEFT JOIN operators o ON o.id = c.assignee_id AND o.tenant_id = c.tenant_id
              WHERE c.tenant_id = ?1{filters} AND (c.created_at > ?{n} OR (c.created_at = ?{n} AND c.id > ?{}))
              ORDER BY c.created_at, c.id LIMIT ?{}",

@@ -41,15 +41,15 @@ impl Store {
         let menu_path = c.menu_path.as_ref().map(|m| m.to_string());
         self.stmt(
             "INSERT INTO conversations (id, tenant_id, visitor_id, status, department_id, assignee_id, last_seq, last_message_preview,
-               last_message_at, created_at, updated_at, queued_at, closed_at, locale, menu_path, rating, rating_comment, rated_at)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18
+               last_message_at, created_at, updated_at, queued_at, closed_at, locale, menu_path, rating, rating_comment, rated_at, category_id)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19
              WHERE NOT EXISTS (SELECT 1 FROM deleted_conversations WHERE id = ?1)
              ON CONFLICT (id) DO UPDATE SET status = excluded.status, department_id = excluded.department_id,
                assignee_id = excluded.assignee_id, last_seq = MAX(conversations.last_seq, excluded.last_seq),
                last_message_preview = excluded.last_message_preview, last_message_at = excluded.last_message_at,
                updated_at = excluded.updated_at, queued_at = excluded.queued_at, closed_at = excluded.closed_at,
                locale = excluded.locale, menu_path = excluded.menu_path, rating = excluded.rating,
-               rating_comment = excluded.rating_comment, rated_at = excluded.rated_at",
+               rating_comment = excluded.rating_comment, rated_at = excluded.rated_at, category_id = excluded.category_id",
             &[
                 text(&c.id),
                 text(&c.tenant_id),
@@ -69,6 +69,7 @@ impl Store {
                 c.rating.map(int).unwrap_or(worker::wasm_bindgen::JsValue::NULL),
                 opt_text(c.rating_comment.as_deref()),
                 c.rated_at.map(int).unwrap_or(worker::wasm_bindgen::JsValue::NULL),
+                opt_text(c.category_id.as_deref()),
             ],
         )
     }

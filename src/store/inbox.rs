@@ -29,6 +29,7 @@ pub struct SummaryRow {
     pub visitor_verified: i64,
     pub unread_count: i64,
     pub queue_position: Option<i64>,
+    pub category_id: Option<String>,
 }
 
 impl SummaryRow {
@@ -37,7 +38,7 @@ impl SummaryRow {
             "id": self.id, "status": self.status, "department_id": self.department_id, "assignee_id": self.assignee_id,
             "last_seq": self.last_seq, "last_message_preview": self.last_message_preview, "last_message_at": self.last_message_at,
             "queued_at": self.queued_at, "queue_position": self.queue_position, "unread_count": self.unread_count,
-            "created_at": self.created_at, "updated_at": self.updated_at,
+            "created_at": self.created_at, "updated_at": self.updated_at, "category_id": self.category_id,
             "visitor": { "id": self.visitor_id, "name": self.visitor_name, "email": self.visitor_email, "verified": self.visitor_verified == 1 },
         })
     }
@@ -45,7 +46,7 @@ impl SummaryRow {
 
 /// `?1` is the tenant, `?2` the operator for whom unread counts are computed.
 const SUMMARY_SELECT: &str = "SELECT c.id, c.status, c.department_id, c.assignee_id, c.last_seq, c.last_message_preview, c.last_message_at,
-    c.queued_at, c.created_at, c.updated_at,
+    c.queued_at, c.created_at, c.updated_at, c.category_id,
     v.id AS visitor_id, v.name AS visitor_name, v.email AS visitor_email, v.verified AS visitor_verified,
     (SELECT COUNT(*) FROM events e WHERE e.conversation_id = c.id AND e.author_type = 'visitor' AND e.type = 'message'
        AND e.seq > COALESCE((SELECT r.seq FROM operator_reads r WHERE r.operator_id = ?2 AND r.conversation_id = c.id), 0)) AS unread_count,
@@ -62,6 +63,7 @@ pub struct ListFilter {
     /// `Some(None)` = unassigned, `Some(Some(id))` = that operator.
     pub assignee: Option<Option<String>>,
     pub department: Option<String>,
+    pub category: Option<String>,
     pub search: Option<String>,
     /// `(updated_at, id)` of the last row of the previous page.
     pub before: Option<(i64, String)>,
@@ -101,11 +103,15 @@ fn filter_sql(f: &ListFilter, args: &mut Vec<JsValue>) -> String {
     if let Some(d) = &f.department {
         push("c.department_id = $", vec![text(d)], args);
     }
+    if let Some(k) = &f.category {
+        push("c.category_id = $", vec![text(k)], args);
+    }
     if let Some(q) = &f.search {
+        // The visitor's and operators' messages and the conversation's summaries (order references).
         // A substring test, not LIKE: D1 refuses LIKE patterns over 50 bytes (17 CJK characters), and
         // nothing in the query needs escaping. Case-insensitive for ASCII, as LIKE was.
         push(
-            "(EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = c.id AND e.type = 'message' AND e.private = 0 AND instr(lower(e.text), lower($)) > 0)
+            "(EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = c.id AND ((e.type = 'message' AND e.private = 0) OR e.type = 'summary') AND instr(lower(e.text), lower($)) > 0)
               OR instr(lower(v.name), lower($)) > 0 OR instr(lower(v.email), lower($)) > 0)",
             vec![text(q), text(q), text(q)],
             args,
@@ -116,7 +122,7 @@ fn filter_sql(f: &ListFilter, args: &mut Vec<JsValue>) -> String {
 
 impl FromRow for SummaryRow {
     fn from_row(r: &Row) -> Self {
-        SummaryRow { id: r.str("id"), status: r.str("status"), department_id: r.opt_str("department_id"), assignee_id: r.opt_str("assignee_id"), last_seq: r.i64("last_seq"), last_message_preview: r.opt_str("last_message_preview"), last_message_at: r.opt_i64("last_message_at"), queued_at: r.opt_i64("queued_at"), created_at: r.i64("created_at"), updated_at: r.i64("updated_at"), visitor_id: r.str("visitor_id"), visitor_name: r.opt_str("visitor_name"), visitor_email: r.opt_str("visitor_email"), visitor_verified: r.i64("visitor_verified"), unread_count: r.i64("unread_count"), queue_position: r.opt_i64("queue_position") }
+        SummaryRow { id: r.str("id"), status: r.str("status"), department_id: r.opt_str("department_id"), assignee_id: r.opt_str("assignee_id"), last_seq: r.i64("last_seq"), last_message_preview: r.opt_str("last_message_preview"), last_message_at: r.opt_i64("last_message_at"), queued_at: r.opt_i64("queued_at"), created_at: r.i64("created_at"), updated_at: r.i64("updated_at"), visitor_id: r.str("visitor_id"), visitor_name: r.opt_str("visitor_name"), visitor_email: r.opt_str("visitor_email"), visitor_verified: r.i64("visitor_verified"), unread_count: r.i64("unread_count"), queue_position: r.opt_i64("queue_position"), category_id: r.opt_str("category_id") }
     }
 }
 

@@ -11,6 +11,7 @@ pub mod attachments;
 pub mod audit;
 pub mod bot;
 pub mod canned;
+pub mod categories;
 pub mod conversations;
 pub mod events;
 pub mod exports;

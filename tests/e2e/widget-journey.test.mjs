@@ -374,3 +374,40 @@ test('in_japanese_a_chat_left_with_the_bot_closes_by_itself_and_the_widget_asks_
     await v.close();
   }
 });
+
+test('the_owner_defines_a_category_and_operators_see_it_with_the_summary_and_filter_by_it', async () => {
+  const t = await tenant();
+  const w = widgetClient(worker.url, t.key.key, 'http://127.0.0.1:8000');
+  const op = await consoleSession(browser, worker.url, t.owner.email, t.owner.password);
+  try {
+    await op.page.goto(`${worker.url}/admin/settings/categories`);
+    await op.page.locator('input[name=category-name]').fill('Shipping');
+    await op.page.locator('input[name=category-keywords]').fill('parcel, 配送');
+    await op.page.getByRole('button', { name: 'Add' }).click();
+    await op.page.locator('tr[data-category=Shipping]', { hasText: 'parcel, 配送' }).waitFor();
+
+    const v = await newVisitor(w);
+    const conv = await newConversation(w, v, { client_request_id: randomUUID(), message: { client_msg_id: randomUUID(), text: 'Where is my parcel 778899?' } });
+    assert.equal((await w('POST', `/conversations/${conv.id}/handoff`, { token: v.token, body: {} })).status, 200);
+    await op.page.goto(`${worker.url}/admin/c/${conv.id}`);
+    const card = op.page.locator('li.summary');
+    await card.getByText('Summary for whoever takes over').waitFor();
+    assert.equal(await card.locator('.refs code').textContent(), '778899');
+    await op.page.getByText('Category: Shipping (by the rules)').waitFor();
+    assert.equal(await op.page.locator('select[name=category] option:checked').textContent(), 'Shipping');
+    await op.page.screenshot({ path: `${ARTIFACTS}console-summary-and-category.png` });
+
+    // The inbox filter (D1 follows the room).
+    await op.page.locator('select[name=category-filter]').selectOption({ label: 'Shipping' });
+    await op.page.locator(`.conv[data-id="${conv.id}"]`).waitFor();
+    await op.page.locator('select[name=category-filter]').selectOption({ label: 'No category' });
+    await eventually(async () => (await op.page.locator(`.conv[data-id="${conv.id}"]`).count()) === 0, 'filtered out');
+
+    await op.page.locator('select[name=category]').selectOption({ label: 'No category' });
+    await op.page.getByText('Category removed').waitFor();
+    assert.equal((await detail(t.owner, conv.id)).category_id, null);
+    assert.deepEqual(op.problems, []);
+  } finally {
+    await op.context.close();
+  }
+});

@@ -423,3 +423,110 @@ describe('a deployment without email', () => {
     assert.ok(text.text.includes('You: Anyone there?'));
   });
 });
+
+describe('summaries', () => {
+  test('a_handoff_and_a_close_leave_a_summary_for_operators_that_search_and_exports_find', async () => {
+    const v = await newVisitor(w);
+    const conv = await newConversation(w, v, { client_request_id: randomUUID(), message: { client_msg_id: randomUUID(), text: 'Where is my order #A-10492?' } });
+    const send = (text) => w('POST', `/conversations/${conv.id}/messages`, { token: v.token, body: { client_msg_id: randomUUID(), text } });
+    assert.equal((await send('It was a gift, the other one is 778899')).status, 201);
+    assert.equal((await w('POST', `/conversations/${conv.id}/handoff`, { token: v.token, body: {} })).status, 200);
+    const adminEvents = async () => (await api('GET', `/api/admin/conversations/${conv.id}/messages`, { token: owner.token })).body.results;
+    const [atHandoff] = (await adminEvents()).filter((e) => e.type === 'summary');
+    assert.equal(atHandoff.private, true);
+    assert.equal(atHandoff.author.type, 'system');
+    assert.deepEqual(atHandoff.data.order_refs, ['A-10492', '778899']);
+    assert.equal(atHandoff.data.at, 'handoff');
+    assert.equal(atHandoff.data.first_question, 'Where is my order #A-10492?');
+    assert.match(atHandoff.text, /^First question: Where is my order #A-10492\?\nOrder references: A-10492, 778899\nVisitor: Where is my order/);
+    const visitorView = (await w('GET', `/conversations/${conv.id}/messages`, { token: v.token })).body.results;
+    assert.ok(!visitorView.some((e) => e.type === 'summary'), 'visitors never see it');
+
+    assert.equal((await api('POST', `/api/admin/conversations/${conv.id}/takeover`, { token: owner.token })).status, 200);
+    assert.equal((await api('POST', `/api/admin/conversations/${conv.id}/messages`, { token: owner.token, body: { client_msg_id: randomUUID(), text: 'Both ship tomorrow' } })).status, 201);
+    assert.equal((await api('POST', `/api/admin/conversations/${conv.id}/close`, { token: owner.token })).status, 200);
+    const atClose = (await adminEvents()).filter((e) => e.type === 'summary').at(-1);
+    assert.equal(atClose.data.at, 'close');
+    assert.deepEqual(atClose.data.last.at(-1), { who: 'operator', name: 'Owner Person', text: 'Both ship tomorrow' });
+
+    // Found by words only the summary has (its list of references; D1 follows the room).
+    const q = encodeURIComponent('A-10492, 778899');
+    const found = await eventually(async () => (await api('GET', `/api/admin/conversations?status=closed&q=${q}`, { token: owner.token })).body.results.find((c) => c.id === conv.id), 'search by the summary');
+    assert.equal(found.id, conv.id);
+    const exported = (await api('GET', `/api/admin/exports/events?format=json&conversation=${conv.id}`, { token: owner.token })).body;
+    assert.equal(exported.filter((e) => e.type === 'summary').length, 2, 'in the events export');
+
+    // Nothing said, nothing summarized.
+    const quiet = await newConversation(w, await newVisitor(w), { client_request_id: randomUUID() });
+    assert.equal((await api('POST', `/api/admin/conversations/${quiet.id}/close`, { token: owner.token })).status, 200);
+    assert.ok(!(await api('GET', `/api/admin/conversations/${quiet.id}/messages`, { token: owner.token })).body.results.some((e) => e.type === 'summary'));
+  });
+});
+
+describe('categories', () => {
+  test('conversations_get_a_category_from_the_rules_at_handoff_unless_an_operator_chose_and_lists_filter_by_it', async () => {
+    const tenant = await signup(api, { company: `Sorted ${randomUUID().slice(0, 6)}` });
+    const ww = widgetClient(worker.url, (await makeKey(api, tenant)).key);
+    const faq = (await api('POST', '/api/admin/faq', { token: tenant.token, body: { question: 'How do I get a refund?', answer: 'Refunds take 5 days.', keywords: ['refund'] } })).body;
+    const create = (body, token = tenant.token) => api('POST', '/api/admin/categories', { token, body });
+    const shipping = await create({ name: ' Shipping ', keywords: ['Parcel', '配送', 'parcel'] });
+    assert.equal(shipping.status, 201, shipping.text);
+    assert.deepEqual([shipping.body.name, shipping.body.keywords], ['Shipping', ['parcel', '配送']]);
+    const billing = (await create({ name: 'Billing', faq_ids: [faq.id] })).body;
+    for (const [body, status, field] of [[{ name: 'Shipping' }, 409], [{ name: '' }, 422, 'name'], [{ name: 'X', faq_ids: ['nope'] }, 422, 'faq_ids'], [{ name: 'Y', keywords: [''] }, 422, 'keywords'], [{ name: 'Z', colour: 'red' }, 422]]) {
+      const r = await create(body);
+      assert.equal(r.status, status, JSON.stringify(body));
+      if (field) assert.equal(r.body.error.field, field);
+    }
+    const agent = await addOperator(api, tenant, 'agent');
+    assert.equal((await create({ name: 'Agents cannot' }, agent.token)).status, 403);
+    assert.deepEqual((await api('GET', '/api/admin/categories', { token: agent.token })).body.results.map((c) => c.name), ['Shipping', 'Billing'], 'everyone reads them, in order');
+
+    const start = async (text) => {
+      const v = await newVisitor(ww);
+      const conv = await newConversation(ww, v, { client_request_id: randomUUID(), message: { client_msg_id: randomUUID(), text } });
+      return { v, conv };
+    };
+    const detailOf = async (id) => (await api('GET', `/api/admin/conversations/${id}`, { token: tenant.token })).body;
+    const eventsOf = async (id) => (await api('GET', `/api/admin/conversations/${id}/messages`, { token: tenant.token })).body.results;
+    // By a keyword the visitor wrote (in Japanese too).
+    const parcel = await start('荷物の配送はいつですか');
+    assert.equal((await ww('POST', `/conversations/${parcel.conv.id}/handoff`, { token: parcel.v.token, body: {} })).status, 200);
+    assert.equal((await detailOf(parcel.conv.id)).category_id, shipping.body.id);
+    const [auto] = (await eventsOf(parcel.conv.id)).filter((e) => e.type === 'category');
+    assert.deepEqual([auto.private, auto.data.by, auto.data.name], [true, 'rules', 'Shipping']);
+    // By the FAQ answer the bot gave.
+    const refund = await start('I want a refund');
+    await eventually(async () => (await eventsOf(refund.conv.id)).some((e) => e.author.type === 'bot' && e.data?.faq_id === faq.id), 'the bot answers from the FAQ');
+    assert.equal((await ww('POST', `/conversations/${refund.conv.id}/handoff`, { token: refund.v.token, body: {} })).status, 200);
+    assert.equal((await detailOf(refund.conv.id)).category_id, billing.id);
+
+    // An operator's choice stays, through the close.
+    const set = await api('PATCH', `/api/admin/conversations/${parcel.conv.id}`, { token: agent.token, body: { category_id: billing.id } });
+    assert.equal(set.status, 200, set.text);
+    assert.equal(set.body.conversation.category_id, billing.id);
+    assert.equal(set.body.event.data.by, 'operator');
+    assert.equal((await api('POST', `/api/admin/conversations/${parcel.conv.id}/close`, { token: tenant.token })).status, 200);
+    assert.equal((await detailOf(parcel.conv.id)).category_id, billing.id, 'the rules do not override it');
+    for (const [body, field] of [[{ category_id: 'nope' }, 'category_id'], [{ category_id: randomUUID() }, 'category_id'], [{}, 'category_id'], [{ category_id: 5 }, null]]) {
+      const r = await api('PATCH', `/api/admin/conversations/${parcel.conv.id}`, { token: tenant.token, body });
+      assert.equal(r.status, 422, JSON.stringify(body));
+      if (field) assert.equal(r.body.error.field, field);
+    }
+    assert.equal((await detailOf(parcel.conv.id)).category_id, billing.id, 'bad input changes nothing');
+
+    // Lists filter by it (D1 follows the rooms); the export names it.
+    const ids = async (q) => (await api('GET', `/api/admin/conversations?${q}`, { token: tenant.token })).body.results.map((c) => c.id).sort();
+    await eventually(async () => (await ids(`status=closed&category=${billing.id}`)).includes(parcel.conv.id), 'the closed one under Billing');
+    assert.deepEqual(await ids(`status=open&category=${billing.id}`), [refund.conv.id], 'open ones under Billing');
+    assert.equal((await api('GET', '/api/admin/conversations?category=nope', { token: tenant.token })).status, 422);
+    const exported = (await api('GET', `/api/admin/exports/conversations?format=json&conversation=${parcel.conv.id}`, { token: tenant.token })).body;
+    assert.equal(exported[0].category, 'Billing');
+    assert.match(exported[0].summary, /^First question: 荷物の配送はいつですか/);
+
+    const cleared = await api('PATCH', `/api/admin/conversations/${parcel.conv.id}`, { token: tenant.token, body: { category_id: null } });
+    assert.equal(cleared.body.conversation.category_id, null);
+    assert.equal((await api('DELETE', `/api/admin/categories/${shipping.body.id}`, { token: tenant.token })).status, 204);
+    assert.deepEqual((await api('GET', '/api/admin/categories', { token: tenant.token })).body.results.map((c) => c.name), ['Billing']);
+  });
+});

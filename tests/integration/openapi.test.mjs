@@ -76,10 +76,11 @@ before(async () => {
   const key = await makeKey(api, owner);
   const canned = await api('POST', '/api/admin/canned-replies', { token: owner.token, body: { shortcut: 'hi', text: 'Hello!' } });
   const faq = await api('POST', '/api/admin/faq', { token: owner.token, body: { question: 'Do you ship abroad?', answer: 'Yes, worldwide.' } });
+  const category = await api('POST', '/api/admin/categories', { token: owner.token, body: { name: 'Shipping', keywords: ['parcel'] } });
   w = widgetClient(worker.url, key.key);
   visitor = await newVisitor(w, { name: 'Vera' });
   const conversation = await newConversation(w, visitor, { message: { client_msg_id: randomUUID(), text: 'Hello there' } });
-  ids = { operators: agent.operator.id, agent: agent.operator.id, departments: dep.body.id, 'api-keys': key.id, 'canned-replies': canned.body.id, faq: faq.body.id, conversations: conversation.id };
+  ids = { operators: agent.operator.id, agent: agent.operator.id, departments: dep.body.id, 'api-keys': key.id, 'canned-replies': canned.body.id, faq: faq.body.id, categories: category.body.id, conversations: conversation.id };
   doc = (await api('GET', '/api/openapi.json')).body;
 });
 after(() => worker?.stop());

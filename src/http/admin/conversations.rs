@@ -11,7 +11,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Operator;
 use crate::http::{int_param, json, list, path_id, read_body, Ctx};
 use crate::realtime::client::{InboxClient, RoomClient};
-use crate::realtime::wire::{Caller, DepartmentRef, InboxCommand, OperatorRef, Party, RoomCommand, RoomError, RoomOutcome, SendMessage, Snapshot, TransferTarget};
+use crate::realtime::wire::{Caller, CategoryRef, DepartmentRef, InboxCommand, OperatorRef, Party, RoomCommand, RoomError, RoomOutcome, SendMessage, Snapshot, TransferTarget};
 use crate::store::inbox::ListFilter;
 
 const LIST_DEFAULT_LIMIT: i64 = 25;
@@ -55,6 +55,7 @@ async fn summary(ctx: &Ctx, op: &Operator, live: &Snapshot) -> ApiResult<Value> 
         ("queued_at", json!(live.queued_at)),
         ("created_at", json!(live.created_at)),
         ("updated_at", json!(live.updated_at)),
+        ("category_id", json!(live.category_id)),
     ] {
         body[key] = value;
     }
@@ -115,6 +116,10 @@ pub async fn list_conversations(req: Request, ctx: &Ctx, op: &Operator) -> ApiRe
         Some(d) => Some(Id::parse(&d).ok_or_else(|| ApiError::invalid("department", "must be a department id"))?.to_string()),
         None => None,
     };
+    let category = match query(&req, "category")? {
+        Some(c) => Some(Id::parse(&c).ok_or_else(|| ApiError::invalid("category", "must be a category id"))?.to_string()),
+        None => None,
+    };
     let search = query(&req, "q")?.map(|q| q.trim().chars().take(200).collect::<String>()).filter(|q| !q.is_empty());
     let before = match query(&req, "cursor")? {
         Some(c) => {
@@ -124,7 +129,7 @@ pub async fn list_conversations(req: Request, ctx: &Ctx, op: &Operator) -> ApiRe
         None => None,
     };
     let limit = query(&req, "limit")?.map(|l| l.parse::<i64>().map_err(|_| ApiError::invalid("limit", "must be a number"))).transpose()?.unwrap_or(LIST_DEFAULT_LIMIT).clamp(1, LIST_MAX_LIMIT);
-    let filter = ListFilter { status, assignee, department, search, before };
+    let filter = ListFilter { status, assignee, department, category, search, before };
     // The live feed continues from where D1 (which this list reads) has every change.
     let feed_cursor = InboxClient::new(&ctx.env, op.tenant_id()).run(InboxCommand::Cursor).await?["cursor"].as_i64().unwrap_or(0);
     let (rows, total) = ctx.store.tenant(op.tenant_id()).list_conversations(op.id(), &filter, limit).await?;
@@ -225,6 +230,25 @@ pub async fn transfer(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) 
 
 pub async fn close(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
     command(ctx, op, raw_id, RoomCommand::Close).await
+}
+
+/// `PATCH /api/admin/conversations/{id} {category_id: id | null}`: an operator puts the conversation
+/// in one of the tenant's categories (or none); the rules never override it.
+pub async fn set_category(mut req: Request, ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {
+    let body = read_body(&mut req).await?;
+    body.allow(&["category_id"])?;
+    let category = match body.nullable_str("category_id")? {
+        None => return Err(ApiError::invalid("category_id", "is required (a category id, or null for none)")),
+        Some(None) => None,
+        Some(Some(raw)) => {
+            let id = Id::parse(raw).ok_or_else(|| ApiError::invalid("category_id", "must be a category id or null"))?;
+            let row = ctx.store.tenant(op.tenant_id()).category(id.as_str()).await?.ok_or_else(|| ApiError::invalid("category_id", "must be one of this tenant's categories"))?;
+            Some(CategoryRef { id: row.id, name: row.name })
+        }
+    };
+    let outcome = room(ctx, op, raw_id)?.run(RoomCommand::SetCategory { category }).await?;
+    let live = outcome.conversation.ok_or_else(|| ApiError::not_found("conversation"))?;
+    json(200, &json!({ "conversation": summary(ctx, op, &live).await?, "event": outcome.event }))
 }
 
 pub async fn reopen(ctx: &Ctx, op: &Operator, raw_id: &str) -> ApiResult<Response> {

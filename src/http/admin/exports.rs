@@ -35,7 +35,7 @@ pub enum Kind {
 
 const CONVERSATION_COLUMNS: &[&str] = &[
     "id", "status", "created_at", "closed_at", "locale", "department", "assignee", "visitor_id", "visitor_name", "visitor_email",
-    "visitor_external_id", "rating", "rating_comment", "events",
+    "visitor_external_id", "rating", "rating_comment", "events", "category", "summary",
 ];
 const EVENT_COLUMNS: &[&str] = &["conversation_id", "seq", "created_at", "type", "author_type", "author_name", "private", "text", "data"];
 
@@ -51,7 +51,7 @@ fn conversation_json(c: &ConversationExport) -> serde_json::Value {
         "id": c.id, "status": c.status, "created_at": c.created_at, "closed_at": c.closed_at, "locale": c.locale,
         "department": c.department, "assignee": c.assignee,
         "visitor": { "id": c.visitor_id, "name": c.visitor_name, "email": c.visitor_email, "external_id": c.visitor_external_id },
-        "rating": c.rating, "rating_comment": c.rating_comment, "events": c.last_seq,
+        "rating": c.rating, "rating_comment": c.rating_comment, "events": c.last_seq, "category": c.category, "summary": c.summary,
     })
 }
 
@@ -59,7 +59,7 @@ fn conversation_csv(c: &ConversationExport) -> String {
     csv::row(&[
         c.id.clone(), c.status.clone(), c.created_at.to_string(), opt_int(c.closed_at), opt_str(&c.locale), opt_str(&c.department),
         opt_str(&c.assignee), c.visitor_id.clone(), opt_str(&c.visitor_name), opt_str(&c.visitor_email), opt_str(&c.visitor_external_id),
-        opt_int(c.rating), opt_str(&c.rating_comment), c.last_seq.to_string(),
+        opt_int(c.rating), opt_str(&c.rating_comment), c.last_seq.to_string(), opt_str(&c.category), opt_str(&c.summary),
     ])
 }
 

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod bot;
 pub mod canned;
+pub mod categories;
 pub mod conversations;
 pub mod departments;
 pub mod exports;
@@ -37,7 +38,7 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
         ["api-keys", id, "revoke"] => methods!(method, "POST"; Post => api_keys::revoke(ctx, &op, id)),
         ["identity-secret"] => methods!(method, "GET, POST"; Get => identity::get(ctx, &op), Post => identity::rotate(ctx, &op)),
         ["conversations"] => methods!(method, "GET"; Get => conversations::list_conversations(req, ctx, &op)),
-        ["conversations", id] => methods!(method, "GET, DELETE"; Get => conversations::detail(ctx, &op, id), Delete => conversations::delete(ctx, &op, id)),
+        ["conversations", id] => methods!(method, "GET, PATCH, DELETE"; Get => conversations::detail(ctx, &op, id), Patch => conversations::set_category(req, ctx, &op, id), Delete => conversations::delete(ctx, &op, id)),
         ["conversations", id, "attachments"] => methods!(method, "POST"; Post => conversations::attach(req, ctx, &op, id)),
         ["conversations", id, "takeover"] => methods!(method, "POST"; Post => conversations::takeover(ctx, &op, id)),
         ["conversations", id, "assign"] => methods!(method, "POST"; Post => conversations::assign(req, ctx, &op, id)),
@@ -46,6 +47,8 @@ pub async fn route(req: Request, ctx: &Ctx, method: Method, rest: &[&str]) -> Ap
         ["conversations", id, "reopen"] => methods!(method, "POST"; Post => conversations::reopen(ctx, &op, id)),
         ["conversations", id, "read"] => methods!(method, "POST"; Post => conversations::read(req, ctx, &op, id)),
         ["me", "status"] => methods!(method, "PATCH"; Patch => me::set_status(req, ctx, &op)),
+        ["categories"] => methods!(method, "GET, POST"; Get => categories::list_all(ctx, &op), Post => categories::create(req, ctx, &op)),
+        ["categories", id] => methods!(method, "PATCH, DELETE"; Patch => categories::update(req, ctx, &op, id), Delete => categories::delete(ctx, &op, id)),
         ["canned-replies"] => methods!(method, "GET, POST"; Get => canned::list_all(ctx, &op), Post => canned::create(req, ctx, &op)),
         ["canned-replies", id] => methods!(method, "PATCH, DELETE"; Patch => canned::update(req, ctx, &op, id), Delete => canned::delete(ctx, &op, id)),
         ["conversations", id, "messages"] => methods!(method, "GET, POST"; Get => conversations::messages(req, ctx, &op, id), Post => conversations::send(req, ctx, &op, id)),
