@@ -583,7 +583,9 @@ function Categories() {
       <form class="card" onSubmit={(e) => {
         e.preventDefault();
         void run(async () => {
-          const body = { name: f.name, keywords: f.keywords.split(/[,、，\n]/).map((k) => k.trim()).filter(Boolean), faq_ids: f.faq_ids };
+          // Entries deleted since are left out.
+          const faqIds = f.faq_ids.filter((id) => faqs?.results.some((q) => q.id === id));
+          const body = { name: f.name, keywords: f.keywords.split(/[,、，\n]/).map((k) => k.trim()).filter(Boolean), faq_ids: faqIds };
           if (editing) await call('patch', '/api/admin/categories/{id}', { params: { id: editing }, body });
           else await call('post', '/api/admin/categories', { body });
           setF(empty);
@@ -595,7 +597,7 @@ function Categories() {
           <label class="field"><span>{t('categoryName')}</span><input name="category-name" value={f.name} onInput={(e) => setF({ ...f, name: val(e) })} required /></label>
           <label class="field wide"><span>{t('categoryKeywords')}</span><input name="category-keywords" value={f.keywords} placeholder="parcel, delivery, 配送" onInput={(e) => setF({ ...f, keywords: val(e) })} /></label>
         </div>
-        {fieldError('name')}{fieldError('keywords')}
+        {fieldError('name')}{fieldError('keywords')}{fieldError('faq_ids')}
         {(faqs?.results.length ?? 0) > 0 && <fieldset class="checks"><legend>{t('categoryFaqs')}</legend>
           {faqs?.results.map((q) => (
             <label class="toggle"><input type="checkbox" checked={f.faq_ids.includes(q.id)}
@@ -617,7 +619,11 @@ function Categories() {
               <td>{c.keywords.join(', ')}{c.faq_ids.length > 0 && <div class="muted">{c.faq_ids.map(question).join(' · ')}</div>}</td>
               <td class="nowrap">
                 <button class="linkish" onClick={() => { setEditing(c.id); setF({ name: c.name, keywords: c.keywords.join(', '), faq_ids: c.faq_ids }); }}>{t('edit')}</button>{' '}
-                <button class="linkish danger" onClick={() => run(async () => { await call('delete', '/api/admin/categories/{id}', { params: { id: c.id } }); await loadDirectory(); }, t('deleted'))}>{t('delete')}</button>
+                <button class="linkish danger" onClick={() => run(async () => {
+                  await call('delete', '/api/admin/categories/{id}', { params: { id: c.id } });
+                  if (editing === c.id) { setEditing(null); setF(empty); }
+                  await loadDirectory();
+                }, t('deleted'))}>{t('delete')}</button>
               </td>
             </tr>
           ))}

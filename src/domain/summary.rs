@@ -48,15 +48,18 @@ fn quote(text: &str) -> String {
 }
 
 /// Order references in a visitor's words: a word of 4 to 32 letters, digits and dashes with at least
-/// four digits, or five digits alone (`#A-10492`, `ORD-2026-0042`, `100234`), without a leading `#`.
+/// four digits (and a letter when it has dashes), or five digits alone (`#A-10492`, `ORD-2026-0042`,
+/// `100234`), without a leading `#`.
 pub fn order_refs(text: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     for word in text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '[' | ']' | '、' | '。' | '，' | '：' | ':' | '!' | '?' | '！' | '？')) {
         let word = word.trim_matches(|c: char| matches!(c, '.' | '"' | '\'' | '「' | '」')).trim_start_matches('#').trim_start_matches('＃');
         let digits = word.chars().filter(|c| c.is_ascii_digit()).count();
         let shaped = (4..=32).contains(&word.len()) && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !word.starts_with('-') && !word.ends_with('-');
-        // Digits alone: five or more (four are a year, a PIN, a phone number's part).
-        let enough = if digits == word.len() { digits >= 5 } else { digits >= 4 };
+        // Digits alone: five or more (four are a year, a PIN, a phone number's part); with dashes,
+        // a letter too (digits and dashes are dates and phone numbers).
+        let letters = word.chars().any(|c| c.is_ascii_alphabetic());
+        let enough = if digits == word.len() { digits >= 5 } else { digits >= 4 && (letters || !word.contains('-')) };
         if shaped && enough && !found.iter().any(|f| f.eq_ignore_ascii_case(word)) {
             found.push(word.to_string());
         }
@@ -117,7 +120,7 @@ mod tests {
 
     #[test]
     fn order_references_are_found_in_what_visitors_write_in_any_language() {
-        assert_eq!(order_refs("Where is order #A-10492? I paid on 2026-11-02."), vec!["A-10492", "2026-11-02"]);
+        assert_eq!(order_refs("Where is order #A-10492? I paid on 2026-11-02, call 090-1234-5678."), vec!["A-10492"], "not dates nor phone numbers");
         assert_eq!(order_refs("注文番号はORD-2026-0042です"), Vec::<String>::new(), "glued to CJK text: not a word");
         assert_eq!(order_refs("注文番号は ORD-2026-0042 です。"), vec!["ORD-2026-0042"]);
         assert_eq!(order_refs("주문번호: 100234, 그리고 #100234"), vec!["100234"], "once");

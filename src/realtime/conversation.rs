@@ -198,6 +198,16 @@ struct Committed {
 impl Room {
     /// Runs one command for an authenticated caller.
     async fn run(self: &Rc<Self>, caller: Caller, command: RoomCommand) -> std::result::Result<RoomOutcome, RoomError> {
+        // The tenant's category rules are read before the conversation is: nothing may await between
+        // reading the conversation and deciding a command on it (another request could change it).
+        let classifies = match &command {
+            RoomCommand::Start(start) => start.handoff.is_some(),
+            RoomCommand::Handoff(_) | RoomCommand::Close | RoomCommand::IdleClose => true,
+            _ => false,
+        };
+        if classifies {
+            self.load_categories(&caller.tenant_id).await;
+        }
         if let RoomCommand::Start(start) = command {
             return self.start(&caller, start);
         }
@@ -229,9 +239,6 @@ impl Room {
                 Ok(RoomOutcome::default())
             }
             other => {
-                if matches!(other, RoomCommand::Handoff(_) | RoomCommand::Close | RoomCommand::IdleClose) {
-                    self.load_categories(&conversation.tenant_id).await;
-                }
                 let mut done = Committed::default();
                 if let Party::Visitor { name, email, verified, .. } = &caller.party {
                     let seen = VisitorInfo { name: name.clone(), email: email.clone(), verified: *verified };
@@ -491,8 +498,14 @@ impl Room {
                 self.append_private(party, c, "page", Some(view.title.as_deref().unwrap_or(&view.url)), &data.to_string(), now, done)
             }
             RoomCommand::SetCategory { category } => {
-                if !matches!(party, Party::Operator { .. }) {
-                    return Err(RoomError::new(RoomErrorKind::Forbidden, "only operators choose a conversation's category"));
+                // Like a transfer or a close: an admin, or an agent whose conversation it is (or nobody's).
+                let allowed = match party {
+                    Party::Operator { manager: true, .. } => true,
+                    Party::Operator { id, .. } => c.status != "active" || c.assignee_id.as_deref().is_none_or(|a| a == id),
+                    _ => false,
+                };
+                if !allowed {
+                    return Err(RoomError::new(RoomErrorKind::Forbidden, "only the assigned operator or an admin may change the category"));
                 }
                 if c.category_id.as_deref() == category.as_ref().map(|k| k.id.as_str()) {
                     return Ok(RoomOutcome { duplicate: true, conversation: Some(c.snapshot()), ..Default::default() });
@@ -619,7 +632,7 @@ impl Room {
     /// Puts the conversation in a category (`None`: in none) with a private `category` event saying
     /// who (`by`: `operator` or `rules`).
     fn categorize(&self, party: &Party, c: &Conversation, category: Option<(&str, &str)>, by: &str, now: i64, done: &mut Committed) -> std::result::Result<RoomOutcome, RoomError> {
-        self.db.set_category(category.map(|k| k.0), now).map_err(storage_error)?;
+        self.db.set_category(category.map(|k| k.0), by, now).map_err(storage_error)?;
         done.changed = true;
         let data = json!({ "category_id": category.map(|k| k.0), "name": category.map(|k| k.1), "by": by }).to_string();
         let mut outcome = self.append_private(party, c, "category", category.map(|k| k.1), &data, now, done)?;
@@ -632,9 +645,14 @@ impl Room {
     fn classify(&self, now: i64, done: &mut Committed) -> std::result::Result<(), RoomError> {
         let Some(c) = self.db.conversation().map_err(storage_error)? else { return Ok(()) };
         let rules = match &*self.categories.borrow() {
-            Some((rules, _)) if c.category_id.is_none() && !rules.is_empty() => rules.clone(),
+            Some((rules, _)) if !rules.is_empty() => rules.clone(),
             _ => return Ok(()),
         };
+        // An operator's choice (none included) stays; one the rules made stays while it exists.
+        let current = c.category_id.as_deref().filter(|id| rules.iter().any(|r| r.id == *id));
+        if c.category_by.as_deref() == Some("operator") || current.is_some() {
+            return Ok(());
+        }
         let (visitor, _) = self.db.messages_for_summary(200, 0).map_err(storage_error)?;
         let texts: Vec<&str> = visitor.iter().filter_map(|e| e.text.as_deref()).collect();
         let answered = self.db.answered_faq_ids().map_err(storage_error)?;
@@ -776,16 +794,19 @@ impl Room {
         let text = command_text(t.kind, operator_name.as_deref(), department_name.as_deref(), t.state.status);
         let mut outcome = self.system_event(t.kind, &text, &data, &caller.party, now, done)?;
         // For the operator taking over, and what the conversation is remembered by.
-        match command {
-            Command::Handoff { .. } => {
-                self.summarize("handoff", now, done)?;
-                self.classify(now, done)?;
+        // Best effort: neither may keep the handoff or the close from happening.
+        let at = match command {
+            Command::Handoff { .. } => Some("handoff"),
+            Command::Close => Some("close"),
+            _ => None,
+        };
+        if let Some(at) = at {
+            if let Err(e) = self.summarize(at, now, done) {
+                worker::console_error!("room {}: no summary at the {at}: {}", c.id, e.message);
             }
-            Command::Close => {
-                self.summarize("close", now, done)?;
-                self.classify(now, done)?;
+            if let Err(e) = self.classify(now, done) {
+                worker::console_error!("room {}: not classified at the {at}: {}", c.id, e.message);
             }
-            _ => {}
         }
         outcome.conversation = self.db.conversation().ok().flatten().map(|c| c.snapshot());
         Ok(outcome)

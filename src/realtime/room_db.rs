@@ -119,6 +119,9 @@ pub struct Conversation {
     pub rated_at: Option<i64>,
     #[serde(default)]
     pub category_id: Option<String>,
+    /// Who chose it: `operator` (kept, even when none) or `rules`.
+    #[serde(default)]
+    pub category_by: Option<String>,
 }
 
 impl Conversation {
@@ -237,6 +240,7 @@ impl RoomDb {
         super::add_column(&sql, "conversation", "rating_comment", "TEXT", "room");
         super::add_column(&sql, "conversation", "rated_at", "INTEGER", "room");
         super::add_column(&sql, "conversation", "category_id", "TEXT", "room");
+        super::add_column(&sql, "conversation", "category_by", "TEXT", "room");
         RoomDb { sql, status: std::cell::RefCell::new(None) }
     }
 
@@ -435,10 +439,10 @@ impl RoomDb {
     }
 
     /// Puts the conversation in a category (or in none).
-    pub fn set_category(&self, category_id: Option<&str>, now: i64) -> DbResult<()> {
+    pub fn set_category(&self, category_id: Option<&str>, by: &str, now: i64) -> DbResult<()> {
         self.sql.exec(
-            "UPDATE conversation SET category_id = ?1, updated_at = ?2, version = version + 1, dirty_since = COALESCE(dirty_since, ?2)",
-            vec![opt(category_id), int(now)],
+            "UPDATE conversation SET category_id = ?1, category_by = ?2, updated_at = ?3, version = version + 1, dirty_since = COALESCE(dirty_since, ?3)",
+            vec![opt(category_id), s(by), int(now)],
         )?;
         Ok(())
     }

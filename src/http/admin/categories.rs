@@ -37,6 +37,10 @@ async fn fields(ctx: &Ctx, op: &Operator, body: &Body, had: Option<&CategoryRow>
             let mut out: Vec<String> = Vec::new();
             for id in ids {
                 if !known.iter().any(|f| f.id == id) {
+                    // An entry deleted since the category named it is dropped; any other is refused.
+                    if rule.as_ref().is_some_and(|r| r.faq_ids.contains(&id)) {
+                        continue;
+                    }
                     return Err(ApiError::invalid("faq_ids", "must be entries of this tenant's FAQ"));
                 }
                 if !out.contains(&id) {
