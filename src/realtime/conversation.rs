@@ -193,21 +193,14 @@ struct Committed {
     changed: bool,
     /// A visitor message for the bot to answer: its seq and text.
     bot_question: Option<(i64, String)>,
+    /// A handoff or a close (`handoff`, `close`): the category rules and the summary follow, after
+    /// the answer.
+    wrap_up: Option<&'static str>,
 }
 
 impl Room {
     /// Runs one command for an authenticated caller.
     async fn run(self: &Rc<Self>, caller: Caller, command: RoomCommand) -> std::result::Result<RoomOutcome, RoomError> {
-        // The tenant's category rules are read before the conversation is: nothing may await between
-        // reading the conversation and deciding a command on it (another request could change it).
-        let classifies = match &command {
-            RoomCommand::Start(start) => start.handoff.is_some(),
-            RoomCommand::Handoff(_) | RoomCommand::Close | RoomCommand::IdleClose => true,
-            _ => false,
-        };
-        if classifies {
-            self.load_categories(&caller.tenant_id).await;
-        }
         if let RoomCommand::Start(start) = command {
             return self.start(&caller, start);
         }
@@ -496,6 +489,15 @@ impl Room {
                 data["os"] = json!(device.os);
                 data["device"] = json!(device.kind);
                 self.append_private(party, c, "page", Some(view.title.as_deref().unwrap_or(&view.url)), &data.to_string(), now, done)
+            }
+            RoomCommand::WrapUp { at } => {
+                if !matches!(party, Party::Router) {
+                    return Err(RoomError::new(RoomErrorKind::Forbidden, "only the room wraps up a handoff or a close"));
+                }
+                let at = if at == "handoff" { "handoff" } else { "close" };
+                self.classify(now, done)?;
+                self.summarize(at, now, done)?;
+                Ok(RoomOutcome { conversation: self.db.conversation().ok().flatten().map(|c| c.snapshot()), ..Default::default() })
             }
             RoomCommand::SetCategory { category } => {
                 // Like a transfer or a close: an admin, or an agent whose conversation it is (or nobody's).
@@ -794,20 +796,14 @@ impl Room {
         let text = command_text(t.kind, operator_name.as_deref(), department_name.as_deref(), t.state.status);
         let mut outcome = self.system_event(t.kind, &text, &data, &caller.party, now, done)?;
         // For the operator taking over, and what the conversation is remembered by.
-        // Best effort: neither may keep the handoff or the close from happening.
+        // The category rules (which read D1) and the summary follow the answer (`WrapUp`): neither
+        // delays nor can fail the handoff or the close.
         let at = match command {
             Command::Handoff { .. } => Some("handoff"),
             Command::Close => Some("close"),
             _ => None,
         };
-        if let Some(at) = at {
-            if let Err(e) = self.summarize(at, now, done) {
-                worker::console_error!("room {}: no summary at the {at}: {}", c.id, e.message);
-            }
-            if let Err(e) = self.classify(now, done) {
-                worker::console_error!("room {}: not classified at the {at}: {}", c.id, e.message);
-            }
-        }
+        done.wrap_up = at;
         outcome.conversation = self.db.conversation().ok().flatten().map(|c| c.snapshot());
         Ok(outcome)
     }
@@ -864,6 +860,21 @@ impl Room {
         }
         let room = self.clone();
         self.state.wait_until(async move { room.schedule_idle_close().await });
+        if let Some(at) = done.wrap_up {
+            let room = self.clone();
+            self.state.wait_until(async move { room.wrap_up(at).await });
+        }
+    }
+
+    /// After a handoff or a close: the tenant's category rules (read from D1, cached), then a
+    /// `WrapUp` command of its own, decided on the conversation as it is then.
+    async fn wrap_up(self: Rc<Self>, at: &'static str) {
+        let Ok(Some(c)) = self.db.conversation() else { return };
+        self.load_categories(&c.tenant_id).await;
+        let caller = Caller { tenant_id: c.tenant_id.clone(), conversation_id: c.id.clone(), party: Party::Router };
+        if let Err(e) = self.run(caller, RoomCommand::WrapUp { at: at.to_string() }).await {
+            worker::console_error!("room {}: no wrap-up after the {at}: {}", c.id, e.message);
+        }
     }
 
     /// The tenant's auto-close times (read from D1 at most once a minute per room); `None` when they

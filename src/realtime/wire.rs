@@ -196,6 +196,9 @@ pub enum RoomCommand {
     Mailed { kind: MailKind, to: Vec<String>, nonce: Option<String> },
     /// An operator puts the conversation in a category (or none): a private `category` event.
     SetCategory { category: Option<CategoryRef> },
+    /// The room's own, after a handoff or a close (`at`): the tenant's category rules, then the
+    /// conversation's summary.
+    WrapUp { at: String },
     /// The page the visitor is on (operators only; the same page again is nothing new).
     Page { view: crate::domain::page::PageView, device: crate::domain::page::Device },
     Takeover,
@@ -261,6 +264,7 @@ impl RoomCommand {
             | RoomCommand::Page { .. }
             | RoomCommand::Mailed { .. }
             | RoomCommand::SetCategory { .. }
+            | RoomCommand::WrapUp { .. }
             | RoomCommand::QueuePosition { .. }
             | RoomCommand::MarkRead { .. }
             | RoomCommand::History { .. }
