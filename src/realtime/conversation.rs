@@ -900,6 +900,11 @@ impl Room {
             return Ok(None);
         }
         let settings = self.auto_close(&c.tenant_id).await.ok_or(())?;
+        // Off for this status (the default): no queries on the hot path of every commit.
+        let minutes = if c.status == "bot" { settings.bot_minutes } else { settings.visitor_minutes };
+        if minutes == 0 {
+            return Ok(None);
+        }
         let last_event_at = self.db.last_public_event().ok().flatten().map(|e| e.created_at);
         let last_message = self.db.last_message().ok().flatten();
         Ok(settings.due_at(&c.status, last_event_at, last_message.as_ref().map(|e| (e.author_type.as_str(), e.created_at)), minute_ms(&self.env)))
