@@ -78,6 +78,8 @@ pub struct Room {
 }
 
 const SETTINGS_TTL_MS: i64 = 60_000;
+/// How many of the visitor's first messages a wrap-up reads (category keywords, summary).
+const VISITOR_MESSAGES_READ: i64 = 200;
 
 fn json_response(status: u16, body: &Value) -> Result<Response> {
     let mut r = Response::ok(body.to_string())?.with_status(status);
@@ -495,8 +497,11 @@ impl Room {
                     return Err(RoomError::new(RoomErrorKind::Forbidden, "only the room wraps up a handoff or a close"));
                 }
                 let at = if at == "handoff" { "handoff" } else { "close" };
-                self.classify(now, done)?;
-                self.summarize(at, now, done)?;
+                // The visitor's messages (which both read) and the last ones, once.
+                let (visitor, recent) = self.db.messages_for_summary(VISITOR_MESSAGES_READ, crate::domain::summary::LAST_MESSAGES as i64).map_err(storage_error)?;
+                let texts: Vec<&str> = visitor.iter().filter_map(|e| e.text.as_deref()).collect();
+                self.classify(&texts, now, done)?;
+                self.summarize(at, &texts, &recent, now, done)?;
                 Ok(RoomOutcome { conversation: self.db.conversation().ok().flatten().map(|c| c.snapshot()), ..Default::default() })
             }
             RoomCommand::SetCategory { category } => {
@@ -644,7 +649,8 @@ impl Room {
 
     /// At a handoff or a close, a conversation no one has put in a category gets the first one its
     /// tenant's rules give (keywords the visitor wrote, FAQ answers the bot gave).
-    fn classify(&self, now: i64, done: &mut Committed) -> std::result::Result<(), RoomError> {
+    /// `texts`: what the visitor wrote.
+    fn classify(&self, texts: &[&str], now: i64, done: &mut Committed) -> std::result::Result<(), RoomError> {
         let Some(c) = self.db.conversation().map_err(storage_error)? else { return Ok(()) };
         let rules = match &*self.categories.borrow() {
             Some((rules, _)) if !rules.is_empty() => rules.clone(),
@@ -655,10 +661,8 @@ impl Room {
         if c.category_by.as_deref() == Some("operator") || current.is_some() {
             return Ok(());
         }
-        let (visitor, _) = self.db.messages_for_summary(200, 0).map_err(storage_error)?;
-        let texts: Vec<&str> = visitor.iter().filter_map(|e| e.text.as_deref()).collect();
         let answered = self.db.answered_faq_ids().map_err(storage_error)?;
-        if let Some(rule) = classify(&rules, &texts, &answered) {
+        if let Some(rule) = classify(&rules, texts, &answered) {
             self.categorize(&Party::Router, &c, Some((&rule.id, &rule.name)), "rules", now, done)?;
         }
         Ok(())
@@ -810,9 +814,8 @@ impl Room {
 
     /// Appends a private `summary` event (extracted: menu path, first question, order references, last
     /// exchanges), unless the conversation has no message yet.
-    fn summarize(&self, at: &'static str, now: i64, done: &mut Committed) -> std::result::Result<(), RoomError> {
-        const VISITOR_MESSAGES: i64 = 200;
-        let (visitor, recent) = self.db.messages_for_summary(VISITOR_MESSAGES, crate::domain::summary::LAST_MESSAGES as i64).map_err(storage_error)?;
+    /// `texts`: what the visitor wrote; `recent`: the last messages of anyone, in order.
+    fn summarize(&self, at: &'static str, texts: &[&str], recent: &[EventRow], now: i64, done: &mut Committed) -> std::result::Result<(), RoomError> {
         if recent.is_empty() {
             return Ok(());
         }
@@ -824,8 +827,7 @@ impl Room {
             .zip(&files)
             .map(|(e, file)| Said { who: e.author_type.as_str(), name: e.author_name.as_deref(), text: e.text.as_deref().filter(|t| !t.is_empty()).or(file.as_deref()).unwrap_or_default() })
             .collect();
-        let texts: Vec<&str> = visitor.iter().filter_map(|e| e.text.as_deref()).collect();
-        let summary = Summary::extract(at, menu.as_deref(), &texts, &said);
+        let summary = Summary::extract(at, menu.as_deref(), texts, &said);
         let data = serde_json::to_string(&summary).map_err(|e| RoomError::unavailable(e.to_string()))?;
         let Some(c) = self.db.conversation().map_err(storage_error)? else { return Ok(()) };
         self.append_private(&Party::Router, &c, "summary", Some(&summary.text()), &data, now, done)?;
